@@ -1,0 +1,237 @@
+/**
+ * Discrete-event scheduler.
+ *
+ * A binary min-heap of event slots ordered by (time, sequence number): events at
+ * equal times run in the order they were scheduled, so runs are deterministic.
+ * Slots live in typed arrays and are recycled, so scheduling does not allocate
+ * beyond the handler closure the caller passes (callers on hot paths pass a
+ * long-lived handler plus an argument instead of a fresh closure). Cancellation
+ * removes the event from the heap eagerly (O(log n)), because TCP arms and
+ * cancels timers constantly and tombstones would bloat the heap.
+ */
+import type { Time } from "./time.ts";
+
+/** An event handler; `arg` is whatever was passed to {@link Scheduler.at}. */
+export type Handler<A = unknown> = (now: Time, arg: A) => void;
+
+/** Opaque event handle; 0 is never a valid handle. */
+export type EventId = number;
+
+/** Handles encode (generation, slot); this many slots can be pending at once. */
+const SLOT_SPACE = 1 << 24;
+/** Generations wrap below this so that handles stay exact integers. */
+const GEN_LIMIT = 1 << 28;
+const INITIAL_CAPACITY = 1024;
+
+export class Scheduler {
+  /** Current simulated time. */
+  now: Time = 0;
+  /** Events dispatched so far (for statistics and benchmarks). */
+  dispatched = 0;
+
+  private cap = INITIAL_CAPACITY;
+  private heap = new Int32Array(INITIAL_CAPACITY); // heap position -> slot
+  private pos = new Int32Array(INITIAL_CAPACITY); // slot -> heap position, -1 when free
+  private time = new Float64Array(INITIAL_CAPACITY);
+  private seq = new Float64Array(INITIAL_CAPACITY);
+  private gen = new Int32Array(INITIAL_CAPACITY);
+  private fns: (Handler<never> | null)[] = new Array(INITIAL_CAPACITY).fill(null);
+  private args: unknown[] = new Array(INITIAL_CAPACITY).fill(undefined);
+  private freeSlots = new Int32Array(INITIAL_CAPACITY);
+  private freeCount = 0;
+  private nextSlot = 0;
+  private size = 0;
+  private nextSeq = 0;
+  private stopped = false;
+
+  /** Number of pending events. */
+  get pending(): number {
+    return this.size;
+  }
+
+  /** Time of the earliest pending event, or Infinity when idle. */
+  get nextTime(): Time {
+    return this.size > 0 ? this.time[this.heap[0]] : Infinity;
+  }
+
+  /** Schedules `fn(now, arg)` at absolute time `t` (must not be in the past). */
+  at<A>(t: Time, fn: Handler<A>, arg?: A): EventId {
+    if (!(t >= this.now)) {
+      throw new RangeError(`cannot schedule at ${t} ps: now is ${this.now} ps`);
+    }
+    const slot = this.allocSlot();
+    this.time[slot] = t;
+    this.seq[slot] = this.nextSeq++;
+    this.fns[slot] = fn as Handler<never>;
+    this.args[slot] = arg;
+    const i = this.size++;
+    this.heap[i] = slot;
+    this.pos[slot] = i;
+    this.siftUp(i);
+    return this.gen[slot] * SLOT_SPACE + slot + 1;
+  }
+
+  /** Schedules `fn(now, arg)` after a delay from now. */
+  after<A>(delay: Time, fn: Handler<A>, arg?: A): EventId {
+    return this.at(this.now + delay, fn, arg);
+  }
+
+  /** Cancels a pending event. Returns false if it already ran or was cancelled. */
+  cancel(id: EventId): boolean {
+    if (!(id > 0)) return false;
+    const slot = (id - 1) % SLOT_SPACE;
+    const g = Math.floor((id - 1) / SLOT_SPACE);
+    if (slot >= this.nextSlot || this.gen[slot] !== g || this.pos[slot] < 0) return false;
+    this.removeAt(this.pos[slot]);
+    this.releaseSlot(slot);
+    return true;
+  }
+
+  /** True when the handle refers to a pending event. */
+  isPending(id: EventId): boolean {
+    if (!(id > 0)) return false;
+    const slot = (id - 1) % SLOT_SPACE;
+    const g = Math.floor((id - 1) / SLOT_SPACE);
+    return slot < this.nextSlot && this.gen[slot] === g && this.pos[slot] >= 0;
+  }
+
+  /** Runs the earliest event. Returns false when idle. */
+  step(): boolean {
+    if (this.size === 0) return false;
+    const slot = this.heap[0];
+    this.removeAt(0);
+    const fn = this.fns[slot] as Handler<unknown>;
+    const arg = this.args[slot];
+    this.now = this.time[slot];
+    this.releaseSlot(slot);
+    this.dispatched++;
+    fn(this.now, arg);
+    return true;
+  }
+
+  /**
+   * Runs every event with time <= `t`, then advances the clock to `t`.
+   * Returns the number of events run. {@link stop} ends the run early.
+   */
+  runUntil(t: Time): number {
+    this.stopped = false;
+    let n = 0;
+    while (this.size > 0 && this.time[this.heap[0]] <= t && !this.stopped) {
+      this.step();
+      n++;
+    }
+    if (!this.stopped && t > this.now && Number.isFinite(t)) this.now = t;
+    return n;
+  }
+
+  /** Runs until no events remain (or `maxEvents` ran, or {@link stop}). */
+  runUntilIdle(maxEvents = Infinity): number {
+    this.stopped = false;
+    let n = 0;
+    while (this.size > 0 && n < maxEvents && !this.stopped) {
+      this.step();
+      n++;
+    }
+    return n;
+  }
+
+  /** Makes the current run loop return after the event being dispatched. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private allocSlot(): number {
+    let slot: number;
+    if (this.freeCount > 0) {
+      slot = this.freeSlots[--this.freeCount];
+    } else {
+      if (this.nextSlot === this.cap) this.grow();
+      slot = this.nextSlot++;
+    }
+    return slot;
+  }
+
+  private releaseSlot(slot: number): void {
+    this.pos[slot] = -1;
+    this.fns[slot] = null;
+    this.args[slot] = undefined;
+    this.gen[slot] = (this.gen[slot] + 1) % GEN_LIMIT;
+    this.freeSlots[this.freeCount++] = slot;
+  }
+
+  private grow(): void {
+    const cap = this.cap * 2;
+    if (cap > SLOT_SPACE) throw new RangeError("too many pending events");
+    const grow32 = (a: Int32Array) => {
+      const b = new Int32Array(cap);
+      b.set(a);
+      return b;
+    };
+    const grow64 = (a: Float64Array) => {
+      const b = new Float64Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.heap = grow32(this.heap);
+    this.pos = grow32(this.pos);
+    this.gen = grow32(this.gen);
+    this.freeSlots = grow32(this.freeSlots);
+    this.time = grow64(this.time);
+    this.seq = grow64(this.seq);
+    for (let i = this.cap; i < cap; i++) {
+      this.fns.push(null);
+      this.args.push(undefined);
+    }
+    this.cap = cap;
+  }
+
+  /** (time, seq) of slot a < slot b */
+  private less(a: number, b: number): boolean {
+    const ta = this.time[a], tb = this.time[b];
+    return ta < tb || (ta === tb && this.seq[a] < this.seq[b]);
+  }
+
+  private removeAt(i: number): void {
+    const last = --this.size;
+    if (i === last) return;
+    const moved = this.heap[last];
+    this.heap[i] = moved;
+    this.pos[moved] = i;
+    if (i > 0 && this.less(moved, this.heap[(i - 1) >> 1])) this.siftUp(i);
+    else this.siftDown(i);
+  }
+
+  private siftUp(i: number): void {
+    const heap = this.heap, pos = this.pos;
+    const slot = heap[i];
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const ps = heap[p];
+      if (!this.less(slot, ps)) break;
+      heap[i] = ps;
+      pos[ps] = i;
+      i = p;
+    }
+    heap[i] = slot;
+    pos[slot] = i;
+  }
+
+  private siftDown(i: number): void {
+    const heap = this.heap, pos = this.pos, n = this.size;
+    const slot = heap[i];
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      let c = l;
+      if (r < n && this.less(heap[r], heap[l])) c = r;
+      const cs = heap[c];
+      if (!this.less(cs, slot)) break;
+      heap[i] = cs;
+      pos[cs] = i;
+      i = c;
+    }
+    heap[i] = slot;
+    pos[slot] = i;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Simulated time.
+ *
+ * Time is an integer number of picoseconds held in a JS number (exact up to
+ * 2^53 ps, about 2.5 simulated hours). Nanosecond latencies, 1.0 GHz cycles and
+ * 10 GbE byte times (800 ps) are exact; a 1.2 GHz cycle is 833.33 ps, so
+ * {@link Clock} converts *cumulative* cycle counts (6 cycles = 5000 ps exactly)
+ * and rounds only the final result, never accumulating rounding error.
+ */
+
+/** Simulated time or duration in picoseconds (always an integer). */
+export type Time = number;
+
+export const PS: Time = 1;
+export const NS: Time = 1_000;
+export const US: Time = 1_000_000;
+export const MS: Time = 1_000_000_000;
+export const SEC: Time = 1_000_000_000_000;
+
+/** Picoseconds per second, used for frequency conversions. */
+const PS_PER_SEC = 1e12;
+
+export function ns(n: number): Time {
+  return Math.round(n * NS);
+}
+export function us(n: number): Time {
+  return Math.round(n * US);
+}
+export function ms(n: number): Time {
+  return Math.round(n * MS);
+}
+export function toNs(t: Time): number {
+  return t / NS;
+}
+export function toUs(t: Time): number {
+  return t / US;
+}
+export function toMs(t: Time): number {
+  return t / MS;
+}
+export function toSec(t: Time): number {
+  return t / SEC;
+}
+
+/** Greatest common divisor of two non-negative integers. */
+function gcd(a: number, b: number): number {
+  while (b !== 0) {
+    const t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+/**
+ * A clock domain (a core frequency). Converts between cycles and time using
+ * the exact rational period `num/den` picoseconds per cycle.
+ */
+export class Clock {
+  /** Period numerator (ps) over {@link periodDen} cycles. */
+  readonly periodNum: number;
+  readonly periodDen: number;
+
+  constructor(readonly hz: number) {
+    if (!(hz > 0) || !Number.isInteger(hz)) {
+      throw new RangeError(`clock frequency must be a positive integer in Hz, got ${hz}`);
+    }
+    const g = gcd(PS_PER_SEC, hz);
+    this.periodNum = PS_PER_SEC / g;
+    this.periodDen = hz / g;
+  }
+
+  /** Duration of `n` cycles, rounded to the nearest picosecond. */
+  cycles(n: number): Time {
+    return Math.round((n * this.periodNum) / this.periodDen);
+  }
+
+  /** Number of whole-or-fractional cycles in a duration. */
+  toCycles(t: Time): number {
+    return (t * this.periodDen) / this.periodNum;
+  }
+
+  /** Period of one cycle in (possibly fractional) picoseconds. */
+  get periodPs(): number {
+    return this.periodNum / this.periodDen;
+  }
+}
+
+/** Formats a time for humans: picks ns/us/ms/s. */
+export function formatTime(t: Time): string {
+  const a = Math.abs(t);
+  if (a < US) return `${(t / NS).toFixed(1)} ns`;
+  if (a < MS) return `${(t / US).toFixed(3)} us`;
+  if (a < SEC) return `${(t / MS).toFixed(3)} ms`;
+  return `${(t / SEC).toFixed(3)} s`;
+}

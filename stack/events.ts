@@ -1,0 +1,90 @@
+/**
+ * The socket layer's vocabulary (the paper's "intercore messaging").
+ *
+ * Events flow from the network stack to the application, commands from the
+ * application to the stack. A connection is named by (stack id, connection id),
+ * never by a shared descriptor table. In DLibOS mode these records travel as NoC
+ * messages; in RTC mode they are direct calls; in the Linux baseline they sit
+ * behind an epoll/read/write model. The stack itself emits events through
+ * {@link EventSink}.
+ */
+import type { BufRef } from "./buf.ts";
+
+/** IPv4 address as an unsigned 32-bit integer (host order, a.b.c.d = a<<24|...). */
+export type Ipv4Addr = number;
+
+export interface Endpoint {
+  readonly addr: Ipv4Addr;
+  readonly port: number;
+}
+
+/** Connection id, unique within one stack instance. */
+export type ConnId = number;
+
+/** Why a connection was cleaned up. */
+export type CleanupReason = "closed" | "reset" | "timeout" | "refused" | "aborted";
+
+export type SocketEvent =
+  /** A passive open completed (SYN, SYN-ACK, ACK); the app must `accept` it. */
+  | {
+    readonly kind: "new_conn";
+    readonly conn: ConnId;
+    readonly listenPort: number;
+    readonly local: Endpoint;
+    readonly remote: Endpoint;
+  }
+  /** An active open (`connect`) completed. */
+  | { readonly kind: "connected"; readonly conn: ConnId; readonly local: Endpoint }
+  /**
+   * In-order data arrived. `refs` point into receive buffers, read-only to the
+   * app; they stay valid until the app sends `recv_done` with the same `rxId`.
+   */
+  | {
+    readonly kind: "new_data";
+    readonly conn: ConnId;
+    readonly rxId: number;
+    readonly refs: readonly BufRef[];
+    readonly bytes: number;
+  }
+  /** Every byte of the `send` tagged `token` has been acknowledged by the peer. */
+  | { readonly kind: "data_acked"; readonly conn: ConnId; readonly token: number }
+  /** The peer sent FIN: no more data will arrive. */
+  | { readonly kind: "remote_closed"; readonly conn: ConnId }
+  /** The connection is gone; the app must forget it. Outstanding sends are released. */
+  | { readonly kind: "cleanup"; readonly conn: ConnId; readonly reason: CleanupReason };
+
+export type SocketEventKind = SocketEvent["kind"];
+
+export interface EventSink {
+  event(ev: SocketEvent): void;
+}
+
+export type SocketCommand =
+  | { readonly kind: "listen"; readonly port: number; readonly backlog: number }
+  | { readonly kind: "connect"; readonly remote: Endpoint; readonly tag: number }
+  | { readonly kind: "accept"; readonly conn: ConnId }
+  | { readonly kind: "recv_done"; readonly conn: ConnId; readonly rxId: number }
+  | {
+    readonly kind: "send";
+    readonly conn: ConnId;
+    readonly refs: readonly BufRef[];
+    readonly token: number;
+  }
+  | { readonly kind: "shutdown"; readonly conn: ConnId }
+  | { readonly kind: "close"; readonly conn: ConnId };
+
+export type SocketCommandKind = SocketCommand["kind"];
+
+/** Formats an address as dotted quad. */
+export function ipToString(a: Ipv4Addr): string {
+  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+}
+
+/** Parses a dotted quad; returns null when malformed. */
+export function parseIp(s: string): Ipv4Addr | null {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  if (!m) return null;
+  const p = m.slice(1).map(Number);
+  if (p.some((x) => x > 255)) return null;
+  return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
+}
