@@ -1,0 +1,58 @@
+/**
+ * The contract between code that does work on a simulated core (protocol
+ * stacks, applications) and the core executor that turns it into time.
+ *
+ * A work item runs its logic at dispatch and *records* what it costs: cycles per
+ * category, lock acquire/release, and callbacks that must happen at the point in
+ * simulated time reached so far (sending a message, transmitting a frame). The
+ * executor replays the record in simulated time, so lock contention between
+ * cores is resolved in true time order and busy time is accounted by category.
+ */
+import type { Time } from "./time.ts";
+
+/** Busy-time categories for profiling and the fairness analysis. */
+export const CATEGORIES = [
+  "nic", // polling/handling the NIC (descriptors, buffer stacks)
+  "tcp-rx", // receive-side protocol processing (eth/ip/tcp input)
+  "tcp-tx", // transmit-side protocol processing (segment build, output)
+  "timers", // protocol timer handling
+  "app", // application logic
+  "messaging", // NoC / ring / socket-layer event and command handling
+  "lock-spin", // spinning on a held lock
+  "syscall", // kernel entry/exit (Linux baseline)
+  "copy", // copying bytes between user and kernel or buffers
+  "irq", // interrupt and softirq entry (Linux baseline)
+  "sched", // wakeups, context switches (Linux baseline)
+] as const;
+
+export type Category = typeof CATEGORIES[number];
+
+/** Something that can be acquired and released inside a work item. */
+export interface LockLike {
+  readonly name: string;
+}
+
+export interface WorkContext {
+  /** Charges `cycles` of work in `category` at the current point of the item. */
+  charge(category: Category, cycles: number): void;
+  /** Acquires `lock` (spinning, charged to "lock-spin", until it is granted). */
+  acquire(lock: LockLike): void;
+  /** Releases a lock this item holds. */
+  release(lock: LockLike): void;
+  /** Runs `fn(t)` at the simulated time this item has reached at this point. */
+  then(fn: (t: Time) => void): void;
+}
+
+/** A context that charges nothing and runs callbacks at a fixed time (unit tests). */
+export class ImmediateContext implements WorkContext {
+  cycles = 0;
+  constructor(public time: Time = 0) {}
+  charge(_category: Category, cycles: number): void {
+    this.cycles += cycles;
+  }
+  acquire(_lock: LockLike): void {}
+  release(_lock: LockLike): void {}
+  then(fn: (t: Time) => void): void {
+    fn(this.time);
+  }
+}
