@@ -89,3 +89,26 @@ export interface TxFrame {
   /** Called once the frame has left (payload may be reused by its owner then). */
   readonly onSent?: () => void;
 }
+
+/**
+ * A reference-counted hold on a received frame buffer. The stack creates one
+ * per frame (count 1), anything that keeps part of the frame (TCP receive or
+ * reassembly queues, an application through new_data) calls `retain()`, and
+ * every holder calls `release()` once; the underlying buffer is returned to
+ * its pool when the count reaches zero.
+ */
+export class SharedRx {
+  private count = 1;
+  constructor(readonly rx: RxBuffer) {}
+  get refs(): number {
+    return this.count;
+  }
+  retain(): void {
+    if (this.count <= 0) throw new Error("retain of a released receive buffer");
+    this.count++;
+  }
+  release(): void {
+    if (this.count <= 0) throw new Error("double release of a receive buffer");
+    if (--this.count === 0) this.rx.release();
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The contract between the IPv4 layer (stack/stack.ts) and the TCP layer
+ * (stack/tcp/). The IP layer validates packets and checksums, demultiplexes
+ * by protocol and hands TCP segments (already parsed into a TcpRepr) to
+ * {@link TcpLayerApi.input}; TCP hands segments to send back through
+ * {@link TcpLayerHost.output}, and the IP layer builds the TCP header from the
+ * repr, the checksum (or leaves it to the NIC), IPv4 and Ethernet headers.
+ */
+import type { Accounting } from "../accounting.ts";
+import type { BufRef, SharedRx } from "../buf.ts";
+import type { ConnId, Endpoint, EventSink, Ipv4Addr } from "../events.ts";
+import type { TcpRepr } from "../wire/repr.ts";
+import type { Time } from "../../core/time.ts";
+
+export interface TcpLayerHost extends EventSink {
+  /** Sends one segment from `src` to `dst` (payload gathered from `payload`). */
+  output(now: Time, src: Ipv4Addr, dst: Ipv4Addr, repr: TcpRepr, payload: readonly BufRef[]): void;
+  readonly acct: Accounting;
+}
+
+export interface TcpLayerApi {
+  /**
+   * A validated segment arrived. `payload` is the segment's data (len may be 0)
+   * inside the frame held by `rx`; TCP calls `rx.retain()` for every piece it
+   * keeps (and releases it later), the IP layer releases its own hold after
+   * this returns.
+   */
+  input(
+    now: Time,
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    repr: TcpRepr,
+    payload: BufRef,
+    rx: SharedRx,
+  ): void;
+  /** Runs timers due at `now`. */
+  poll(now: Time): void;
+  /** Earliest time poll() has work, or Infinity. */
+  nextDeadline(): Time;
+
+  listen(port: number, backlog: number): void;
+  /** Active open; returns the new connection's id (a `connected` or `cleanup` event follows). */
+  connect(now: Time, local: Ipv4Addr, remote: Endpoint): ConnId;
+  accept(conn: ConnId): void;
+  /** Queues the referenced bytes; `data_acked(token)` follows when all are acknowledged. */
+  send(now: Time, conn: ConnId, refs: readonly BufRef[], token: number): void;
+  recvDone(conn: ConnId, rxId: number): void;
+  shutdown(now: Time, conn: ConnId): void;
+  close(now: Time, conn: ConnId): void;
+}
