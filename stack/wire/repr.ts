@@ -90,3 +90,52 @@ export interface TcpRepr {
   /** Payload length in bytes (the payload itself stays in the packet buffer). */
   payloadLen: number;
 }
+
+// ---------------------------------------------------------------------------
+// Byte-order accessors shared by the views (network order = big-endian).
+// Callers bounds-check first; out-of-range reads of a Uint8Array yield
+// undefined, which these coerce to 0 rather than throwing.
+
+/** Reads a big-endian 16-bit value. */
+export function get16(b: Uint8Array, o: number): number {
+  return (b[o] << 8) | b[o + 1];
+}
+
+/** Reads a big-endian 32-bit value as unsigned. */
+export function get32(b: Uint8Array, o: number): number {
+  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+}
+
+/** Writes a big-endian 16-bit value. */
+export function put16(b: Uint8Array, o: number, v: number): void {
+  b[o] = v >>> 8;
+  b[o + 1] = v;
+}
+
+/** Writes a big-endian 32-bit value. */
+export function put32(b: Uint8Array, o: number, v: number): void {
+  b[o] = v >>> 24;
+  b[o + 1] = v >>> 16;
+  b[o + 2] = v >>> 8;
+  b[o + 3] = v;
+}
+
+/** A fresh TcpRepr with every field zero and no options (to be filled by a parse). */
+export function makeTcpRepr(): TcpRepr {
+  return {
+    srcPort: 0,
+    dstPort: 0,
+    seq: 0,
+    ack: 0,
+    flags: 0,
+    window: 0,
+    urgent: 0,
+    mss: null,
+    windowScale: null,
+    sackPermitted: false,
+    sack: null,
+    tsVal: null,
+    tsEcr: null,
+    payloadLen: 0,
+  };
+}
