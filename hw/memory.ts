@@ -1,0 +1,288 @@
+/**
+ * Protected memory regions.
+ *
+ * DLibOS shares only some memory between the NIC, the network stack and the
+ * applications, each with its own rights (slides "Shared memory": read/write
+ * vs read-only). A {@link MemoryRegion} is a named block of bytes with a
+ * {@link Permission} per protection domain ("nic", "stack:0", "app:3", ...;
+ * unknown domains have "none"). Simulated software touches a region only
+ * through a {@link RegionView} for its domain, which checks every access and
+ * counts reads and writes, so tests can prove who touched which bytes.
+ *
+ * A forbidden or out-of-bounds access throws {@link ProtectionFault}: on real
+ * hardware it is a fault that kills the offending process, so it is not
+ * "bad input" to be counted and dropped.
+ *
+ * `read` returns a view of the bytes without copying (as stack/buf.ts's Memory
+ * requires). JavaScript cannot make it read-only; simulated code must not write
+ * through it, and all writes in the model go through {@link RegionView.write}.
+ */
+import type { Memory } from "../stack/buf.ts";
+
+export type Permission = "none" | "read" | "read-write";
+export type Access = "read" | "write";
+
+const PERMISSIONS: readonly Permission[] = ["none", "read", "read-write"];
+
+export class ProtectionFault extends Error {
+  constructor(
+    readonly domain: string,
+    readonly region: string,
+    readonly offset: number,
+    readonly access: Access,
+    readonly length: number,
+    readonly reason: "permission" | "bounds",
+  ) {
+    super(
+      reason === "permission"
+        ? `protection fault: domain "${domain}" may not ${access} region "${region}" (offset ${offset}, ${length} bytes)`
+        : `protection fault: domain "${domain}" ${access} of ${length} bytes at offset ${offset} is outside region "${region}"`,
+    );
+    this.name = "ProtectionFault";
+  }
+}
+
+export interface AccessCounters {
+  reads: number;
+  readBytes: number;
+  writes: number;
+  writeBytes: number;
+  /** Accesses refused with a ProtectionFault. */
+  faults: number;
+}
+
+export class MemoryRegion {
+  readonly size: number;
+  /**
+   * The physical bytes. For the machine model's own bookkeeping and test setup
+   * only: simulated software must go through {@link view}.
+   */
+  readonly backing: Uint8Array;
+  private readonly perms = new Map<string, Permission>();
+  private readonly views = new Map<string, RegionView>();
+
+  constructor(
+    readonly name: string,
+    sizeOrBytes: number | Uint8Array,
+    perms: Record<string, Permission> = {},
+  ) {
+    if (typeof sizeOrBytes === "number") {
+      if (!Number.isInteger(sizeOrBytes) || sizeOrBytes < 0) {
+        throw new RangeError(
+          `region ${name}: size must be a non-negative integer, got ${sizeOrBytes}`,
+        );
+      }
+      this.backing = new Uint8Array(sizeOrBytes);
+    } else {
+      this.backing = sizeOrBytes;
+    }
+    this.size = this.backing.length;
+    for (const d of Object.keys(perms).sort()) this.grant(d, perms[d]);
+  }
+
+  /** Sets a domain's permission (replacing any earlier one). */
+  grant(domain: string, perm: Permission): this {
+    if (!PERMISSIONS.includes(perm)) {
+      throw new RangeError(
+        `region ${this.name}: unknown permission "${perm}" for domain "${domain}"`,
+      );
+    }
+    this.perms.set(domain, perm);
+    return this;
+  }
+
+  permission(domain: string): Permission {
+    return this.perms.get(domain) ?? "none";
+  }
+
+  /** The (one, cached) view of this region for `domain`. */
+  view(domain: string): RegionView {
+    let v = this.views.get(domain);
+    if (v === undefined) {
+      v = new RegionView(this, domain);
+      this.views.set(domain, v);
+    }
+    return v;
+  }
+
+  /** Access counters of a domain (zeros if it never had a view). */
+  counters(domain: string): Readonly<AccessCounters> {
+    return this.views.get(domain)?.counters ??
+      { reads: 0, readBytes: 0, writes: 0, writeBytes: 0, faults: 0 };
+  }
+
+  /** Domains that have a view, in the order their views were first made. */
+  viewDomains(): string[] {
+    return [...this.views.keys()];
+  }
+}
+
+export class RegionView implements Memory {
+  readonly name: string;
+  readonly size: number;
+  readonly counters: AccessCounters = {
+    reads: 0,
+    readBytes: 0,
+    writes: 0,
+    writeBytes: 0,
+    faults: 0,
+  };
+
+  constructor(readonly region: MemoryRegion, readonly domain: string) {
+    this.name = region.name;
+    this.size = region.size;
+  }
+
+  get canRead(): boolean {
+    return this.region.permission(this.domain) !== "none";
+  }
+
+  get canWrite(): boolean {
+    return this.region.permission(this.domain) === "read-write";
+  }
+
+  /** `len` bytes at `off`, without copying. */
+  read(off: number, len: number): Uint8Array {
+    this.check(off, len, "read");
+    this.counters.reads++;
+    this.counters.readBytes += len;
+    return this.region.backing.subarray(off, off + len);
+  }
+
+  /** One byte. */
+  get8(off: number): number {
+    this.check(off, 1, "read");
+    this.counters.reads++;
+    this.counters.readBytes++;
+    return this.region.backing[off];
+  }
+
+  /** Copies `bytes` into the region at `off`. */
+  write(off: number, bytes: Uint8Array): void {
+    this.check(off, bytes.length, "write");
+    this.counters.writes++;
+    this.counters.writeBytes += bytes.length;
+    this.region.backing.set(bytes, off);
+  }
+
+  /** Writes one byte. */
+  set8(off: number, value: number): void {
+    this.check(off, 1, "write");
+    this.counters.writes++;
+    this.counters.writeBytes++;
+    this.region.backing[off] = value;
+  }
+
+  /** Sets `len` bytes at `off` to `value`. */
+  fill(off: number, len: number, value: number): void {
+    this.check(off, len, "write");
+    this.counters.writes++;
+    this.counters.writeBytes += len;
+    this.region.backing.fill(value, off, off + len);
+  }
+
+  private check(off: number, len: number, access: Access): void {
+    const perm = this.region.permission(this.domain);
+    if (perm === "none" || (access === "write" && perm !== "read-write")) {
+      this.counters.faults++;
+      throw new ProtectionFault(this.domain, this.region.name, off, access, len, "permission");
+    }
+    if (
+      !Number.isInteger(off) || !Number.isInteger(len) || off < 0 || len < 0 ||
+      off + len > this.size
+    ) {
+      this.counters.faults++;
+      throw new ProtectionFault(this.domain, this.region.name, off, access, len, "bounds");
+    }
+  }
+}
+
+export interface BufferPoolConfig {
+  /** Bytes per buffer. */
+  readonly bufSize: number;
+  /** Number of buffers. */
+  readonly count: number;
+  /** Offset of the first buffer in the region (default 0). */
+  readonly offset?: number;
+}
+
+/**
+ * Fixed-size buffers carved out of a region, handed out LIFO like the mPIPE's
+ * hardware buffer stacks (the most recently freed buffer is reused first,
+ * which is also the one most likely to be in cache). Buffers are named by
+ * index; `offsetOf(i)` gives the byte offset in the region.
+ */
+export class BufferPool {
+  readonly bufSize: number;
+  readonly capacity: number;
+  readonly offset: number;
+  /** alloc() calls that found the pool empty. */
+  failures = 0;
+  /** Fewest free buffers seen (low-water mark). */
+  lowWater: number;
+  private readonly stack: Int32Array;
+  private top: number;
+  private readonly inUse: Uint8Array;
+
+  constructor(readonly region: MemoryRegion, cfg: BufferPoolConfig) {
+    const offset = cfg.offset ?? 0;
+    if (!Number.isInteger(cfg.bufSize) || cfg.bufSize < 1) {
+      throw new RangeError(`buffer pool: bufSize must be a positive integer, got ${cfg.bufSize}`);
+    }
+    if (!Number.isInteger(cfg.count) || cfg.count < 0) {
+      throw new RangeError(`buffer pool: count must be a non-negative integer, got ${cfg.count}`);
+    }
+    if (!Number.isInteger(offset) || offset < 0 || offset + cfg.bufSize * cfg.count > region.size) {
+      throw new RangeError(
+        `buffer pool: ${cfg.count} x ${cfg.bufSize} bytes at ${offset} do not fit region ${region.name} (${region.size} bytes)`,
+      );
+    }
+    this.bufSize = cfg.bufSize;
+    this.capacity = cfg.count;
+    this.offset = offset;
+    this.stack = new Int32Array(cfg.count);
+    // Buffer 0 on top of the stack.
+    for (let i = 0; i < cfg.count; i++) this.stack[i] = cfg.count - 1 - i;
+    this.top = cfg.count;
+    this.lowWater = cfg.count;
+    this.inUse = new Uint8Array(cfg.count);
+  }
+
+  /** Free buffers. */
+  get available(): number {
+    return this.top;
+  }
+
+  /** Takes a buffer: its index, or -1 when the pool is empty. */
+  alloc(): number {
+    if (this.top === 0) {
+      this.failures++;
+      return -1;
+    }
+    const i = this.stack[--this.top];
+    this.inUse[i] = 1;
+    if (this.top < this.lowWater) this.lowWater = this.top;
+    return i;
+  }
+
+  /** Returns a buffer; freeing one that is not allocated is a programming error. */
+  free(index: number): void {
+    if (!Number.isInteger(index) || index < 0 || index >= this.capacity) {
+      throw new RangeError(`buffer pool ${this.region.name}: no buffer ${index}`);
+    }
+    if (this.inUse[index] === 0) {
+      throw new Error(`buffer pool ${this.region.name}: buffer ${index} freed twice`);
+    }
+    this.inUse[index] = 0;
+    this.stack[this.top++] = index;
+  }
+
+  isAllocated(index: number): boolean {
+    return this.inUse[index] === 1;
+  }
+
+  /** Byte offset of buffer `index` in the region. */
+  offsetOf(index: number): number {
+    return this.offset + index * this.bufSize;
+  }
+}

@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { gather } from "../stack/buf.ts";
+import { BufferPool, MemoryRegion, ProtectionFault } from "./memory.ts";
+
+Deno.test("memory: a forbidden write raises ProtectionFault naming domain, region and offset", () => {
+  const r = new MemoryRegion("rx", 1024, { nic: "read-write", "stack:0": "read", "app:3": "read" });
+  const v = r.view("app:3");
+  let fault: unknown;
+  try {
+    v.write(100, new Uint8Array([1, 2]));
+  } catch (e) {
+    fault = e;
+  }
+  assert.ok(fault instanceof ProtectionFault);
+  assert.equal(fault.domain, "app:3");
+  assert.equal(fault.region, "rx");
+  assert.equal(fault.offset, 100);
+  assert.equal(fault.access, "write");
+  assert.match(fault.message, /app:3/);
+  assert.match(fault.message, /"rx"/);
+  assert.match(fault.message, /offset 100/);
+  assert.equal(r.backing[100], 0, "nothing written");
+  assert.equal(v.counters.faults, 1);
+  assert.throws(() => v.set8(5, 1), ProtectionFault);
+  assert.throws(() => v.fill(0, 4, 9), ProtectionFault);
+});
+
+Deno.test("memory: read-only views read; no-permission views fault on read", () => {
+  const r = new MemoryRegion("tx:app", 64, { "app:0": "read-write", nic: "read" });
+  r.view("app:0").write(8, new Uint8Array([7, 8, 9]));
+  const nic = r.view("nic");
+  assert.deepEqual([...nic.read(8, 3)], [7, 8, 9]);
+  assert.equal(nic.get8(9), 8);
+  assert.ok(nic.canRead && !nic.canWrite);
+  assert.throws(
+    () => r.view("stack:0").read(0, 1),
+    (e: unknown) => e instanceof ProtectionFault && e.access === "read",
+  );
+  assert.equal(r.permission("stack:0"), "none");
+});
+
+Deno.test("memory: out-of-bounds accesses fault", () => {
+  const r = new MemoryRegion("small", 16, { a: "read-write" });
+  const v = r.view("a");
+  assert.throws(
+    () => v.read(10, 7),
+    (e: unknown) => e instanceof ProtectionFault && e.reason === "bounds",
+  );
+  assert.throws(() => v.write(15, new Uint8Array(2)), ProtectionFault);
+  assert.throws(() => v.read(-1, 1), ProtectionFault);
+  assert.equal(v.read(16, 0).length, 0);
+});
+
+Deno.test("memory: counters prove who touched the bytes; views work as stack Memory", () => {
+  const r = new MemoryRegion("app-tx", 256, {
+    "app:1": "read-write",
+    "stack:0": "read",
+    nic: "read",
+  });
+  r.view("app:1").fill(0, 100, 0x41);
+  const ref = { mem: r.view("nic"), off: 10, len: 50 };
+  assert.equal(gather([ref]).length, 50);
+  assert.deepEqual(r.counters("stack:0"), {
+    reads: 0,
+    readBytes: 0,
+    writes: 0,
+    writeBytes: 0,
+    faults: 0,
+  });
+  assert.equal(r.counters("nic").readBytes, 50);
+  assert.equal(r.counters("app:1").writeBytes, 100);
+  assert.equal(r.view("nic"), r.view("nic"), "one view per domain");
+  assert.deepEqual(r.viewDomains(), ["app:1", "nic"]);
+  // Permissions can change at run time (e.g. revoked).
+  r.grant("nic", "none");
+  assert.throws(() => r.view("nic").read(0, 1), ProtectionFault);
+  assert.throws(() => r.grant("x", "rw" as never), /unknown permission/);
+});
+
+Deno.test("memory: buffer pool hands out fixed buffers LIFO and detects double free", () => {
+  const r = new MemoryRegion("pool", 4096);
+  const p = new BufferPool(r, { bufSize: 512, count: 4, offset: 1024 });
+  assert.equal(p.available, 4);
+  const got = [p.alloc(), p.alloc(), p.alloc(), p.alloc()];
+  assert.deepEqual(got, [0, 1, 2, 3]);
+  assert.equal(p.alloc(), -1);
+  assert.equal(p.failures, 1);
+  assert.equal(p.offsetOf(2), 1024 + 1024);
+  p.free(2);
+  assert.equal(p.alloc(), 2);
+  p.free(1);
+  assert.throws(() => p.free(1), /twice/);
+  assert.throws(() => p.free(9), /no buffer/);
+  assert.equal(p.lowWater, 0);
+  assert.throws(() => new BufferPool(r, { bufSize: 2048, count: 3 }), /do not fit/);
+});
