@@ -376,6 +376,23 @@ export async function readResults(path: string): Promise<Results> {
 // Helpers for charts and tables
 
 /**
+ * Scalar leaves of a JSON value as [dotted path, canonical JSON text], paths
+ * sorted; arrays are leaves (e.g. `["sizes", "[64, 1024]"]`).
+ */
+export function flattenJson(v: JsonValue, prefix = ""): [string, string][] {
+  const out: [string, string][] = [];
+  const walk = (x: JsonValue, path: string) => {
+    if (x !== null && typeof x === "object" && !Array.isArray(x)) {
+      for (const k of Object.keys(x).sort()) walk(x[k], path ? `${path}.${k}` : k);
+    } else {
+      out.push([path, canonicalJson(x)]);
+    }
+  };
+  walk(v, prefix);
+  return out;
+}
+
+/**
  * Flattens series into chart rows: every point gets `series` (the series
  * name) and, when set, `mode` and `variant` fields (these win over point
  * fields of the same name).

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   canonicalNumber,
   collectMeta,
+  flattenJson,
   makeResults,
   parseResults,
   readResults,
@@ -137,5 +138,14 @@ Deno.test("seriesRows flattens series with their identity", () => {
   assert.deepEqual(rows, [
     { series: "a", mode: "rtc", x: 1 },
     { series: "b", variant: "q", x: 2 },
+  ]);
+});
+
+Deno.test("flattenJson gives sorted dotted paths with canonical values", () => {
+  assert.deepEqual(flattenJson({ b: { y: 0.1 + 0.2, x: "s" }, a: [64, 1024], c: null }), [
+    ["a", "[64, 1024]"],
+    ["b.x", '"s"'],
+    ["b.y", "0.3"],
+    ["c", "null"],
   ]);
 });
