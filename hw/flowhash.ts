@@ -1,0 +1,183 @@
+/**
+ * The mPIPE classifier's view of a frame: parse Ethernet / IPv4 / TCP-or-UDP
+ * headers straight from the bytes and compute a flow hash for the load
+ * balancer.
+ *
+ * The hash is CRC-32 (IEEE 802.3 polynomial) over a canonical encoding of the
+ * flow, and it is symmetric: both directions of a connection hash alike, since
+ * the two (address, port) endpoints are put in a fixed order first. So every
+ * frame of a flow lands on the same bucket, and a stack can compute the bucket
+ * of a connection it opens from its own point of view (to pick a local port
+ * whose replies come back to it).
+ *
+ * Classes:
+ * - "tcp" / "udp": unfragmented IPv4 with a complete L4 port pair; hashed on
+ *   (protocol, both addresses, both ports).
+ * - "ipv4": other IPv4 (ICMP, fragments, other protocols); hashed on
+ *   (protocol, both addresses) so all fragments of a datagram stay together.
+ * - "non-ip": a non-IPv4 ethertype (e.g. ARP); hashed on the MAC pair.
+ * - "malformed": IPv4 ethertype with a header that cannot be parsed (too
+ *   short, wrong version, bad header length); hashed on the MAC pair, so the
+ *   stack gets to count and drop it.
+ * - "runt": shorter than an Ethernet header; cannot be classified at all.
+ */
+
+/** CRC-32 reflected polynomial (IEEE 802.3). */
+const CRC32_POLY = 0xedb88320;
+/** CRC-32 initial value and final XOR. */
+const CRC32_INIT = 0xffffffff;
+
+const CRC_TABLE: Uint32Array = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? CRC32_POLY ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+function crcByte(crc: number, b: number): number {
+  return (CRC_TABLE[(crc ^ b) & 0xff] ^ (crc >>> 8)) >>> 0;
+}
+
+function crcU16(crc: number, v: number): number {
+  return crcByte(crcByte(crc, (v >>> 8) & 0xff), v & 0xff);
+}
+
+function crcU32(crc: number, v: number): number {
+  return crcU16(crcU16(crc, (v >>> 16) & 0xffff), v & 0xffff);
+}
+
+/** CRC-32 of bytes[start..end). */
+export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  let c = CRC32_INIT;
+  for (let i = start; i < end; i++) c = crcByte(c, bytes[i]);
+  return (c ^ CRC32_INIT) >>> 0;
+}
+
+/** Symmetric hash of a transport flow (addresses as unsigned 32-bit integers). */
+export function flowHash(
+  proto: number,
+  ipA: number,
+  portA: number,
+  ipB: number,
+  portB: number,
+): number {
+  ipA >>>= 0;
+  ipB >>>= 0;
+  const aFirst = ipA < ipB || (ipA === ipB && portA <= portB);
+  let c = crcByte(CRC32_INIT, proto & 0xff);
+  if (aFirst) {
+    c = crcU16(crcU32(c, ipA), portA);
+    c = crcU16(crcU32(c, ipB), portB);
+  } else {
+    c = crcU16(crcU32(c, ipB), portB);
+    c = crcU16(crcU32(c, ipA), portA);
+  }
+  return (c ^ CRC32_INIT) >>> 0;
+}
+
+/** Symmetric hash of an IPv4 address pair. */
+export function addrHash(proto: number, ipA: number, ipB: number): number {
+  ipA >>>= 0;
+  ipB >>>= 0;
+  const lo = ipA < ipB ? ipA : ipB, hi = ipA < ipB ? ipB : ipA;
+  const c = crcU32(crcU32(crcByte(CRC32_INIT, proto & 0xff), lo), hi);
+  return (c ^ CRC32_INIT) >>> 0;
+}
+
+/** Symmetric hash of the destination and source MAC addresses of a frame. */
+export function macHash(frame: Uint8Array): number {
+  let dstFirst = true;
+  for (let i = 0; i < 6; i++) {
+    if (frame[i] !== frame[6 + i]) {
+      dstFirst = frame[i] < frame[6 + i];
+      break;
+    }
+  }
+  const a = dstFirst ? 0 : 6, b = dstFirst ? 6 : 0;
+  let c = CRC32_INIT;
+  for (let i = 0; i < 6; i++) c = crcByte(c, frame[a + i]);
+  for (let i = 0; i < 6; i++) c = crcByte(c, frame[b + i]);
+  return (c ^ CRC32_INIT) >>> 0;
+}
+
+export type FrameClass = "tcp" | "udp" | "ipv4" | "non-ip" | "malformed" | "runt";
+
+/** Result of {@link classifyFrame}; reused across calls to avoid allocation. */
+export interface Classification {
+  cls: FrameClass;
+  /** Flow hash (meaningless for "runt"). */
+  hash: number;
+}
+
+/** Ethernet header length (no VLAN tag). */
+export const ETH_HEADER_BYTES = 14;
+/** Ethertype of IPv4. */
+const ETHERTYPE_IPV4 = 0x0800;
+/** Ethertype of an 802.1Q VLAN tag (the classifier skips one tag). */
+const ETHERTYPE_VLAN = 0x8100;
+/** VLAN tag length. */
+const VLAN_TAG_BYTES = 4;
+/** Minimum IPv4 header: 20 bytes (IHL 5). */
+const IPV4_MIN_HEADER = 20;
+/** IP protocol numbers (IANA). */
+const PROTO_TCP = 6;
+const PROTO_UDP = 17;
+/** IPv4 flags/fragment-offset field: more-fragments bit and offset mask (RFC 791). */
+const IP_MF = 0x2000;
+const IP_OFFSET_MASK = 0x1fff;
+
+/** Classifies `frame` into `out` (see the module comment). */
+export function classifyFrame(frame: Uint8Array, out: Classification): Classification {
+  const n = frame.length;
+  if (n < ETH_HEADER_BYTES) {
+    out.cls = "runt";
+    out.hash = 0;
+    return out;
+  }
+  let l3 = ETH_HEADER_BYTES;
+  let type = (frame[12] << 8) | frame[13];
+  if (type === ETHERTYPE_VLAN && n >= ETH_HEADER_BYTES + VLAN_TAG_BYTES) {
+    type = (frame[16] << 8) | frame[17];
+    l3 += VLAN_TAG_BYTES;
+  }
+  if (type !== ETHERTYPE_IPV4) {
+    out.cls = "non-ip";
+    out.hash = macHash(frame);
+    return out;
+  }
+  const ihl = n > l3 ? (frame[l3] & 0x0f) * 4 : 0;
+  if (n < l3 + IPV4_MIN_HEADER || frame[l3] >> 4 !== 4 || ihl < IPV4_MIN_HEADER || n < l3 + ihl) {
+    out.cls = "malformed";
+    out.hash = macHash(frame);
+    return out;
+  }
+  const proto = frame[l3 + 9];
+  const src =
+    ((frame[l3 + 12] << 24) | (frame[l3 + 13] << 16) | (frame[l3 + 14] << 8) | frame[l3 + 15]) >>>
+    0;
+  const dst =
+    ((frame[l3 + 16] << 24) | (frame[l3 + 17] << 16) | (frame[l3 + 18] << 8) | frame[l3 + 19]) >>>
+    0;
+  const frag = (frame[l3 + 6] << 8) | frame[l3 + 7];
+  const l4 = l3 + ihl;
+  if (
+    (proto === PROTO_TCP || proto === PROTO_UDP) && (frag & (IP_MF | IP_OFFSET_MASK)) === 0 &&
+    n >= l4 + 4
+  ) {
+    out.cls = proto === PROTO_TCP ? "tcp" : "udp";
+    out.hash = flowHash(
+      proto,
+      src,
+      (frame[l4] << 8) | frame[l4 + 1],
+      dst,
+      (frame[l4 + 2] << 8) | frame[l4 + 3],
+    );
+    return out;
+  }
+  out.cls = "ipv4";
+  out.hash = addrHash(proto, src, dst);
+  return out;
+}

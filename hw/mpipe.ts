@@ -1,0 +1,518 @@
+/**
+ * The mPIPE NIC engine (facts.md "mPIPE"): classifier, load balancer, buffer
+ * stack, ingress DMA into a protected receive region, per-worker notification
+ * rings, and egress DMA with gather and L4 checksum offload.
+ *
+ * Ingress, for each frame arriving on any port:
+ *  1. The classifier parses the headers from the bytes (hw/flowhash.ts) and
+ *     computes a symmetric CRC-32 flow hash; frames shorter than an Ethernet
+ *     header are dropped ("runt"). Non-IP and malformed-IP frames go by a hash
+ *     of the MAC pair, or to worker 0 with `nonIp: "worker0"`.
+ *  2. The load balancer maps hash mod `buckets` to a bucket and the bucket to a
+ *     worker (bucket i -> worker i mod W by default; see {@link Mpipe.mapBucket}).
+ *  3. A buffer is taken from the buffer stack; an empty stack drops the frame
+ *     ("no_buffer"), as does a frame larger than a buffer ("oversize").
+ *  4. Ingress DMA writes the bytes into the buffer through the NIC's own view
+ *     of the receive region (so the NIC's permission is what is checked).
+ *  5. After {@link INGRESS_DMA_LATENCY} an {@link RxBuffer} is pushed onto the
+ *     worker's bounded notification ring (full ring: drop "ring_full" and the
+ *     buffer goes back) and the worker's wake callback runs. Its `ref.mem` is
+ *     the view configured for that worker (default: the region's
+ *     `stack:<worker>` view); `release()` returns the buffer to the stack.
+ *  The classifier and DMA engines are not a bottleneck (they keep up with line
+ *  rate on real hardware); only buffers and rings are finite.
+ *
+ * Egress, `transmit(now, port, frame)`:
+ *  - The egress DMA gathers the header and the payload references. A payload
+ *    reference whose `mem` is a {@link RegionView} is read through the NIC's
+ *    view of the same region (so an application's transmit region must grant
+ *    the NIC domain "read"; the stack never needs to read it). Any other
+ *    Memory is read as is (unprotected memory, tests).
+ *  - With `l4ChecksumOffload`, the checksum over frame[csumStart..] is
+ *    computed (the field already holds the pseudo-header sum) and stored.
+ *  - After {@link EGRESS_DMA_LATENCY} the frame goes to the port's link;
+ *    `onSent` runs when its serialization finishes. At most `egressQueueFrames`
+ *    frames per port may be in the NIC or the link's queue; further frames are
+ *    dropped ("egress_full"). A dropped frame's `onSent` runs at once (the NIC
+ *    holds no reference to its payload any more) and `transmit` returns false.
+ */
+import type { Scheduler } from "../core/scheduler.ts";
+import { NS, type Time } from "../core/time.ts";
+import type { BufRef, Memory, RxBuffer, TxFrame } from "../stack/buf.ts";
+import { internetChecksum, onesComplementSum } from "./checksum.ts";
+import { Fifo } from "./fifo.ts";
+import { type Classification, classifyFrame, flowHash } from "./flowhash.ts";
+import type { LinkEnd } from "./link.ts";
+import { BufferPool, type MemoryRegion, ProtectionFault, RegionView } from "./memory.ts";
+
+/** Load-balancer buckets (approximation: the brief's default; mPIPE supports more). */
+export const MPIPE_BUCKETS = 256;
+/**
+ * Receive buffer size: 2048 bytes, a power of two that holds a full 1518-byte
+ * frame (approximation of an mPIPE buffer-stack size class).
+ */
+export const MPIPE_BUFFER_SIZE = 2048;
+/** Entries per worker notification ring (approximation, to be calibrated in docs/CALIBRATION.md). */
+export const MPIPE_RING_ENTRIES = 512;
+/** Time from the last byte in to the descriptor visible to the worker (approximation, docs/CALIBRATION.md). */
+export const INGRESS_DMA_LATENCY: Time = 200 * NS;
+/** Time from transmit() to the frame handed to the MAC (approximation, docs/CALIBRATION.md). */
+export const EGRESS_DMA_LATENCY: Time = 200 * NS;
+/** Frames per port in the egress DMA and link queue (approximation of an eDMA ring size). */
+export const MPIPE_EGRESS_FRAMES = 512;
+/** The NIC's protection domain name. */
+export const NIC_DOMAIN = "nic";
+/** UDP checksum field offset within the UDP header (RFC 768); a computed 0 is sent as 0xffff. */
+const UDP_CSUM_OFFSET = 6;
+
+export const RX_DROP_REASONS = ["runt", "oversize", "no_buffer", "ring_full"] as const;
+export type RxDropReason = typeof RX_DROP_REASONS[number];
+export const TX_DROP_REASONS = [
+  "egress_full",
+  "link_full",
+  "protection_fault",
+  "bad_descriptor",
+] as const;
+export type TxDropReason = typeof TX_DROP_REASONS[number];
+
+export interface MpipeConfig {
+  /** Number of workers (notification rings), e.g. network cores. */
+  readonly workers: number;
+  /** Region the receive buffers live in; the NIC domain must have "read-write". */
+  readonly rxRegion: MemoryRegion;
+  readonly bufferSize?: number;
+  /** Buffers in the stack (default: as many as fit in the region after `bufferOffset`). */
+  readonly buffers?: number;
+  readonly bufferOffset?: number;
+  readonly buckets?: number;
+  readonly ringEntries?: number;
+  readonly ingressLatency?: Time;
+  readonly egressLatency?: Time;
+  readonly egressQueueFrames?: number;
+  /** The Memory handed out in RxBuffer refs for a worker (default `rxRegion.view("stack:<w>")`). */
+  readonly rxView?: (worker: number) => Memory;
+  /** Where non-IP and malformed frames go (default "mac-hash"). */
+  readonly nonIp?: "mac-hash" | "worker0";
+  /** The NIC's own protection domain (default {@link NIC_DOMAIN}). */
+  readonly domain?: string;
+}
+
+export interface MpipeStats {
+  rxFrames: number;
+  rxBytes: number;
+  /** Frames pushed onto notification rings. */
+  rxDelivered: number;
+  rxDrops: Record<RxDropReason, number>;
+  /** Delivered frames that were non-IP or malformed IP (the stack decides what to do). */
+  rxNonIp: number;
+  rxMalformed: number;
+  /** Buffers released by consumers. */
+  rxReleased: number;
+  txFrames: number;
+  txBytes: number;
+  txDrops: Record<TxDropReason, number>;
+  perWorker: { frames: number; bytes: number }[];
+}
+
+/** The reference of a received frame (mutable inside the NIC, readonly to consumers). */
+class SlotRef implements BufRef {
+  mem: Memory;
+  off: number;
+  len = 0;
+  constructor(mem: Memory, off: number) {
+    this.mem = mem;
+    this.off = off;
+  }
+}
+
+const SLOT_FREE = 0;
+const SLOT_DMA = 1;
+const SLOT_RING = 2;
+const SLOT_HELD = 3;
+
+/** A receive buffer slot; one object per hardware buffer, reused frame after frame. */
+export class MpipeRxBuffer implements RxBuffer {
+  readonly ref: SlotRef;
+  /** Port the frame came in on, its load-balancer bucket and worker, and when it was delivered. */
+  port = 0;
+  bucket = 0;
+  worker = 0;
+  deliveredAt: Time = 0;
+  /** @internal slot state */
+  state = SLOT_FREE;
+
+  constructor(private readonly nic: Mpipe, readonly index: number, mem: Memory, off: number) {
+    this.ref = new SlotRef(mem, off);
+  }
+
+  /** Returns the buffer to the NIC's buffer stack (exactly once per frame). */
+  release(): void {
+    this.nic.releaseBuffer(this);
+  }
+}
+
+/** A worker's bounded notification ring of received buffers. */
+export class NotifRing {
+  readonly capacity: number;
+  /** Most entries at once. */
+  highWater = 0;
+  private readonly slots: Int32Array;
+  private head = 0;
+  private count = 0;
+
+  constructor(private readonly bufs: readonly MpipeRxBuffer[], capacity: number) {
+    this.capacity = capacity;
+    this.slots = new Int32Array(capacity);
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** Takes the oldest buffer, or undefined when empty. The consumer must release() it. */
+  pop(): MpipeRxBuffer | undefined {
+    if (this.count === 0) return undefined;
+    const b = this.bufs[this.slots[this.head]];
+    this.head = (this.head + 1) % this.capacity;
+    this.count--;
+    b.state = SLOT_HELD;
+    return b;
+  }
+
+  /** @internal */
+  push(index: number): boolean {
+    if (this.count === this.capacity) return false;
+    this.slots[(this.head + this.count) % this.capacity] = index;
+    this.count++;
+    if (this.count > this.highWater) this.highWater = this.count;
+    return true;
+  }
+}
+
+interface Port {
+  readonly index: number;
+  readonly end: LinkEnd;
+  readonly dmaFrames: Fifo<TxFrame>;
+  readonly dmaBytes: Fifo<Uint8Array>;
+  readonly wire: Fifo<TxFrame>;
+  inflight: number;
+}
+
+function posInt(v: number, name: string): number {
+  if (!Number.isInteger(v) || v < 1) {
+    throw new RangeError(`mpipe: ${name} must be a positive integer, got ${v}`);
+  }
+  return v;
+}
+
+function nonNegInt(v: number, name: string): number {
+  if (!Number.isInteger(v) || v < 0) {
+    throw new RangeError(`mpipe: ${name} must be a non-negative integer, got ${v}`);
+  }
+  return v;
+}
+
+export class Mpipe {
+  readonly workers: number;
+  readonly buckets: number;
+  readonly bufferSize: number;
+  readonly pool: BufferPool;
+  readonly domain: string;
+  readonly stats: MpipeStats;
+  /** The last protection fault met by egress DMA (for diagnostics). */
+  lastFault: ProtectionFault | null = null;
+
+  private readonly nicView: RegionView;
+  private readonly rxViews: Memory[];
+  private readonly bufs: MpipeRxBuffer[];
+  private readonly rings: NotifRing[];
+  private readonly wakes: (((t: Time, worker: number) => void) | null)[];
+  private readonly bucketMap: Int32Array;
+  private readonly ingressLatency: Time;
+  private readonly egressLatency: Time;
+  private readonly egressFrames: number;
+  private readonly nonIpToZero: boolean;
+  private readonly ports: Port[] = [];
+  private readonly cls: Classification = { cls: "runt", hash: 0 };
+  private readonly dmaDoneFn: (t: Time, b: MpipeRxBuffer) => void;
+  private readonly txDmaFn: (t: Time, p: Port) => void;
+
+  constructor(private readonly sched: Scheduler, cfg: MpipeConfig) {
+    this.workers = posInt(cfg.workers, "workers");
+    this.buckets = posInt(cfg.buckets ?? MPIPE_BUCKETS, "buckets");
+    this.bufferSize = posInt(cfg.bufferSize ?? MPIPE_BUFFER_SIZE, "bufferSize");
+    this.domain = cfg.domain ?? NIC_DOMAIN;
+    const region = cfg.rxRegion;
+    if (region.permission(this.domain) !== "read-write") {
+      throw new Error(
+        `mpipe: domain "${this.domain}" needs read-write on receive region "${region.name}" (has ${
+          region.permission(this.domain)
+        })`,
+      );
+    }
+    const offset = nonNegInt(cfg.bufferOffset ?? 0, "bufferOffset");
+    const count = cfg.buffers ?? Math.floor((region.size - offset) / this.bufferSize);
+    this.pool = new BufferPool(region, {
+      bufSize: this.bufferSize,
+      count: posInt(count, "buffers"),
+      offset,
+    });
+    this.nicView = region.view(this.domain);
+    const viewOf = cfg.rxView ?? ((w: number) => region.view(`stack:${w}`));
+    this.rxViews = Array.from({ length: this.workers }, (_, w) => viewOf(w));
+    this.bufs = Array.from(
+      { length: this.pool.capacity },
+      (_, i) => new MpipeRxBuffer(this, i, this.rxViews[0], this.pool.offsetOf(i)),
+    );
+    const ringEntries = posInt(cfg.ringEntries ?? MPIPE_RING_ENTRIES, "ringEntries");
+    this.rings = Array.from({ length: this.workers }, () => new NotifRing(this.bufs, ringEntries));
+    this.wakes = new Array(this.workers).fill(null);
+    this.bucketMap = new Int32Array(this.buckets);
+    for (let b = 0; b < this.buckets; b++) this.bucketMap[b] = b % this.workers;
+    this.ingressLatency = nonNegInt(cfg.ingressLatency ?? INGRESS_DMA_LATENCY, "ingressLatency");
+    this.egressLatency = nonNegInt(cfg.egressLatency ?? EGRESS_DMA_LATENCY, "egressLatency");
+    this.egressFrames = posInt(cfg.egressQueueFrames ?? MPIPE_EGRESS_FRAMES, "egressQueueFrames");
+    this.nonIpToZero = (cfg.nonIp ?? "mac-hash") === "worker0";
+    const zeroDrops = <K extends string>(keys: readonly K[]) =>
+      Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+    this.stats = {
+      rxFrames: 0,
+      rxBytes: 0,
+      rxDelivered: 0,
+      rxDrops: zeroDrops(RX_DROP_REASONS),
+      rxNonIp: 0,
+      rxMalformed: 0,
+      rxReleased: 0,
+      txFrames: 0,
+      txBytes: 0,
+      txDrops: zeroDrops(TX_DROP_REASONS),
+      perWorker: Array.from({ length: this.workers }, () => ({ frames: 0, bytes: 0 })),
+    };
+    this.dmaDoneFn = (t, b) => this.ingressDone(t, b);
+    this.txDmaFn = (t, p) => this.egressDmaDone(t, p);
+  }
+
+  /** Connects a link end as the next port; returns its port number. */
+  attachPort(end: LinkEnd): number {
+    const port: Port = {
+      index: this.ports.length,
+      end,
+      dmaFrames: new Fifo(),
+      dmaBytes: new Fifo(),
+      wire: new Fifo(),
+      inflight: 0,
+    };
+    this.ports.push(port);
+    end.onFrame = (t, frame) => this.ingress(t, port.index, frame);
+    end.onTransmitted = (t) => this.transmitted(t, port);
+    return port.index;
+  }
+
+  get portCount(): number {
+    return this.ports.length;
+  }
+
+  /** Sets the callback run when a buffer is pushed onto `worker`'s ring. */
+  setWake(worker: number, fn: ((t: Time, worker: number) => void) | null): void {
+    this.checkWorker(worker);
+    this.wakes[worker] = fn;
+  }
+
+  /** Sends load-balancer bucket `bucket` to `worker`. */
+  mapBucket(bucket: number, worker: number): void {
+    if (!Number.isInteger(bucket) || bucket < 0 || bucket >= this.buckets) {
+      throw new RangeError(`mpipe: bucket ${bucket} out of range 0..${this.buckets - 1}`);
+    }
+    this.checkWorker(worker);
+    this.bucketMap[bucket] = worker;
+  }
+
+  /** The bucket of a transport flow (either direction; see hw/flowhash.ts). */
+  bucketOf(proto: number, ipA: number, portA: number, ipB: number, portB: number): number {
+    return flowHash(proto, ipA, portA, ipB, portB) % this.buckets;
+  }
+
+  /** The worker a transport flow lands on. */
+  workerOf(proto: number, ipA: number, portA: number, ipB: number, portB: number): number {
+    return this.bucketMap[this.bucketOf(proto, ipA, portA, ipB, portB)];
+  }
+
+  /** A worker's notification ring. */
+  ring(worker: number): NotifRing {
+    this.checkWorker(worker);
+    return this.rings[worker];
+  }
+
+  /** Pops up to `max` buffers of `worker` into out[0..n); returns n. */
+  poll(worker: number, max: number, out: RxBuffer[]): number {
+    const r = this.ring(worker);
+    let n = 0;
+    while (n < max) {
+      const b = r.pop();
+      if (b === undefined) break;
+      out[n++] = b;
+    }
+    return n;
+  }
+
+  /** @internal Called by {@link MpipeRxBuffer.release}. */
+  releaseBuffer(b: MpipeRxBuffer): void {
+    if (b.state !== SLOT_HELD && b.state !== SLOT_RING) {
+      throw new Error(`mpipe: receive buffer ${b.index} released twice (or never delivered)`);
+    }
+    if (b.state === SLOT_RING) {
+      throw new Error(
+        `mpipe: receive buffer ${b.index} released while still on a notification ring`,
+      );
+    }
+    b.state = SLOT_FREE;
+    this.stats.rxReleased++;
+    this.pool.free(b.index);
+  }
+
+  /** Queues a frame for egress on `port`; false (after counting the drop and calling onSent) if dropped. */
+  transmit(now: Time, port: number, frame: TxFrame): boolean {
+    if (!Number.isInteger(port) || port < 0 || port >= this.ports.length) {
+      throw new RangeError(`mpipe: no port ${port} (${this.ports.length} attached)`);
+    }
+    const p = this.ports[port];
+    if (p.inflight >= this.egressFrames) return this.txDrop(frame, "egress_full");
+    let bytes: Uint8Array;
+    try {
+      bytes = this.gather(frame);
+    } catch (e) {
+      if (e instanceof ProtectionFault) {
+        this.lastFault = e;
+        return this.txDrop(frame, "protection_fault");
+      }
+      throw e;
+    }
+    if (frame.l4ChecksumOffload && !this.offloadChecksum(frame, bytes)) {
+      return this.txDrop(frame, "bad_descriptor");
+    }
+    p.inflight++;
+    p.dmaFrames.push(frame);
+    p.dmaBytes.push(bytes);
+    this.sched.at(now + this.egressLatency, this.txDmaFn, p);
+    return true;
+  }
+
+  private checkWorker(w: number): void {
+    if (!Number.isInteger(w) || w < 0 || w >= this.workers) {
+      throw new RangeError(`mpipe: worker ${w} out of range 0..${this.workers - 1}`);
+    }
+  }
+
+  private ingress(t: Time, port: number, frame: Uint8Array): void {
+    const st = this.stats;
+    st.rxFrames++;
+    st.rxBytes += frame.length;
+    const c = classifyFrame(frame, this.cls);
+    if (c.cls === "runt") {
+      st.rxDrops.runt++;
+      return;
+    }
+    if (frame.length > this.bufferSize) {
+      st.rxDrops.oversize++;
+      return;
+    }
+    const unclassified = c.cls === "non-ip" || c.cls === "malformed";
+    const bucket = unclassified && this.nonIpToZero ? -1 : c.hash % this.buckets;
+    const idx = this.pool.alloc();
+    if (idx < 0) {
+      st.rxDrops.no_buffer++;
+      return;
+    }
+    const b = this.bufs[idx];
+    this.nicView.write(b.ref.off, frame);
+    b.ref.len = frame.length;
+    b.port = port;
+    b.bucket = bucket;
+    b.worker = bucket < 0 ? 0 : this.bucketMap[bucket];
+    b.state = SLOT_DMA;
+    if (c.cls === "non-ip") st.rxNonIp++;
+    else if (c.cls === "malformed") st.rxMalformed++;
+    this.sched.at(t + this.ingressLatency, this.dmaDoneFn, b);
+  }
+
+  private ingressDone(t: Time, b: MpipeRxBuffer): void {
+    const w = b.worker;
+    if (!this.rings[w].push(b.index)) {
+      this.stats.rxDrops.ring_full++;
+      b.state = SLOT_FREE;
+      this.pool.free(b.index);
+      return;
+    }
+    b.state = SLOT_RING;
+    b.ref.mem = this.rxViews[w];
+    b.deliveredAt = t;
+    const st = this.stats;
+    st.rxDelivered++;
+    const pw = st.perWorker[w];
+    pw.frames++;
+    pw.bytes += b.ref.len;
+    const wake = this.wakes[w];
+    if (wake !== null) wake(t, w);
+  }
+
+  /** Copies header and payload into one frame, reading payload through the NIC's own views. */
+  private gather(frame: TxFrame): Uint8Array {
+    let len = frame.header.length;
+    for (const r of frame.payload) len += r.len;
+    const out = new Uint8Array(len);
+    out.set(frame.header, 0);
+    let o = frame.header.length;
+    for (const r of frame.payload) {
+      const mem = r.mem instanceof RegionView ? r.mem.region.view(this.domain) : r.mem;
+      out.set(mem.read(r.off, r.len), o);
+      o += r.len;
+    }
+    return out;
+  }
+
+  /** Stores the L4 checksum; false when the descriptor's offsets are invalid. */
+  private offloadChecksum(frame: TxFrame, bytes: Uint8Array): boolean {
+    const { csumStart: s, csumField: f } = frame;
+    if (!Number.isInteger(s) || !Number.isInteger(f) || s < 0 || f < s || f + 2 > bytes.length) {
+      return false;
+    }
+    let c = internetChecksum(bytes, s, bytes.length);
+    if (c === 0 && f - s === UDP_CSUM_OFFSET) c = 0xffff;
+    bytes[f] = c >>> 8;
+    bytes[f + 1] = c & 0xff;
+    return true;
+  }
+
+  private txDrop(frame: TxFrame, reason: TxDropReason): false {
+    this.stats.txDrops[reason]++;
+    if (frame.onSent !== undefined) frame.onSent();
+    return false;
+  }
+
+  private egressDmaDone(t: Time, p: Port): void {
+    const frame = p.dmaFrames.shift()!;
+    const bytes = p.dmaBytes.shift()!;
+    if (!p.end.send(t, bytes)) {
+      p.inflight--;
+      this.txDrop(frame, "link_full");
+      return;
+    }
+    p.wire.push(frame);
+  }
+
+  private transmitted(_t: Time, p: Port): void {
+    const frame = p.wire.shift();
+    if (frame === undefined) return;
+    p.inflight--;
+    const st = this.stats;
+    st.txFrames++;
+    st.txBytes += frame.header.length;
+    for (const r of frame.payload) st.txBytes += r.len;
+    if (frame.onSent !== undefined) frame.onSent();
+  }
+}
+
+/** Verifies an L4 checksum in place (sum over frame[start..] plus `pseudo` must fold to 0xffff). */
+export function l4ChecksumOk(frame: Uint8Array, start: number, pseudo: number): boolean {
+  return onesComplementSum(frame, start, frame.length, pseudo) === 0xffff;
+}

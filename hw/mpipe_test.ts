@@ -1,0 +1,281 @@
+import assert from "node:assert/strict";
+import { Rng } from "../core/rng.ts";
+import { Scheduler } from "../core/scheduler.ts";
+import { NS, type Time } from "../core/time.ts";
+import { type BufRef, refOf, type RxBuffer, type TxFrame } from "../stack/buf.ts";
+import { internetChecksum, onesComplementSum } from "./checksum.ts";
+import { type Classification, classifyFrame, crc32, flowHash } from "./flowhash.ts";
+import { EthernetLink, wireTime } from "./link.ts";
+import { MemoryRegion, ProtectionFault } from "./memory.ts";
+import { INGRESS_DMA_LATENCY, l4ChecksumOk, Mpipe, type MpipeConfig } from "./mpipe.ts";
+
+const ETH = 14, IP = 20, TCP = 20;
+
+/** An Ethernet/IPv4/TCP frame header for a flow (checksum fields zero). */
+function tcpHeader(
+  src: number,
+  sport: number,
+  dst: number,
+  dport: number,
+  payloadLen: number,
+): Uint8Array {
+  const h = new Uint8Array(ETH + IP + TCP);
+  h.set([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00], 0);
+  const dv = new DataView(h.buffer);
+  h[ETH] = 0x45;
+  dv.setUint16(ETH + 2, IP + TCP + payloadLen);
+  h[ETH + 6] = 0x40; // DF
+  h[ETH + 8] = 64;
+  h[ETH + 9] = 6;
+  dv.setUint32(ETH + 12, src);
+  dv.setUint32(ETH + 16, dst);
+  dv.setUint16(ETH + IP, sport);
+  dv.setUint16(ETH + IP + 2, dport);
+  h[ETH + IP + 12] = 5 << 4;
+  return h;
+}
+
+/** Pseudo-header sum (RFC 793) of a TCP segment. */
+function pseudoSum(src: number, dst: number, l4len: number): number {
+  const p = new Uint8Array(12);
+  const dv = new DataView(p.buffer);
+  dv.setUint32(0, src);
+  dv.setUint32(4, dst);
+  p[9] = 6;
+  dv.setUint16(10, l4len);
+  return onesComplementSum(p);
+}
+
+function nicSetup(cfg: Partial<MpipeConfig> = {}, workers = 4) {
+  const sched = new Scheduler();
+  const rx = new MemoryRegion("rx", 64 * 2048, { nic: "read-write" });
+  for (let w = 0; w < workers; w++) rx.grant(`stack:${w}`, "read");
+  const nic = new Mpipe(sched, { workers, rxRegion: rx, ...cfg });
+  const link = new EthernetLink(sched);
+  nic.attachPort(link.a);
+  return { sched, rx, nic, peer: link.b, link };
+}
+
+Deno.test("checksum: RFC 1071 example and odd lengths", () => {
+  // RFC 1071 section 3 example: 00 01 f2 03 f4 f5 f6 f7 sums to 0xddf2.
+  const b = new Uint8Array([0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]);
+  assert.equal(onesComplementSum(b), 0xddf2);
+  assert.equal(internetChecksum(b), 0x220d);
+  assert.equal(onesComplementSum(new Uint8Array([0x12])), 0x1200);
+  assert.equal(crc32(new TextEncoder().encode("123456789")), 0xcbf43926);
+});
+
+Deno.test("flowhash: classification and symmetric flow hash", () => {
+  const c: Classification = { cls: "runt", hash: 0 };
+  const a = tcpHeader(0x0a000001, 1234, 0x0a000002, 80, 0);
+  assert.equal(classifyFrame(a, c).cls, "tcp");
+  const h1 = c.hash;
+  const back = tcpHeader(0x0a000002, 80, 0x0a000001, 1234, 0);
+  assert.equal(classifyFrame(back, c).hash, h1);
+  assert.equal(h1, flowHash(6, 0x0a000001, 1234, 0x0a000002, 80));
+  assert.equal(classifyFrame(new Uint8Array(10), c).cls, "runt");
+  const arp = new Uint8Array(42);
+  arp[12] = 0x08;
+  arp[13] = 0x06;
+  assert.equal(classifyFrame(arp, c).cls, "non-ip");
+  const bad = a.slice(0, 30);
+  assert.equal(classifyFrame(bad, c).cls, "malformed");
+  const frag = a.slice();
+  frag[ETH + 6] = 0x20; // MF
+  assert.equal(classifyFrame(frag, c).cls, "ipv4");
+});
+
+Deno.test("mpipe: a flow always lands on the same worker; random flows spread evenly", () => {
+  const { sched, nic, peer } = nicSetup({ buffers: 64, ringEntries: 64 }, 12);
+  const rng = new Rng(42, "flows");
+  const flows = 12_000;
+  const counts = new Array(12).fill(0);
+  for (let i = 0; i < flows; i++) {
+    const cip = rng.nextU32(), cport = 1024 + rng.int(60000);
+    const w = nic.workerOf(6, cip, cport, 0x0a000001, 80);
+    assert.equal(nic.workerOf(6, 0x0a000001, 80, cip, cport), w);
+    counts[w]++;
+  }
+  const expected = flows / 12;
+  const chi2 = counts.reduce((s, n) => s + (n - expected) ** 2 / expected, 0);
+  assert.ok(chi2 < 40, `chi-square ${chi2.toFixed(1)} over 11 dof, counts ${counts}`);
+  // Frames of one flow, sent through the NIC, all reach that flow's worker.
+  const w = nic.workerOf(6, 0x0b000005, 5555, 0x0a000001, 80);
+  const seen: number[] = [];
+  for (let k = 0; k < 12; k++) nic.setWake(k, (_t, worker) => seen.push(worker));
+  for (let i = 0; i < 20; i++) peer.send(sched.now, tcpHeader(0x0b000005, 5555, 0x0a000001, 80, 0));
+  sched.runUntilIdle();
+  assert.equal(seen.length, 20);
+  assert.ok(seen.every((x) => x === w));
+  assert.equal(nic.stats.perWorker[w].frames, 20);
+});
+
+Deno.test("mpipe: ingress DMA writes through the NIC view and hands out the worker's view", () => {
+  const { sched, rx, nic, peer } = nicSetup();
+  const frame = tcpHeader(0x0b000001, 40000, 0x0a000001, 80, 0);
+  const w = nic.workerOf(6, 0x0b000001, 40000, 0x0a000001, 80);
+  let wokeAt: Time = -1;
+  nic.setWake(w, (t) => (wokeAt = t));
+  peer.send(0, frame);
+  sched.runUntilIdle();
+  assert.equal(wokeAt, wireTime(frame.length) + 25 * NS + INGRESS_DMA_LATENCY);
+  const out: RxBuffer[] = [];
+  assert.equal(nic.poll(w, 8, out), 1);
+  const b = out[0];
+  assert.equal(b.ref.mem, rx.view(`stack:${w}`));
+  assert.deepEqual(b.ref.mem.read(b.ref.off, b.ref.len), frame);
+  assert.equal(rx.counters("nic").writeBytes, frame.length);
+  assert.equal(rx.counters(`stack:${w}`).readBytes, frame.length);
+  // The worker's view is read-only.
+  assert.throws(() => rx.view(`stack:${w}`).set8(b.ref.off, 0), ProtectionFault);
+  b.release();
+  assert.throws(() => b.release(), /released twice/);
+  assert.equal(nic.stats.rxReleased, 1);
+});
+
+Deno.test("mpipe: an empty buffer stack drops and counts; release returns buffers", () => {
+  const { sched, nic, peer } = nicSetup({ buffers: 4 }, 1);
+  for (let i = 0; i < 6; i++) {
+    peer.send(sched.now, tcpHeader(0x0b000001, 1000 + i, 0x0a000001, 80, 0));
+  }
+  sched.runUntilIdle();
+  assert.equal(nic.stats.rxDelivered, 4);
+  assert.equal(nic.stats.rxDrops.no_buffer, 2);
+  assert.equal(nic.pool.available, 0);
+  const out: RxBuffer[] = [];
+  assert.equal(nic.poll(0, 10, out), 4);
+  for (const b of out.slice(0, 4)) b.release();
+  assert.equal(nic.pool.available, 4);
+  peer.send(sched.now, tcpHeader(0x0b000001, 2000, 0x0a000001, 80, 0));
+  sched.runUntilIdle();
+  assert.equal(nic.stats.rxDelivered, 5);
+});
+
+Deno.test("mpipe: a full notification ring drops, counts and returns the buffer", () => {
+  const { sched, nic, peer } = nicSetup({ buffers: 8, ringEntries: 2 }, 1);
+  for (let i = 0; i < 5; i++) {
+    peer.send(sched.now, tcpHeader(0x0b000001, 1000 + i, 0x0a000001, 80, 0));
+  }
+  sched.runUntilIdle();
+  assert.equal(nic.stats.rxDelivered, 2);
+  assert.equal(nic.stats.rxDrops.ring_full, 3);
+  assert.equal(nic.pool.available, 6);
+  assert.equal(nic.ring(0).length, 2);
+  assert.equal(nic.ring(0).highWater, 2);
+});
+
+Deno.test("mpipe: runts, oversize frames and the worker0 policy for non-IP", () => {
+  const { sched, nic, peer } = nicSetup({ nonIp: "worker0", bufferSize: 128 }, 4);
+  peer.send(0, new Uint8Array(8));
+  peer.send(0, new Uint8Array(200));
+  const arp = new Uint8Array(42).fill(0x33);
+  arp[12] = 0x08;
+  arp[13] = 0x06;
+  peer.send(0, arp);
+  sched.runUntilIdle();
+  assert.equal(nic.stats.rxDrops.runt, 1);
+  assert.equal(nic.stats.rxDrops.oversize, 1);
+  assert.equal(nic.stats.rxNonIp, 1);
+  assert.equal(nic.ring(0).length, 1);
+});
+
+/** A TCP frame whose payload lives in an application's transmit region. */
+function appFrame(payload: BufRef, onSent?: () => void): TxFrame {
+  const src = 0x0a000001, dst = 0x0b000001;
+  const header = tcpHeader(src, 80, dst, 40000, payload.len);
+  const ps = pseudoSum(src, dst, TCP + payload.len);
+  header[ETH + IP + 16] = ps >>> 8;
+  header[ETH + IP + 17] = ps & 0xff;
+  return {
+    header,
+    payload: [payload],
+    l4ChecksumOffload: true,
+    csumStart: ETH + IP,
+    csumField: ETH + IP + 16,
+    onSent,
+  };
+}
+
+Deno.test("mpipe: egress gathers app memory through the NIC view and offloads the checksum", () => {
+  const { sched, nic, peer } = nicSetup();
+  const app = new MemoryRegion("app0-tx", 4096, {
+    "app:0": "read-write",
+    nic: "read",
+    "stack:0": "none",
+  });
+  const body = new TextEncoder().encode("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello!");
+  app.view("app:0").write(100, body);
+  // The app hands the stack a reference through its own view; the stack never reads it.
+  const ref: BufRef = { mem: app.view("app:0"), off: 100, len: body.length };
+  let sentAt: Time = -1;
+  const got: Uint8Array[] = [];
+  peer.onFrame = (_t, f) => got.push(f);
+  assert.ok(nic.transmit(0, 0, appFrame(ref, () => (sentAt = sched.now))));
+  sched.runUntilIdle();
+  assert.equal(got.length, 1);
+  const f = got[0];
+  assert.equal(f.length, ETH + IP + TCP + body.length);
+  assert.deepEqual(f.subarray(ETH + IP + TCP), body);
+  assert.ok(l4ChecksumOk(f, ETH + IP, pseudoSum(0x0a000001, 0x0b000001, TCP + body.length)));
+  assert.notEqual((f[ETH + IP + 16] << 8) | f[ETH + IP + 17], 0);
+  assert.equal(sentAt, 200 * NS + wireTime(f.length));
+  assert.equal(app.counters("stack:0").readBytes, 0);
+  assert.equal(app.counters("nic").readBytes, body.length);
+  assert.equal(nic.stats.txFrames, 1);
+  assert.equal(nic.stats.txBytes, f.length);
+});
+
+Deno.test("mpipe: egress without NIC permission is a counted protection drop", () => {
+  const { sched, nic } = nicSetup();
+  const app = new MemoryRegion("secret", 256, { "app:1": "read-write" });
+  let sent = 0;
+  const ok = nic.transmit(
+    0,
+    0,
+    appFrame({ mem: app.view("app:1"), off: 0, len: 10 }, () => sent++),
+  );
+  sched.runUntilIdle();
+  assert.equal(ok, false);
+  assert.equal(sent, 1);
+  assert.equal(nic.stats.txDrops.protection_fault, 1);
+  assert.equal(nic.lastFault?.domain, "nic");
+  assert.equal(nic.lastFault?.region, "secret");
+});
+
+Deno.test("mpipe: a bounded egress queue drops and counts; bad descriptors are dropped", () => {
+  const { sched, nic } = nicSetup({ egressQueueFrames: 2 });
+  const plain = (): TxFrame => ({
+    header: new Uint8Array(60),
+    payload: [refOf(new Uint8Array(100))],
+    l4ChecksumOffload: false,
+    csumStart: 0,
+    csumField: 0,
+  });
+  assert.ok(nic.transmit(0, 0, plain()));
+  assert.ok(nic.transmit(0, 0, plain()));
+  assert.equal(nic.transmit(0, 0, plain()), false);
+  assert.equal(nic.stats.txDrops.egress_full, 1);
+  sched.runUntilIdle();
+  assert.equal(nic.stats.txFrames, 2);
+  assert.ok(nic.transmit(sched.now, 0, plain()), "room again after completion");
+  const bad = { ...plain(), l4ChecksumOffload: true, csumStart: 10, csumField: 500 };
+  assert.equal(nic.transmit(sched.now, 0, bad), false);
+  assert.equal(nic.stats.txDrops.bad_descriptor, 1);
+  assert.throws(() => nic.transmit(0, 3, plain()), /no port 3/);
+});
+
+Deno.test("mpipe: configuration errors throw", () => {
+  const sched = new Scheduler();
+  const rx = new MemoryRegion("rx", 4096, { nic: "read" });
+  assert.throws(() => new Mpipe(sched, { workers: 1, rxRegion: rx }), /read-write/);
+  rx.grant("nic", "read-write");
+  assert.throws(() => new Mpipe(sched, { workers: 0, rxRegion: rx }), /workers/);
+  assert.throws(() => new Mpipe(sched, { workers: 1, rxRegion: rx, buffers: 10 }), /do not fit/);
+  const nic = new Mpipe(sched, { workers: 2, rxRegion: rx });
+  assert.throws(() => nic.mapBucket(256, 0), /bucket/);
+  const b = nic.bucketOf(6, 1, 2, 3, 4);
+  const other = 1 - nic.workerOf(6, 1, 2, 3, 4);
+  nic.mapBucket(b, other);
+  assert.equal(nic.workerOf(6, 3, 4, 1, 2), other);
+  assert.throws(() => nic.setWake(2, null), /worker 2/);
+});
