@@ -119,7 +119,7 @@ export class Progress {
     if (this.total > 0) {
       const frac = Math.min(1, this.units / this.total);
       parts.push(`${this.units}/${this.total} (${(frac * 100).toFixed(PERCENT_DECIMALS)}%)`);
-      if (frac > 0 && frac < 1) {
+      if (frac > 0 && frac < 1 && elapsed > 0) {
         parts.push(`eta ${formatSeconds((elapsed * (1 - frac)) / frac)}`);
       }
     } else {

@@ -25,7 +25,7 @@ Deno.test("non-TTY: one plain line per update, throttled", () => {
   p.tick(2, "1024 B");
   assert.equal(out.length, 2);
   assert.ok(out.every((l) => l.endsWith("\n") && !l.includes("\r") && !l.includes("\x1b")));
-  assert.match(out[0], /^netpipe: 1\/10 \(10%\) eta 0\.0 s elapsed 0\.0 s - 64 B\n$/);
+  assert.match(out[0], /^netpipe: 1\/10 \(10%\) elapsed 0\.0 s - 64 B\n$/);
   assert.match(out[1], /^netpipe: 5\/10 \(50%\) eta 2\.0 s elapsed 2\.0 s - 1024 B\n$/);
 });
 
