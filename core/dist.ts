@@ -498,6 +498,24 @@ export function gamma(x: number): number {
 }
 
 // ---------------------------------------------------------------------------
+// Factory shorthands.
+
+export const constant = (x: number): Distribution => new Constant(x);
+export const uniform = (lo: number, hi: number): Distribution => new Uniform(lo, hi);
+export const exponential = (mean: number): Distribution => new Exponential(mean);
+export const normal = (mean: number, sd: number): Distribution => new Normal(mean, sd);
+export const gev = (loc: number, scale: number, shape: number): Distribution =>
+  new GeneralizedExtremeValue(loc, scale, shape);
+export const gpareto = (loc: number, scale: number, shape: number): Distribution =>
+  new GeneralizedPareto(loc, scale, shape);
+export const discrete = (values: readonly number[], weights: readonly number[]): Distribution =>
+  new Discrete(values, weights);
+export const empirical = (
+  table: readonly (readonly [value: number, cdf: number])[],
+): Distribution => new Empirical(table);
+export const zipf = (n: number, s: number): Distribution => new Zipf(n, s);
+
+// ---------------------------------------------------------------------------
 // Facebook "ETC" workload presets (Atikoglu et al., SIGMETRICS'12, as encoded by
 // the mutilate load generator, github.com/leverich/mutilate Generator.cc; values
 // copied from /work/shared/reference/facts.md).

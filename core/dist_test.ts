@@ -3,10 +3,14 @@ import { Rng } from "./rng.ts";
 import { RunningStats } from "./stats.ts";
 import {
   Constant,
+  constant,
   Discrete,
+  discrete,
   type Distribution,
   Empirical,
+  empirical,
   Exponential,
+  exponential,
   FB_INTERARRIVAL_US,
   FB_KEY_SIZE,
   FB_VALUE_HEAD,
@@ -17,11 +21,16 @@ import {
   gamma,
   GeneralizedExtremeValue,
   GeneralizedPareto,
+  gev,
+  gpareto,
   HeadTail,
   Normal,
+  normal,
   parseDistribution,
   Uniform,
+  uniform,
   Zipf,
+  zipf,
 } from "./dist.ts";
 
 const N = 200_000;
@@ -65,7 +74,16 @@ function checkMoments(d: Distribution, meanTol: number, varTol: number, quantile
   return sorted;
 }
 
-Deno.test("constant", () => {
+Deno.test("constant and the factory shorthands", () => {
+  assert.equal(constant(3).label, "fixed:3");
+  assert.equal(uniform(1, 2).label, "uniform:1,2");
+  assert.equal(exponential(4).mean, 4);
+  assert.equal(normal(1, 2).variance, 4);
+  assert.equal(gev(1, 2, 0).label, "gev:1,2,0");
+  assert.equal(gpareto(0, 1, 0.5).mean, 2);
+  assert.equal(discrete([1, 3], [1, 1]).mean, 2);
+  assert.equal(empirical([[1, 0.5], [3, 1]]).mean, 2);
+  assert.equal(zipf(3, 0).mean, 1);
   const d = new Constant(100);
   assert.equal(d.sample(new Rng(1)), 100);
   assert.equal(d.mean, 100);
