@@ -120,7 +120,7 @@ export class CoreContext implements WorkContext {
 
   acquire(lock: LockLike): void {
     if (!this.recording) this.stale();
-    if (!(lock instanceof Lock)) throw new TypeError(`acquire: "${lock.name}" is not a Lock`);
+    if (!(lock instanceof Lock)) throw notALock("acquire", lock);
     if (this.held.includes(lock)) {
       throw new Error(`${this.core.name} re-acquires lock "${lock.name}" it already holds`);
     }
@@ -130,7 +130,7 @@ export class CoreContext implements WorkContext {
 
   release(lock: LockLike): void {
     if (!this.recording) this.stale();
-    if (!(lock instanceof Lock)) throw new TypeError(`release: "${lock.name}" is not a Lock`);
+    if (!(lock instanceof Lock)) throw notALock("release", lock);
     const i = this.held.lastIndexOf(lock);
     if (i >= 0) this.held.splice(i, 1);
     this.push(STEP_RELEASE, lock, undefined);
@@ -191,6 +191,12 @@ export class CoreContext implements WorkContext {
   private stale(): never {
     throw new Error(`${this.core.name}: WorkContext used outside its work item`);
   }
+}
+
+function notALock(op: string, lock: LockLike): TypeError {
+  return new TypeError(
+    `${op}: lock "${lock.name}" is not a core/lock.ts Lock (give the host a LockTable factory)`,
+  );
 }
 
 /** A growable FIFO of (fn, arg) pairs. */

@@ -158,3 +158,40 @@ export class Lock implements LockLike {
     }
   }
 }
+
+/**
+ * Locks by name, created on first use: one table per simulated machine, so the
+ * same name always yields the same lock (and contention between its users).
+ * {@link factory} has the shape of an application's lock factory.
+ */
+export class LockTable {
+  private readonly locks = new Map<string, Lock>();
+
+  /** The lock registered under `name` (created if new). */
+  get(name: string): Lock {
+    let l = this.locks.get(name);
+    if (l === undefined) {
+      l = new Lock(name);
+      this.locks.set(name, l);
+    }
+    return l;
+  }
+
+  /** `get` as a free function, for code that takes a `(name) => LockLike` factory. */
+  readonly factory = (name: string): Lock => this.get(name);
+
+  /** All locks, sorted by name. */
+  list(): Lock[] {
+    return [...this.locks.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((k) =>
+      this.locks.get(k) as Lock
+    );
+  }
+
+  get size(): number {
+    return this.locks.size;
+  }
+
+  resetStats(): void {
+    for (const l of this.locks.values()) l.resetStats();
+  }
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Lock, type LockOwner } from "./lock.ts";
+import { Lock, type LockOwner, LockTable } from "./lock.ts";
 import { NS } from "./time.ts";
 
 class Owner implements LockOwner {
@@ -88,4 +88,19 @@ Deno.test("Lock: long waiter queues stay FIFO across compaction", () => {
     served.push(holder.id);
   }
   assert.deepEqual(served, requeued.map((o) => o.id));
+});
+
+Deno.test("LockTable: one lock per name, listed in name order", () => {
+  const t = new LockTable();
+  const b = t.factory("b");
+  const a = t.get("a");
+  assert.equal(t.get("b"), b);
+  assert.equal(t.factory("a"), a);
+  assert.equal(t.size, 2);
+  assert.deepEqual(t.list().map((l) => l.name), ["a", "b"]);
+  const o = new Owner(1);
+  a.acquire(o, 0);
+  a.release(o, 5);
+  t.resetStats();
+  assert.equal(a.acquisitions, 0);
 });
