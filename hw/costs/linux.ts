@@ -1,0 +1,125 @@
+/**
+ * The Linux kernel baseline: kernel overheads around the TCP/IP stack (system
+ * calls, copies, interrupts, softirq/NAPI, wakeups, context switches, socket
+ * locks, epoll) plus the kernel's own per-op protocol costs, for the two
+ * platforms it runs on here: the TileGX server (NGINX/Memcached baselines,
+ * NetPIPE) and the x86 clients (mutilate).
+ *
+ * Values come from public literature as orders of magnitude (cited per
+ * constant) and are converted to cycles of the platform; all are to be
+ * calibrated in docs/CALIBRATION.md against the paper's Linux figures (NetPIPE
+ * 31 us one-way for 64 bytes; Memcached never meeting a 500 us 99th
+ * percentile; 25% of Memcached's time in kernel spinlocks — facts.md). Lock
+ * contention itself is not a cost here: it emerges from the lock model.
+ */
+import type { StackOp } from "../../stack/accounting.ts";
+import { type CostTable, defineTable } from "./table.ts";
+import { X86_COSTS } from "./x86.ts";
+
+export const LINUX_OPS = [
+  "syscall", // system call entry plus exit
+  "copy_call", // fixed cost of one copy_to_user/copy_from_user (bytes are charged as copy_byte)
+  "irq", // hardware interrupt entry, handler, exit
+  "softirq_packet", // per packet in net_rx_action/NAPI beyond the protocol ops
+  "napi_poll", // per NAPI poll round
+  "skb_alloc", // socket buffer allocation
+  "skb_free", // socket buffer free
+  "wakeup", // waking a blocked thread (try_to_wake_up, IPI)
+  "context_switch", // switching threads, direct plus cache/TLB refill
+  "socket_lock", // uncontended lock_sock/release_sock pair
+  "epoll_wait", // one epoll_wait call (ready list scan, return)
+  "epoll_event", // per ready event returned by epoll_wait
+] as const;
+export type LinuxOp = typeof LINUX_OPS[number];
+
+export type LinuxCosts = CostTable<LinuxOp | StackOp>;
+
+/** Linux on a 1.2 GHz TileGX core (cycles). */
+export const LINUX_TILEGX_COSTS: LinuxCosts = defineTable<LinuxOp | StackOp>({
+  // ~330 ns: x86 null syscalls cost ~100-150 cycles direct (Soares & Stumm, FlexSC, OSDI 2010) plus
+  // cache pollution; slower on an in-order 1.2 GHz core. Approximation, docs/CALIBRATION.md.
+  syscall: 400,
+  // access_ok and fault-handling set-up per copy. Approximation, docs/CALIBRATION.md.
+  copy_call: 100,
+  // ~3.3 us interrupt path on a 1.2 GHz core (x86 ~1 us scaled by clock and IPC).
+  // Approximation, docs/CALIBRATION.md.
+  irq: 4000,
+  // ~2.5 us per packet of driver/GRO/netif_receive_skb overhead; Linux handles well under 1 M
+  // packets/s per core (slides "Performance vs protection"). Approximation, docs/CALIBRATION.md.
+  softirq_packet: 3000,
+  // Per NAPI poll round. Approximation, docs/CALIBRATION.md.
+  napi_poll: 500,
+  // kmem_cache_alloc plus data allocation. Approximation, docs/CALIBRATION.md.
+  skb_alloc: 300,
+  // Free path. Approximation, docs/CALIBRATION.md.
+  skb_free: 200,
+  // ~4 us: wakeup with an inter-processor interrupt. Approximation, docs/CALIBRATION.md.
+  wakeup: 5000,
+  // ~6.7 us: direct switch plus cache and TLB refill (Li, Ding & Shen, "Quantifying the cost of
+  // context switch", ExpCS 2007, measured several us including indirect costs). Approximation.
+  context_switch: 8000,
+  // Uncontended socket lock pair. Approximation, docs/CALIBRATION.md.
+  socket_lock: 100,
+  // ~1.25 us per epoll_wait call. Approximation, docs/CALIBRATION.md.
+  epoll_wait: 1500,
+  // Per returned event. Approximation, docs/CALIBRATION.md.
+  epoll_event: 150,
+  // Kernel protocol ops: roughly 2-4x the user-level stack's (hw/costs/tilegx.ts) for the
+  // generality of the kernel path (netfilter hooks, routing, socket accounting). Approximation.
+  eth_rx: 400,
+  eth_tx: 500,
+  arp: 1000,
+  ip_rx: 400,
+  ip_tx: 400,
+  icmp: 800,
+  flow_lookup: 300,
+  tcp_rx: 2000,
+  tcp_tx: 2000,
+  tcp_timer: 600,
+  tcp_conn: 10000,
+  // Same hardware as the user-level stack (hw/costs/tilegx.ts).
+  checksum_byte: 0.25,
+  copy_byte: 0.5,
+  reassembly: 1000,
+});
+
+/** Linux on the x86 client (cycles at hw/costs/x86.ts X86_HOST.hz, 2.6 GHz). */
+export const LINUX_X86_COSTS: LinuxCosts = defineTable<LinuxOp | StackOp>({
+  // ~100 ns null syscall round trip (FlexSC, OSDI 2010, before KPTI). Approximation.
+  syscall: 250,
+  // Approximation, docs/CALIBRATION.md.
+  copy_call: 50,
+  // ~1 us interrupt path. Approximation, docs/CALIBRATION.md.
+  irq: 2600,
+  // ~0.5 us per packet of softirq overhead (IX, OSDI 2014; mTCP, NSDI 2014 report the Linux
+  // stack at well under 1 M small packets/s per core). Approximation, docs/CALIBRATION.md.
+  softirq_packet: 1300,
+  // Approximation, docs/CALIBRATION.md.
+  napi_poll: 500,
+  skb_alloc: 250,
+  skb_free: 150,
+  // ~1 us wakeup with IPI. Approximation, docs/CALIBRATION.md.
+  wakeup: 2600,
+  // ~2 us including indirect costs (Li, Ding & Shen, ExpCS 2007). Approximation.
+  context_switch: 5200,
+  // Approximation, docs/CALIBRATION.md.
+  socket_lock: 80,
+  // ~0.5 us per call. Approximation, docs/CALIBRATION.md.
+  epoll_wait: 1300,
+  epoll_event: 100,
+  // Kernel protocol ops on x86: hw/costs/x86.ts.
+  eth_rx: X86_COSTS.eth_rx,
+  eth_tx: X86_COSTS.eth_tx,
+  arp: X86_COSTS.arp,
+  ip_rx: X86_COSTS.ip_rx,
+  ip_tx: X86_COSTS.ip_tx,
+  icmp: X86_COSTS.icmp,
+  flow_lookup: X86_COSTS.flow_lookup,
+  tcp_rx: X86_COSTS.tcp_rx,
+  tcp_tx: X86_COSTS.tcp_tx,
+  tcp_timer: X86_COSTS.tcp_timer,
+  tcp_conn: X86_COSTS.tcp_conn,
+  checksum_byte: X86_COSTS.checksum_byte,
+  copy_byte: X86_COSTS.copy_byte,
+  reassembly: X86_COSTS.reassembly,
+});

@@ -1,0 +1,81 @@
+/**
+ * An x86 client host (the Memcached load generators ran mutilate on x86
+ * machines with the Linux kernel stack, facts.md): its clock and core count,
+ * and cycle costs of the kernel's protocol processing (per stack op) and of
+ * the load generator's own work. Kernel overheads (system calls, interrupts,
+ * wakeups, copies) are in hw/costs/linux.ts (LINUX_X86_COSTS).
+ *
+ * The paper does not describe the client machines beyond "x86 using the Linux
+ * kernel stack"; every number here is an approximation to be calibrated in
+ * docs/CALIBRATION.md.
+ */
+import type { StackOp } from "../../stack/accounting.ts";
+import { type CostTable, defineTable } from "./table.ts";
+
+export interface X86Host {
+  readonly name: string;
+  /** Core clock in Hz. */
+  readonly hz: number;
+  /** Hardware threads available to the load generator. */
+  readonly cores: number;
+}
+
+/** A 2.6 GHz, 16-thread Xeon-class client (approximation of a 2017 server CPU; docs/CALIBRATION.md). */
+export const X86_HOST: X86Host = Object.freeze({
+  name: "x86-client",
+  hz: 2_600_000_000,
+  cores: 16,
+});
+
+/** Load-generator work per request. */
+export const LOADGEN_OPS = [
+  "loadgen_request", // pick key/value sizes, format a request
+  "loadgen_response", // parse a response, record latency
+] as const;
+export type LoadgenOp = typeof LOADGEN_OPS[number];
+
+export type X86Op = StackOp | LoadgenOp;
+export type X86Costs = CostTable<X86Op>;
+
+/**
+ * Kernel protocol processing on x86, per stack op (cycles at X86_HOST.hz).
+ * Order of magnitude from the public literature: the Linux stack spends
+ * roughly 1-2 us of CPU per small packet end to end (e.g. Jeong et al., mTCP,
+ * NSDI 2014; Belay et al., IX, OSDI 2014), split here across the layers; the
+ * per-packet driver/softirq overheads are in linux.ts. All approximations, to
+ * be calibrated in docs/CALIBRATION.md.
+ */
+export const X86_COSTS: X86Costs = defineTable<X86Op>({
+  // Driver descriptor and skb set-up share of netif_receive_skb. Approximation, docs/CALIBRATION.md.
+  eth_rx: 300,
+  // dev_queue_xmit and driver descriptor. Approximation, docs/CALIBRATION.md.
+  eth_tx: 400,
+  // ARP handling. Approximation, docs/CALIBRATION.md.
+  arp: 800,
+  // ip_rcv and routing decision. Approximation, docs/CALIBRATION.md.
+  ip_rx: 300,
+  // ip_queue_xmit and route lookup. Approximation, docs/CALIBRATION.md.
+  ip_tx: 300,
+  // ICMP handling. Approximation, docs/CALIBRATION.md.
+  icmp: 600,
+  // Established-socket hash lookup (__inet_lookup_established). Approximation, docs/CALIBRATION.md.
+  flow_lookup: 200,
+  // tcp_v4_rcv / tcp_rcv_established. Approximation, docs/CALIBRATION.md.
+  tcp_rx: 1500,
+  // tcp_sendmsg segment build and tcp_transmit_skb. Approximation, docs/CALIBRATION.md.
+  tcp_tx: 1500,
+  // Timer expiry handling. Approximation, docs/CALIBRATION.md.
+  tcp_timer: 500,
+  // Connection set-up or tear-down (socket allocation, accept queue). Approximation, docs/CALIBRATION.md.
+  tcp_conn: 8000,
+  // Checksum per byte with SIMD-free csum_partial (~8 bytes per cycle). Approximation, docs/CALIBRATION.md.
+  checksum_byte: 0.125,
+  // Copy per byte (rep movsb, in cache). Approximation, docs/CALIBRATION.md.
+  copy_byte: 0.1,
+  // Out-of-order queue handling. Approximation, docs/CALIBRATION.md.
+  reassembly: 800,
+  // mutilate request generation (random draws, formatting). Approximation, docs/CALIBRATION.md.
+  loadgen_request: 1500,
+  // mutilate response parse and latency sample. Approximation, docs/CALIBRATION.md.
+  loadgen_response: 1500,
+});
