@@ -199,3 +199,23 @@ Deno.test("noc: programming errors throw clear errors", () => {
   assert.throws(() => noc.meshLink(0, 7), /not adjacent/);
   assert.throws(() => noc.meshLink(5, 6), /not adjacent/);
 });
+
+Deno.test("noc: a stalled send is injected at the pop, never before its own send time", () => {
+  const { sched, board, noc } = setup({ queueWords: 2 });
+  const dst = board.tile(1, 1);
+  noc.send(0, board.tile(0, 0), dst, 0, "a", 2);
+  let acceptedAt: Time = -1;
+  assert.equal(noc.send(0, board.tile(2, 2), dst, 0, "b", 2, (t) => (acceptedAt = t)), "stalled");
+  sched.runUntil(10 * NS);
+  assert.equal(noc.pop(dst, 0)?.payload, "a");
+  assert.equal(acceptedAt, 10 * NS, "injected when the pop made room");
+  // A send stamped later than the pop that unblocks it waits for its own time.
+  sched.runUntil(20 * NS);
+  const later = 500 * NS;
+  noc.send(later, board.tile(3, 3), dst, 0, "c", 2, (t) => (acceptedAt = t));
+  assert.equal(noc.pop(dst, 0)?.payload, "b");
+  assert.equal(acceptedAt, later);
+  sched.runUntilIdle();
+  assert.ok(noc.peek(dst, 0)!.arrivedAt > later);
+  assert.equal(noc.sourceStats(board.tile(3, 3)).stallTime, 0);
+});

@@ -361,9 +361,10 @@ export abstract class QueuedTransport implements Transport {
         return;
       }
       backlog.shift();
-      this.sStats[src].stallTime += now - m.sentAt;
-      this.inject(now, m, qi);
-      if (m.onAccepted !== undefined) m.onAccepted(now);
+      const t = now > m.sentAt ? now : m.sentAt;
+      this.sStats[src].stallTime += t - m.sentAt;
+      this.inject(t, m, qi);
+      if (m.onAccepted !== undefined) m.onAccepted(t);
     }
   }
 }
