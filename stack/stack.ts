@@ -1,0 +1,716 @@
+/**
+ * One share-nothing network stack instance: Ethernet, ARP, IPv4, ICMP echo and
+ * the glue to the TCP layer.
+ *
+ * Sans-IO: the host hands received frames to {@link Stack.receive}, calls
+ * {@link Stack.poll} at {@link Stack.nextDeadline}, and issues socket commands;
+ * the stack answers through {@link StackHost.transmit} (frames) and
+ * {@link StackHost.event} (socket events). Time is whatever the caller passes.
+ *
+ * Receive: every malformed or unwanted frame is counted in
+ * {@link Stack.stats}.drops by reason and dropped; nothing a peer can send
+ * makes `receive` throw. Valid TCP segments go to the TCP layer with a
+ * {@link SharedRx} hold on the frame (zero copy: the payload is a reference
+ * into the receive buffer).
+ *
+ * Transmit: headers (Ethernet + IPv4 + TCP from the repr) are built into a
+ * fresh header buffer; the payload stays as references (zero copy) for the
+ * NIC to gather. The TCP checksum is computed in software over header and
+ * payload (charged per byte) or, with `txChecksumOffload`, left to the NIC
+ * with the pseudo-header sum in the field. The next hop is the destination
+ * when on-link, else the gateway; it is resolved through the ARP cache, and
+ * frames wait (bounded) in the cache while a request is outstanding.
+ *
+ * The TCP layer is `new TcpLayer(host, cfg.tcp, rng, cfg.id)` from
+ * stack/tcp/layer.ts unless `cfg.tcpFactory` supplies another implementation
+ * of {@link TcpLayerApi} (tests use small fakes).
+ */
+import type { Rng } from "../core/rng.ts";
+import type { Time } from "../core/time.ts";
+import type { Accounting } from "./accounting.ts";
+import { ArpCache, type ArpConfig, type ArpTimerSink } from "./arp_cache.ts";
+import { type BufRef, type RxBuffer, SharedRx, type TxFrame } from "./buf.ts";
+import { checksumAdd, checksumFinish, fold, pseudoHeaderSum } from "./checksum.ts";
+import type { ConnId, Endpoint, Ipv4Addr, SocketEvent } from "./events.ts";
+import type { TcpLayerApi, TcpLayerHost } from "./tcp/api.ts";
+import { TcpLayer } from "./tcp/layer.ts";
+import type { TcpConfig } from "./tcp/config.ts";
+import { ARP_LEN, emitArp, isGratuitousArp, makeArpRepr, parseArp } from "./wire/arp.ts";
+import {
+  BROADCAST_MAC,
+  ETH_HEADER_LEN,
+  MAC_LEN,
+  macEquals,
+  makeEthernetRepr,
+  parseEthernet,
+} from "./wire/ethernet.ts";
+import {
+  emitIcmpEcho,
+  ICMP_ECHO_HEADER_LEN,
+  makeIcmpEchoRepr,
+  parseIcmpEcho,
+} from "./wire/icmp.ts";
+import {
+  emitIpv4,
+  IPV4_DEFAULT_TTL,
+  IPV4_HEADER_LEN,
+  IPV4_MAX_TOTAL_LEN,
+  isMulticastOrReservedIp,
+  makeIpv4Repr,
+  parseIpv4,
+  prefixMask,
+} from "./wire/ipv4.ts";
+import {
+  ARP_OP_REPLY,
+  ARP_OP_REQUEST,
+  ETHERTYPE_ARP,
+  ETHERTYPE_IPV4,
+  ICMP_ECHO_REPLY,
+  ICMP_ECHO_REQUEST,
+  IPPROTO_ICMP,
+  IPPROTO_TCP,
+  type MacAddr,
+  makeTcpRepr,
+  put16,
+  type TcpRepr,
+} from "./wire/repr.ts";
+import {
+  emitTcp,
+  parseTcp,
+  TCP_CHECKSUM_OFFSET,
+  TCP_HEADER_MIN,
+  tcpChecksumOk,
+  tcpHeaderLen,
+} from "./wire/tcp.ts";
+
+/** Longest IPv4 prefix. */
+const MAX_PREFIX_LEN = 32;
+/** Prefixes longer than this have no subnet broadcast address (RFC 3021 /31s, /32 hosts). */
+const MAX_PREFIX_WITH_BROADCAST = 30;
+/** Offset of the IPv4 header in a frame. */
+const IP_OFF = ETH_HEADER_LEN;
+/** Offset of the L4 header in frames this stack builds (no IP options). */
+const L4_OFF = ETH_HEADER_LEN + IPV4_HEADER_LEN;
+/** Largest L4 payload of an IPv4 packet this stack builds. */
+const MAX_L4_LEN = IPV4_MAX_TOTAL_LEN - IPV4_HEADER_LEN;
+/** The all-zero MAC, the ARP request's unknown target hardware address (RFC 826). */
+const ZERO_MAC: MacAddr = new Uint8Array(MAC_LEN);
+/** Payload of frames whose bytes are all in the header buffer. */
+const NO_PAYLOAD: readonly BufRef[] = Object.freeze([]) as readonly BufRef[];
+
+/** Builds the TCP layer a stack uses (the default builds stack/tcp/layer.ts's TcpLayer). */
+export type TcpFactory = (
+  host: TcpLayerHost,
+  cfg: Partial<TcpConfig>,
+  rng: Rng,
+  stackId: number,
+) => TcpLayerApi;
+
+/** Called for each ICMP echo reply received; `data` is valid only during the call. */
+export type EchoReplyHandler = (
+  now: Time,
+  src: Ipv4Addr,
+  ident: number,
+  seq: number,
+  data: Uint8Array,
+) => void;
+
+export interface StackConfig {
+  /** Stack instance id (names connections together with the conn id). */
+  id: number;
+  mac: MacAddr;
+  ip: Ipv4Addr;
+  /** Prefix length of the on-link subnet (0..32). */
+  prefixLen: number;
+  /** Default gateway for off-link destinations (must be on-link); none when absent. */
+  gateway?: Ipv4Addr | null;
+  arp?: Partial<ArpConfig>;
+  tcp?: Partial<TcpConfig>;
+  /** NIC computes TCP checksums on transmit (default false: software, charged per byte). */
+  txChecksumOffload?: boolean;
+  /**
+   * NIC verified TCP checksums on receive (default false: verified in
+   * software, charged per byte). The IPv4 header checksum and ICMP are always
+   * checked in software.
+   */
+  rxChecksumOffload?: boolean;
+  /** TTL of packets sent (default {@link IPV4_DEFAULT_TTL}). */
+  ttl?: number;
+  /** Replaces the default TCP layer (see module doc). */
+  tcpFactory?: TcpFactory;
+  /** Observes ICMP echo replies (answers to {@link Stack.ping}). */
+  onEchoReply?: EchoReplyHandler;
+}
+
+export interface StackHost {
+  /** Sends a frame. Header and payload must not change until it has left; see {@link TxFrame}. */
+  transmit(frame: TxFrame): void;
+  /** A socket event for the application. */
+  event(ev: SocketEvent): void;
+  readonly acct: Accounting;
+}
+
+/** Every reason a frame is dropped, receive side and transmit side. */
+export const DROP_REASONS = [
+  "eth-truncated",
+  "eth-not-for-us", // unicast to another MAC, or multicast
+  "eth-unknown-type", // neither IPv4 nor ARP
+  "arp-truncated",
+  "arp-unsupported", // not Ethernet/IPv4
+  "arp-bad-op",
+  "arp-conflict", // someone else claims our IP address
+  "ip-truncated",
+  "ip-bad-version",
+  "ip-bad-header-len",
+  "ip-bad-total-len",
+  "ip-bad-checksum",
+  "ip-fragment", // no reassembly
+  "ip-not-for-us",
+  "ip-bad-src", // multicast, broadcast, zero or our own address as source
+  "ip-unknown-protocol",
+  "icmp-truncated",
+  "icmp-bad-checksum",
+  "icmp-bad-code",
+  "icmp-unsupported-type", // ICMP other than echo request/reply
+  "tcp-truncated",
+  "tcp-bad-header-len",
+  "tcp-bad-option",
+  "tcp-bad-checksum",
+  "tx-no-route", // off-link destination and no gateway
+  "tx-arp-queue-full", // ARP pending-queue bound hit
+  "tx-arp-unresolved", // next hop never answered ARP
+  "tx-too-long", // L4 segment would exceed the IPv4 total length
+] as const;
+export type DropReason = typeof DROP_REASONS[number];
+
+export interface StackCounters {
+  rxFrames: number;
+  rxBytes: number;
+  rxArp: number;
+  rxIpv4: number;
+  rxTcp: number;
+  rxIcmp: number;
+  txFrames: number;
+  txBytes: number;
+  txArpRequests: number;
+  txArpReplies: number;
+  /** ARP packets neither for us nor updating a known entry (ignored, not malformed). */
+  arpIgnored: number;
+  gratuitousArpIn: number;
+  echoRequestsIn: number;
+  echoRepliesOut: number;
+  echoRequestsOut: number;
+  echoRepliesIn: number;
+}
+
+export interface StackStats {
+  readonly counters: StackCounters;
+  readonly drops: Record<DropReason, number>;
+}
+
+function newStats(): StackStats {
+  const drops = {} as Record<DropReason, number>;
+  for (const r of DROP_REASONS) drops[r] = 0;
+  return {
+    counters: {
+      rxFrames: 0,
+      rxBytes: 0,
+      rxArp: 0,
+      rxIpv4: 0,
+      rxTcp: 0,
+      rxIcmp: 0,
+      txFrames: 0,
+      txBytes: 0,
+      txArpRequests: 0,
+      txArpReplies: 0,
+      arpIgnored: 0,
+      gratuitousArpIn: 0,
+      echoRequestsIn: 0,
+      echoRepliesOut: 0,
+      echoRequestsOut: 0,
+      echoRepliesIn: 0,
+    },
+    drops,
+  };
+}
+
+/** Sum of all drop counters. */
+export function totalDrops(stats: StackStats): number {
+  let n = 0;
+  for (const r of DROP_REASONS) n += stats.drops[r];
+  return n;
+}
+
+/** The default TCP layer. */
+const defaultTcpFactory: TcpFactory = (host, cfg, rng, id) => new TcpLayer(host, cfg, rng, id);
+
+/** A frame waiting in the ARP cache: its Ethernet destination is filled in on resolution. */
+type PendingFrame = TxFrame;
+
+export class Stack {
+  readonly id: number;
+  readonly mac: MacAddr;
+  readonly ip: Ipv4Addr;
+  readonly stats: StackStats = newStats();
+  /** The ARP cache (exposed for inspection; the stack drives it). */
+  readonly arp: ArpCache<PendingFrame>;
+  readonly tcp: TcpLayerApi;
+
+  private readonly mask: number;
+  private readonly subnetBroadcast: number;
+  private readonly gateway: Ipv4Addr | null;
+  private readonly ttl: number;
+  private readonly txOffload: boolean;
+  private readonly rxOffload: boolean;
+  private readonly onEchoReply: EchoReplyHandler | null;
+  private readonly acct: Accounting;
+  private ipIdent: number;
+
+  // Reusable parse targets (one frame is handled at a time).
+  private readonly ethRx = makeEthernetRepr();
+  private readonly arpRx = makeArpRepr();
+  private readonly ipRx = makeIpv4Repr();
+  private readonly icmpRx = makeIcmpEchoRepr();
+  private readonly tcpRx: TcpRepr = makeTcpRepr();
+  private readonly ipTx = makeIpv4Repr();
+  private readonly arpTimerSink: ArpTimerSink<PendingFrame>;
+
+  constructor(cfg: StackConfig, private readonly host: StackHost, rng: Rng) {
+    validateConfig(cfg);
+    this.id = cfg.id;
+    this.mac = Uint8Array.from(cfg.mac);
+    this.ip = cfg.ip >>> 0;
+    this.mask = prefixMask(cfg.prefixLen);
+    this.subnetBroadcast = cfg.prefixLen <= MAX_PREFIX_WITH_BROADCAST
+      ? (this.ip | ~this.mask) >>> 0
+      : -1;
+    this.gateway = cfg.gateway ?? null;
+    this.ttl = cfg.ttl ?? IPV4_DEFAULT_TTL;
+    this.txOffload = cfg.txChecksumOffload ?? false;
+    this.rxOffload = cfg.rxChecksumOffload ?? false;
+    this.onEchoReply = cfg.onEchoReply ?? null;
+    this.acct = host.acct;
+    this.arp = new ArpCache<PendingFrame>(cfg.arp);
+    this.ipIdent = rng.stream("ipv4-ident").int(1 << 16);
+    this.arpTimerSink = {
+      resend: (ip) => this.sendArpRequest(ip),
+      drop: (frame) => {
+        this.stats.drops["tx-arp-unresolved"]++;
+        frame.onSent?.();
+      },
+    };
+    const tcpHost: TcpLayerHost = {
+      output: (now, src, dst, repr, payload) => this.tcpOutput(now, src, dst, repr, payload),
+      event: (ev) => host.event(ev),
+      acct: host.acct,
+    };
+    this.tcp = (cfg.tcpFactory ?? defaultTcpFactory)(tcpHost, cfg.tcp ?? {}, rng, cfg.id);
+  }
+
+  // -------------------------------------------------------------------------
+  // Receive
+
+  /** Handles one received frame; releases `rx` (or hands holds to TCP). Never throws on bad input. */
+  receive(now: Time, rx: RxBuffer): void {
+    const ref = rx.ref;
+    const b = ref.mem.read(ref.off, ref.len);
+    const c = this.stats.counters;
+    c.rxFrames++;
+    c.rxBytes += b.length;
+    this.acct.charge("eth_rx");
+    let handedOff = false;
+    try {
+      handedOff = this.input(now, b, rx);
+    } finally {
+      if (!handedOff) rx.release();
+    }
+  }
+
+  /** Returns true when `rx` was handed to (and released through) a SharedRx. */
+  private input(now: Time, b: Uint8Array, rx: RxBuffer): boolean {
+    const drops = this.stats.drops;
+    const eth = this.ethRx;
+    if (typeof parseEthernet(b, 0, b.length, eth) === "string") {
+      drops["eth-truncated"]++;
+      return false;
+    }
+    if (!macEquals(eth.dst, this.mac) && !macEquals(eth.dst, BROADCAST_MAC)) {
+      drops["eth-not-for-us"]++;
+      return false;
+    }
+    if (eth.ethertype === ETHERTYPE_IPV4) return this.ipInput(now, b, rx);
+    if (eth.ethertype === ETHERTYPE_ARP) this.arpInput(now, b);
+    else drops["eth-unknown-type"]++;
+    return false;
+  }
+
+  private arpInput(now: Time, b: Uint8Array): void {
+    const a = this.arpRx;
+    const r = parseArp(b, ETH_HEADER_LEN, b.length - ETH_HEADER_LEN, a);
+    if (typeof r === "string") {
+      this.stats.drops[`arp-${r}`]++;
+      return;
+    }
+    this.acct.charge("arp");
+    const c = this.stats.counters;
+    c.rxArp++;
+    const sip = a.senderIp;
+    if (sip === this.ip) {
+      // Our own announcement looped back is harmless; anyone else is a conflict.
+      if (!macEquals(a.senderMac, this.mac)) this.stats.drops["arp-conflict"]++;
+      return;
+    }
+    // RFC 826 merge: update the sender's entry if we already know it. A probe
+    // (sender address 0, RFC 5227) teaches nothing.
+    const learnable = sip !== 0 && !isMulticastOrReservedIp(sip);
+    const merged = learnable && this.arp.knows(sip);
+    let released = merged ? this.arp.insert(now, sip, a.senderMac) : null;
+    if (a.targetIp === this.ip) {
+      if (!merged && learnable) released = this.arp.insert(now, sip, a.senderMac);
+      if (a.op === ARP_OP_REQUEST) this.sendArpReply(a.senderMac, sip);
+    } else if (isGratuitousArp(a)) {
+      c.gratuitousArpIn++;
+    } else {
+      c.arpIgnored++;
+    }
+    if (released !== null) this.flushResolved(released, a.senderMac);
+  }
+
+  private ipInput(now: Time, b: Uint8Array, rx: RxBuffer): boolean {
+    const drops = this.stats.drops;
+    const ip = this.ipRx;
+    const hl = parseIpv4(b, IP_OFF, b.length - IP_OFF, ip, true);
+    if (typeof hl === "string") {
+      drops[`ip-${hl}`]++;
+      return false;
+    }
+    this.acct.charge("ip_rx");
+    this.stats.counters.rxIpv4++;
+    if (ip.dst !== this.ip) {
+      drops["ip-not-for-us"]++;
+      return false;
+    }
+    const src = ip.src;
+    if (
+      src === 0 || src === this.ip || src === this.subnetBroadcast || isMulticastOrReservedIp(src)
+    ) {
+      drops["ip-bad-src"]++;
+      return false;
+    }
+    const l4 = IP_OFF + hl;
+    if (ip.protocol === IPPROTO_TCP) return this.tcpInput(now, b, l4, ip.payloadLen, rx);
+    if (ip.protocol === IPPROTO_ICMP) this.icmpInput(now, b, l4, ip.payloadLen);
+    else drops["ip-unknown-protocol"]++;
+    return false;
+  }
+
+  private icmpInput(now: Time, b: Uint8Array, off: number, len: number): void {
+    const m = this.icmpRx;
+    this.acct.charge("checksum_byte", len);
+    const r = parseIcmpEcho(b, off, len, m, true);
+    if (typeof r === "string") {
+      this.stats.drops[`icmp-${r}`]++;
+      return;
+    }
+    this.acct.charge("icmp");
+    const c = this.stats.counters;
+    c.rxIcmp++;
+    const src = this.ipRx.src;
+    if (m.type === ICMP_ECHO_REQUEST) {
+      c.echoRequestsIn++;
+      this.acct.charge("copy_byte", m.data.length);
+      this.sendIcmpEcho(now, src, ICMP_ECHO_REPLY, m.ident, m.seq, m.data);
+      c.echoRepliesOut++;
+    } else {
+      c.echoRepliesIn++;
+      this.onEchoReply?.(now, src, m.ident, m.seq, m.data);
+    }
+  }
+
+  private tcpInput(now: Time, b: Uint8Array, off: number, len: number, rx: RxBuffer): boolean {
+    const drops = this.stats.drops;
+    if (len < TCP_HEADER_MIN) {
+      drops["tcp-truncated"]++;
+      return false;
+    }
+    const ip = this.ipRx;
+    if (!this.rxOffload) {
+      this.acct.charge("checksum_byte", len);
+      if (!tcpChecksumOk(b, off, len, ip.src, ip.dst)) {
+        drops["tcp-bad-checksum"]++;
+        return false;
+      }
+    }
+    const t = this.tcpRx;
+    const hl = parseTcp(b, off, len, t);
+    if (typeof hl === "string") {
+      drops[`tcp-${hl}`]++;
+      return false;
+    }
+    this.stats.counters.rxTcp++;
+    const ref = rx.ref;
+    const payload: BufRef = { mem: ref.mem, off: ref.off + off + hl, len: t.payloadLen };
+    const shared = new SharedRx(rx);
+    try {
+      this.tcp.input(now, ip.src, ip.dst, t, payload, shared);
+    } finally {
+      shared.release();
+    }
+    return true;
+  }
+
+  // -------------------------------------------------------------------------
+  // Timers
+
+  /** Runs ARP retries and TCP timers due at `now`. */
+  poll(now: Time): void {
+    this.arp.poll(now, this.arpTimerSink);
+    this.tcp.poll(now);
+  }
+
+  /** Earliest time {@link poll} has work, or Infinity. */
+  nextDeadline(): Time {
+    return Math.min(this.arp.nextDeadline(), this.tcp.nextDeadline());
+  }
+
+  // -------------------------------------------------------------------------
+  // Socket commands (delegated to the TCP layer)
+
+  listen(port: number, backlog: number): void {
+    this.tcp.listen(port, backlog);
+  }
+  /** Active open from this stack's address; returns the connection id. */
+  connect(now: Time, remote: Endpoint): ConnId {
+    return this.tcp.connect(now, this.ip, remote);
+  }
+  accept(conn: ConnId): void {
+    this.tcp.accept(conn);
+  }
+  send(now: Time, conn: ConnId, refs: readonly BufRef[], token: number): void {
+    this.tcp.send(now, conn, refs, token);
+  }
+  recvDone(conn: ConnId, rxId: number): void {
+    this.tcp.recvDone(conn, rxId);
+  }
+  shutdown(now: Time, conn: ConnId): void {
+    this.tcp.shutdown(now, conn);
+  }
+  close(now: Time, conn: ConnId): void {
+    this.tcp.close(now, conn);
+  }
+
+  // -------------------------------------------------------------------------
+  // ICMP and ARP commands
+
+  /** Sends an ICMP echo request; replies arrive through `cfg.onEchoReply` and the counters. */
+  ping(now: Time, dst: Ipv4Addr, ident: number, seq: number, data: Uint8Array): void {
+    this.stats.counters.echoRequestsOut++;
+    this.sendIcmpEcho(now, dst >>> 0, ICMP_ECHO_REQUEST, ident & 0xffff, seq & 0xffff, data);
+  }
+
+  /** Broadcasts a gratuitous ARP announcement of our address (RFC 5227 section 3). */
+  sendGratuitousArp(_now: Time): void {
+    this.sendArp(ARP_OP_REQUEST, BROADCAST_MAC, ZERO_MAC, this.ip);
+  }
+
+  // -------------------------------------------------------------------------
+  // Transmit
+
+  /** TcpLayerHost.output: builds Ethernet + IPv4 + TCP headers and routes the frame. */
+  private tcpOutput(
+    now: Time,
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    repr: TcpRepr,
+    payload: readonly BufRef[],
+  ): void {
+    let plen = 0;
+    for (let i = 0; i < payload.length; i++) plen += payload[i].len;
+    const tl = tcpHeaderLen(repr);
+    const segLen = tl + plen;
+    if (segLen > MAX_L4_LEN) {
+      this.stats.drops["tx-too-long"]++;
+      return;
+    }
+    const header = new Uint8Array(L4_OFF + tl);
+    this.writeIpv4(header, src, dst, IPPROTO_TCP, segLen, true);
+    emitTcp(repr, header, L4_OFF);
+    const csumField = L4_OFF + TCP_CHECKSUM_OFFSET;
+    const pseudo = pseudoHeaderSum(src, dst, IPPROTO_TCP, segLen);
+    if (this.txOffload) {
+      // The NIC adds header + payload to the pseudo-header sum we leave in the field.
+      put16(header, csumField, fold(pseudo));
+    } else {
+      this.acct.charge("checksum_byte", segLen);
+      let sum = checksumAdd(pseudo, header, L4_OFF, tl);
+      let pos = tl;
+      for (let i = 0; i < payload.length; i++) {
+        const r = payload[i];
+        sum = checksumAdd(sum, r.mem.read(r.off, r.len), 0, r.len, pos);
+        pos += r.len;
+      }
+      put16(header, csumField, checksumFinish(sum));
+    }
+    this.route(now, dst, {
+      header,
+      payload,
+      l4ChecksumOffload: this.txOffload,
+      csumStart: L4_OFF,
+      csumField,
+    });
+  }
+
+  private sendIcmpEcho(
+    now: Time,
+    dst: Ipv4Addr,
+    type: number,
+    ident: number,
+    seq: number,
+    data: Uint8Array,
+  ): void {
+    const len = ICMP_ECHO_HEADER_LEN + data.length;
+    if (len > MAX_L4_LEN) {
+      this.stats.drops["tx-too-long"]++;
+      return;
+    }
+    const header = new Uint8Array(L4_OFF + len);
+    this.writeIpv4(header, this.ip, dst, IPPROTO_ICMP, len, false);
+    this.acct.charge("icmp");
+    this.acct.charge("checksum_byte", len);
+    emitIcmpEcho({ type, ident, seq, data }, header, L4_OFF);
+    this.route(now, dst, {
+      header,
+      payload: NO_PAYLOAD,
+      l4ChecksumOffload: false,
+      csumStart: 0,
+      csumField: 0,
+    });
+  }
+
+  /** Writes our Ethernet source/type and an IPv4 header (destination MAC left for routing). */
+  private writeIpv4(
+    header: Uint8Array,
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    protocol: number,
+    l4Len: number,
+    dontFragment: boolean,
+  ): void {
+    header.set(this.mac, MAC_LEN);
+    put16(header, 2 * MAC_LEN, ETHERTYPE_IPV4);
+    const ip = this.ipTx;
+    ip.src = src;
+    ip.dst = dst;
+    ip.protocol = protocol;
+    ip.payloadLen = l4Len;
+    ip.ttl = this.ttl;
+    ip.ident = this.ipIdent;
+    ip.dontFragment = dontFragment;
+    ip.tos = 0;
+    this.ipIdent = (this.ipIdent + 1) & 0xffff;
+    emitIpv4(ip, header, IP_OFF);
+    this.acct.charge("ip_tx");
+  }
+
+  /** Picks the next hop, resolves it and transmits (or queues behind ARP). */
+  private route(now: Time, dst: Ipv4Addr, frame: TxFrame): void {
+    let hop: Ipv4Addr;
+    if (((dst ^ this.ip) & this.mask) === 0) hop = dst;
+    else if (this.gateway !== null) hop = this.gateway;
+    else {
+      this.stats.drops["tx-no-route"]++;
+      frame.onSent?.();
+      return;
+    }
+    const mac = this.arp.lookup(now, hop);
+    if (mac !== null) {
+      frame.header.set(mac, 0);
+      this.transmit(frame);
+      return;
+    }
+    const r = this.arp.enqueue(now, hop, frame);
+    if (r === "request") this.sendArpRequest(hop);
+    else if (r === "dropped") {
+      this.stats.drops["tx-arp-queue-full"]++;
+      frame.onSent?.();
+    }
+  }
+
+  /** Sends frames that waited for `mac`. */
+  private flushResolved(frames: readonly PendingFrame[], mac: MacAddr): void {
+    for (const f of frames) {
+      f.header.set(mac, 0);
+      this.transmit(f);
+    }
+  }
+
+  private transmit(frame: TxFrame): void {
+    const c = this.stats.counters;
+    c.txFrames++;
+    let n = frame.header.length;
+    for (const r of frame.payload) n += r.len;
+    c.txBytes += n;
+    this.acct.charge("eth_tx");
+    this.host.transmit(frame);
+  }
+
+  private sendArpRequest(targetIp: Ipv4Addr): void {
+    this.stats.counters.txArpRequests++;
+    this.sendArp(ARP_OP_REQUEST, BROADCAST_MAC, ZERO_MAC, targetIp);
+  }
+
+  private sendArpReply(targetMac: MacAddr, targetIp: Ipv4Addr): void {
+    this.stats.counters.txArpReplies++;
+    this.sendArp(ARP_OP_REPLY, targetMac, targetMac, targetIp);
+  }
+
+  private sendArp(op: number, ethDst: MacAddr, targetMac: MacAddr, targetIp: Ipv4Addr): void {
+    const header = new Uint8Array(ETH_HEADER_LEN + ARP_LEN);
+    header.set(ethDst, 0);
+    header.set(this.mac, MAC_LEN);
+    put16(header, 2 * MAC_LEN, ETHERTYPE_ARP);
+    emitArp(
+      { op, senderMac: this.mac, senderIp: this.ip, targetMac, targetIp },
+      header,
+      ETH_HEADER_LEN,
+    );
+    this.acct.charge("arp");
+    this.transmit({
+      header,
+      payload: NO_PAYLOAD,
+      l4ChecksumOffload: false,
+      csumStart: 0,
+      csumField: 0,
+    });
+  }
+}
+
+/** Rejects a nonsensical configuration (programming error: throws). */
+function validateConfig(cfg: StackConfig): void {
+  if (!Number.isInteger(cfg.id) || cfg.id < 0) {
+    throw new RangeError(`StackConfig.id must be a non-negative integer, got ${cfg.id}`);
+  }
+  if (!(cfg.mac instanceof Uint8Array) || cfg.mac.length !== MAC_LEN) {
+    throw new RangeError(`StackConfig.mac must be ${MAC_LEN} bytes`);
+  }
+  if ((cfg.mac[0] & 1) === 1) throw new RangeError("StackConfig.mac must be a unicast address");
+  if (!Number.isInteger(cfg.ip) || cfg.ip <= 0 || cfg.ip > 0xffffffff) {
+    throw new RangeError(
+      `StackConfig.ip must be a non-zero unsigned 32-bit address, got ${cfg.ip}`,
+    );
+  }
+  if (!Number.isInteger(cfg.prefixLen) || cfg.prefixLen < 0 || cfg.prefixLen > MAX_PREFIX_LEN) {
+    throw new RangeError(`StackConfig.prefixLen must be 0..32, got ${cfg.prefixLen}`);
+  }
+  const gw = cfg.gateway;
+  if (gw !== undefined && gw !== null) {
+    const mask = prefixMask(cfg.prefixLen);
+    if (!Number.isInteger(gw) || gw <= 0 || gw > 0xffffffff || ((gw ^ cfg.ip) & mask) !== 0) {
+      throw new RangeError(`StackConfig.gateway must be an on-link address, got ${gw}`);
+    }
+  }
+  const ttl = cfg.ttl;
+  if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 1 || ttl > 255)) {
+    throw new RangeError(`StackConfig.ttl must be 1..255, got ${ttl}`);
+  }
+}
