@@ -1,45 +1,690 @@
 /**
- * The TCP layer (skeleton; the engine lands in following commits).
+ * The TCP layer of one stack instance: sans-IO (driven by input(), poll() and
+ * socket commands, all with explicit time), share-nothing (its own flow table,
+ * listeners, port allocator, timers and buffers), zero-copy (payloads are
+ * references into receive buffers or the application's send buffers).
+ *
+ * Responsibilities here: demultiplexing, listeners and the backlog, connection
+ * creation and teardown, timers, socket commands and event delivery. The
+ * protocol itself is in input.ts (segment arrival), output.ts (segment
+ * transmission) and cc.ts (congestion control).
+ *
+ * Events are queued while a call runs and delivered when it finishes, so an
+ * application that reacts to an event by calling back into the layer (the
+ * run-to-completion mode makes direct calls) always sees consistent state.
+ *
+ * Socket semantics chosen where RFC 9293 leaves room:
+ * - close() = shutdown() + no further delivery. If received data is still
+ *   undelivered (the connection was never accepted) or data arrives after
+ *   close(), the connection is reset (RST) instead, as Linux does. data_acked
+ *   and the final cleanup are still reported after close() so the application
+ *   can reclaim its send buffers; new_data and remote_closed are not.
+ * - Data the application was given (new_data) and has not released counts as
+ *   read: close() does not reset for it, but it shrinks the receive window
+ *   until recvDone(), and all of it is released at cleanup.
+ * - A connection is "gone" (cleanup) after TIME_WAIT (2*MSL) for the active
+ *   closer and when the FIN is acknowledged (LAST_ACK) for the passive one.
  */
 import type { BufRef, SharedRx } from "../buf.ts";
-import type { ConnId, Endpoint, Ipv4Addr } from "../events.ts";
-import type { TcpRepr } from "../wire/repr.ts";
+import type { CleanupReason, ConnId, Endpoint, Ipv4Addr, SocketEvent } from "../events.ts";
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpRepr } from "../wire/repr.ts";
 import type { Rng } from "../../core/rng.ts";
-import type { Time } from "../../core/time.ts";
+import { SEC, type Time } from "../../core/time.ts";
 import type { TcpLayerApi, TcpLayerHost } from "./api.ts";
-import { resolveTcpConfig, type TcpConfig } from "./config.ts";
+import { ccInit, ccOnRto } from "./cc.ts";
+import { resolveTcpConfig, SYN_FALLBACK_RTO, type TcpConfig, windowScaleFor } from "./config.ts";
+import { Conn, Listener, St } from "./conn.ts";
+import type { TcpCtx } from "./context.ts";
+import { FlowTable } from "./flow_table.ts";
+import { inputSynchronized, inputSynSent, negotiateOptions } from "./input.ts";
+import { output, sendAck, sendConnRst, sendProbe, sendRst, sendSyn } from "./output.ts";
+import { EphemeralPorts } from "./ports.ts";
+import { seqAdd, seqDiff, seqGt } from "./seq.ts";
+import { TcpStats } from "./stats.ts";
+import { TimerHeap } from "./timer_heap.ts";
 
 export { DEFAULT_TCP_CONFIG, type TcpConfig } from "./config.ts";
 
-export class TcpLayer implements TcpLayerApi {
+/** Length of the challenge-ACK rate-limit window (RFC 5961 section 7: "per second"). */
+const CHALLENGE_WINDOW: Time = 1 * SEC;
+
+/** A read-only view of one connection for tests and diagnostics. */
+export interface TcpConnInfo {
+  readonly id: ConnId;
+  readonly state: St;
+  readonly local: Endpoint;
+  readonly remote: Endpoint;
+  readonly sndMss: number;
+  readonly sndWscale: number;
+  readonly rcvWscale: number;
+  readonly sndWnd: number;
+  readonly cwnd: number;
+  readonly ssthresh: number;
+  readonly rto: Time;
+  readonly srtt: Time;
+  readonly sackOk: boolean;
+  readonly tsOk: boolean;
+  readonly iss: number;
+  readonly irs: number;
+  readonly sndUna: number;
+  readonly sndNxt: number;
+  readonly rcvNxt: number;
+  /** Receive window we last advertised, bytes. */
+  readonly rcvWnd: number;
+  /** Bytes queued to send and not yet acknowledged. */
+  readonly sendQueued: number;
+  /** Bytes delivered to (or waiting for) the application and not released. */
+  readonly heldBytes: number;
+  readonly oooSegments: number;
+}
+
+export class TcpLayer implements TcpLayerApi, TcpCtx {
   readonly cfg: TcpConfig;
+  readonly stats = new TcpStats();
+  readonly txRepr: TcpRepr = {
+    srcPort: 0,
+    dstPort: 0,
+    seq: 0,
+    ack: 0,
+    flags: 0,
+    window: 0,
+    urgent: 0,
+    mss: null,
+    windowScale: null,
+    sackPermitted: false,
+    sack: null,
+    tsVal: null,
+    tsEcr: null,
+    payloadLen: 0,
+  };
+  private readonly flows = new FlowTable<Conn>();
+  /** Live connections by id, in creation order. */
+  private readonly conns = new Map<ConnId, Conn>();
+  private readonly listeners = new Map<number, Listener>();
+  private readonly timers = new TimerHeap<Conn>();
+  private readonly ports: EphemeralPorts;
+  private readonly isnRng: Rng;
+  private nextId = 1;
+  private readonly events: SocketEvent[] = [];
+  private flushing = false;
+  /** Latest time seen in any call (for recvDone, which carries none). */
+  private lastNow: Time = 0;
+  private challengeWindowStart: Time = -Infinity;
+  private challengeCount = 0;
+
   constructor(
     readonly host: TcpLayerHost,
     cfg: Partial<TcpConfig>,
-    readonly rng: Rng,
+    rng: Rng,
     readonly stackId: number,
   ) {
     this.cfg = resolveTcpConfig(cfg);
+    this.isnRng = rng.stream("tcp-isn");
+    this.ports = new EphemeralPorts(
+      this.cfg.ephemeralPortMin,
+      this.cfg.ephemeralPortMax,
+      rng.stream("tcp-ports"),
+    );
   }
+
+  // ------------------------------------------------------------------ TcpCtx
+
+  emit(ev: SocketEvent): void {
+    this.events.push(ev);
+  }
+
+  destroy(c: Conn, reason: CleanupReason): void {
+    if (c.gone) return;
+    c.gone = true;
+    c.state = St.Closed;
+    this.flows.remove(c.localAddr, c.localPort, c.remoteAddr, c.remotePort);
+    this.conns.delete(c.id);
+    this.timers.remove(c);
+    if (c.listener) {
+      c.listener.pending--;
+      c.listener = null;
+    }
+    c.holds.clear();
+    c.ooo.clear();
+    if (c.pendingRx) { for (const rx of c.pendingRx) rx.release(); }
+    c.pendingRx = null;
+    c.pendingRefs = null;
+    c.pendingBytes = 0;
+    c.sq.clear();
+    c.rtxAt =
+      c.delackAt =
+      c.waitAt =
+      c.deadline =
+        Infinity;
+    this.host.acct.charge("tcp_conn");
+    const s = this.stats;
+    if (reason === "closed") s.connsClosed++;
+    else if (reason === "reset") s.connsReset++;
+    else if (reason === "timeout") s.connsTimedOut++;
+    else if (reason === "refused") s.connsRefused++;
+    else s.connsAborted++;
+    if (c.appKnows) this.emit({ kind: "cleanup", conn: c.id, reason });
+  }
+
+  established(c: Conn): void {
+    this.stats.connsOpened++;
+    c.retries = 0;
+    if (c.synRetransmitted) c.rtt.atLeast(SYN_FALLBACK_RTO);
+    c.appKnows = true;
+    if (c.active) {
+      this.emit({ kind: "connected", conn: c.id, local: { addr: c.localAddr, port: c.localPort } });
+    } else {
+      this.emit({
+        kind: "new_conn",
+        conn: c.id,
+        listenPort: c.localPort,
+        local: { addr: c.localAddr, port: c.localPort },
+        remote: { addr: c.remoteAddr, port: c.remotePort },
+      });
+    }
+    if (c.finQueued) c.state = St.FinWait1;
+  }
+
+  challengeAckAllowed(now: Time): boolean {
+    if (now - this.challengeWindowStart >= CHALLENGE_WINDOW) {
+      this.challengeWindowStart = now;
+      this.challengeCount = 0;
+    }
+    if (this.challengeCount >= this.cfg.challengeAckLimit) return false;
+    this.challengeCount++;
+    return true;
+  }
+
+  // ------------------------------------------------------------------ input
+
   input(
-    _now: Time,
-    _src: Ipv4Addr,
-    _dst: Ipv4Addr,
-    _repr: TcpRepr,
-    _payload: BufRef,
-    _rx: SharedRx,
-  ): void {}
-  poll(_now: Time): void {}
+    now: Time,
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    repr: TcpRepr,
+    payload: BufRef,
+    rx: SharedRx,
+  ): void {
+    this.touch(now);
+    const acct = this.host.acct;
+    acct.charge("tcp_rx");
+    this.stats.segmentsIn++;
+    const flags = repr.flags;
+    if (repr.srcPort === 0 || repr.dstPort === 0) {
+      this.stats.drop("bad_port");
+      return;
+    }
+    if (flags & TCP_SYN && flags & (TCP_FIN | TCP_RST)) {
+      this.stats.drop("bad_flags");
+      return;
+    }
+    acct.charge("flow_lookup");
+    let c = this.flows.get(dst, repr.dstPort, src, repr.srcPort);
+    if (
+      c !== undefined && c.state === St.TimeWait && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN &&
+      seqGt(repr.seq >>> 0, c.rcvNxt) && this.listeners.has(repr.dstPort)
+    ) {
+      // A new incarnation of the connection may take over TIME_WAIT (RFC 9293 3.10.7.4 / RFC 6191).
+      this.destroy(c, "closed");
+      c = undefined;
+    }
+    if (c === undefined) {
+      const l = this.listeners.get(repr.dstPort);
+      if (l !== undefined) this.inputListen(now, l, src, dst, repr);
+      else this.inputClosed(now, src, dst, repr, payload.len);
+    } else if (c.state === St.SynSent) {
+      inputSynSent(this, c, now, repr);
+      this.reschedule(c);
+    } else {
+      inputSynchronized(this, c, now, repr, payload, rx);
+      this.reschedule(c);
+    }
+    this.flush();
+  }
+
+  /** RFC 9293 3.10.7.1: a segment for no connection gets a RST (unless it is one). */
+  private inputClosed(now: Time, src: Ipv4Addr, dst: Ipv4Addr, seg: TcpRepr, len: number): void {
+    if (seg.flags & TCP_RST) {
+      this.stats.drop("no_conn_rst");
+      return;
+    }
+    this.stats.drop("no_conn");
+    if (seg.flags & TCP_ACK) {
+      sendRst(this, now, dst, src, seg.dstPort, seg.srcPort, seg.ack, 0, false);
+    } else {
+      const segLen = len + (seg.flags & TCP_SYN ? 1 : 0) + (seg.flags & TCP_FIN ? 1 : 0);
+      sendRst(this, now, dst, src, seg.dstPort, seg.srcPort, 0, seqAdd(seg.seq, segLen), true);
+    }
+  }
+
+  /** RFC 9293 3.10.7.2: LISTEN. */
+  private inputListen(now: Time, l: Listener, src: Ipv4Addr, dst: Ipv4Addr, seg: TcpRepr): void {
+    const flags = seg.flags;
+    if (flags & TCP_RST) {
+      this.stats.drop("listen_rst");
+      return;
+    }
+    if (flags & TCP_ACK) {
+      this.stats.drop("listen_ack");
+      sendRst(this, now, dst, src, seg.dstPort, seg.srcPort, seg.ack, 0, false);
+      return;
+    }
+    if (!(flags & TCP_SYN)) {
+      this.stats.drop("listen_no_syn");
+      return;
+    }
+    if (l.pending >= l.backlog) {
+      this.stats.drop("backlog_full");
+      return;
+    }
+    // Data on the SYN is not accepted (the peer retransmits it); RCV.NXT covers the SYN only.
+    const c = new Conn(this.nextId++, dst, seg.dstPort, src, seg.srcPort, false, this.cfg);
+    c.listener = l;
+    l.pending++;
+    const seq = seg.seq >>> 0;
+    c.irs = seq;
+    c.rcvNxt = seqAdd(seq, 1);
+    c.lastAckSent = c.rcvNxt;
+    negotiateOptions(this, c, seg);
+    this.initSend(c);
+    c.sndWnd = seg.window;
+    c.maxSndWnd = seg.window;
+    c.sndWl1 = seq;
+    c.sndWl2 = c.iss;
+    ccInit(this, c);
+    c.state = St.SynReceived;
+    this.flows.insert(dst, seg.dstPort, src, seg.srcPort, c);
+    this.conns.set(c.id, c);
+    this.host.acct.charge("tcp_conn");
+    sendSyn(this, c, now);
+    this.startSynTimer(c, now);
+    this.reschedule(c);
+  }
+
+  private initSend(c: Conn): void {
+    c.iss = this.cfg.forceIsn ?? this.isnRng.nextU32();
+    c.sndUna = c.iss;
+    c.sndNxt = seqAdd(c.iss, 1);
+    c.sndMax = c.sndNxt;
+    c.recover = c.iss;
+  }
+
+  private startSynTimer(c: Conn, now: Time): void {
+    c.rttTiming = !c.synRetransmitted;
+    c.rttSeq = c.iss;
+    c.rttStart = now;
+    c.persist = false;
+    c.rtxAt = now + c.rtt.rto;
+  }
+
+  // ------------------------------------------------------------------ timers
+
   nextDeadline(): Time {
-    return Infinity;
+    return this.timers.min();
   }
-  listen(_port: number, _backlog: number): void {}
-  connect(_now: Time, _local: Ipv4Addr, _remote: Endpoint): ConnId {
-    return 0;
+
+  poll(now: Time): void {
+    this.touch(now);
+    for (;;) {
+      const c = this.timers.peek();
+      if (c === undefined || c.deadline > now) break;
+      this.runTimers(c, now);
+      this.reschedule(c);
+    }
+    this.flush();
   }
-  accept(_conn: ConnId): void {}
-  send(_now: Time, _conn: ConnId, _refs: readonly BufRef[], _token: number): void {}
-  recvDone(_conn: ConnId, _rxId: number): void {}
-  shutdown(_now: Time, _conn: ConnId): void {}
-  close(_now: Time, _conn: ConnId): void {}
+
+  private runTimers(c: Conn, now: Time): void {
+    const acct = this.host.acct;
+    if (c.waitAt <= now) {
+      acct.charge("tcp_timer");
+      c.waitAt = Infinity;
+      this.destroy(c, c.deferredReason ?? "closed");
+      return;
+    }
+    if (c.rtxAt <= now) {
+      acct.charge("tcp_timer");
+      c.rtxAt = Infinity;
+      if (c.persist) this.persistTimeout(c, now);
+      else this.retransmitTimeout(c, now);
+      if (c.gone) return;
+    }
+    if (c.delackAt <= now) {
+      acct.charge("tcp_timer");
+      c.delackAt = Infinity;
+      if (c.state !== St.SynSent && c.state !== St.SynReceived && c.state !== St.TimeWait) {
+        sendAck(this, c, now);
+      }
+    }
+  }
+
+  private retransmitTimeout(c: Conn, now: Time): void {
+    c.retries++;
+    if (c.state === St.SynSent || c.state === St.SynReceived) {
+      if (c.retries > this.cfg.synRetries) {
+        this.destroy(c, "timeout");
+        return;
+      }
+      c.rtt.backoff();
+      c.synRetransmitted = true;
+      c.rttTiming = false;
+      this.stats.synRetransmits++;
+      this.stats.retransmits++;
+      sendSyn(this, c, now);
+      c.rtxAt = now + c.rtt.rto;
+      return;
+    }
+    if (c.state === St.TimeWait || c.state === St.FinWait2 || c.sndUna === c.sndMax) return;
+    if (c.retries > this.cfg.maxRetries) {
+      this.destroy(c, "timeout");
+      return;
+    }
+    this.stats.rtos++;
+    ccOnRto(c, c.retries === 1);
+    c.rtt.backoff();
+    c.rttTiming = false; // Karn
+    c.sndNxt = c.sndUna; // go back N: resend from the first unacknowledged byte
+    output(this, c, now);
+  }
+
+  private persistTimeout(c: Conn, now: Time): void {
+    c.persist = false;
+    if (c.sndWnd > 0) {
+      // SWS override: the window is open but small and nothing is in flight.
+      const unsent = c.sq.queued - c.offOf(c.sndNxt);
+      const saved = c.maxSndWnd;
+      if (unsent > 0) c.maxSndWnd = Math.min(c.maxSndWnd, 2 * Math.min(c.sndWnd, unsent));
+      output(this, c, now);
+      c.maxSndWnd = saved;
+      return;
+    }
+    c.retries++;
+    if (c.retries > this.cfg.maxRetries) {
+      this.destroy(c, "timeout");
+      return;
+    }
+    sendProbe(this, c, now);
+    c.persist = true;
+    c.persistInterval = Math.min(2 * c.persistInterval, this.cfg.maxPersist);
+    c.rtxAt = now + c.persistInterval;
+  }
+
+  private reschedule(c: Conn): void {
+    if (c.gone) return;
+    c.refreshDeadline();
+    this.timers.update(c);
+  }
+
+  private touch(now: Time): void {
+    if (now > this.lastNow) this.lastNow = now;
+  }
+
+  // ------------------------------------------------------------------ events
+
+  private flush(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    const evs = this.events;
+    try {
+      for (let i = 0; i < evs.length; i++) {
+        const ev = evs[i];
+        // Nothing but the cleanup itself is delivered for a connection already gone.
+        if (ev.kind !== "cleanup" && !this.conns.has(ev.conn)) continue;
+        this.host.event(ev);
+      }
+    } finally {
+      evs.length = 0;
+      this.flushing = false;
+    }
+  }
+
+  // ------------------------------------------------------------------ commands
+
+  listen(port: number, backlog: number): void {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new RangeError(`listen: bad port ${port}`);
+    }
+    if (!Number.isInteger(backlog) || backlog < 1) {
+      throw new RangeError(`listen: backlog must be a positive integer, got ${backlog}`);
+    }
+    if (this.listeners.has(port)) throw new Error(`listen: port ${port} already listening`);
+    this.listeners.set(port, new Listener(port, backlog));
+  }
+
+  connect(now: Time, local: Ipv4Addr, remote: Endpoint): ConnId {
+    if (!Number.isInteger(remote.port) || remote.port < 1 || remote.port > 65535) {
+      throw new RangeError(`connect: bad remote port ${remote.port}`);
+    }
+    this.touch(now);
+    const raddr = remote.addr >>> 0, laddr = local >>> 0;
+    const port = this.ports.alloc((p) =>
+      !this.listeners.has(p) && !this.flows.has(laddr, p, raddr, remote.port)
+    );
+    const c = new Conn(
+      this.nextId++,
+      laddr,
+      port < 0 ? 0 : port,
+      raddr,
+      remote.port,
+      true,
+      this.cfg,
+    );
+    c.appKnows = true;
+    c.accepted = true;
+    this.conns.set(c.id, c);
+    this.host.acct.charge("tcp_conn");
+    if (port < 0) {
+      // No free port: report the failure through the usual cleanup, after this call returns.
+      this.stats.portExhausted++;
+      c.deferredReason = "aborted";
+      c.waitAt = now;
+      this.reschedule(c);
+      return c.id;
+    }
+    c.rcvWscale = this.cfg.windowScaling ? windowScaleFor(this.cfg.rcvBuf) : 0;
+    this.initSend(c);
+    c.state = St.SynSent;
+    this.flows.insert(laddr, port, raddr, remote.port, c);
+    sendSyn(this, c, now);
+    this.startSynTimer(c, now);
+    this.reschedule(c);
+    this.flush();
+    return c.id;
+  }
+
+  accept(conn: ConnId): void {
+    const c = this.conns.get(conn);
+    if (c === undefined || !c.appKnows) {
+      this.stats.unknownConnCommands++;
+      return;
+    }
+    if (c.accepted) return;
+    c.accepted = true;
+    this.stats.connsAccepted++;
+    if (c.listener) {
+      c.listener.pending--;
+      c.listener = null;
+    }
+    if (c.pendingRefs !== null && c.pendingRx !== null) {
+      const rxId = c.holds.add(c.pendingRx, c.pendingBytes);
+      this.emit({
+        kind: "new_data",
+        conn: c.id,
+        rxId,
+        refs: c.pendingRefs,
+        bytes: c.pendingBytes,
+      });
+      c.pendingRefs = null;
+      c.pendingRx = null;
+      c.pendingBytes = 0;
+    }
+    if (c.remoteClosedOwed) {
+      c.remoteClosedOwed = false;
+      this.emit({ kind: "remote_closed", conn: c.id });
+    }
+    this.flush();
+  }
+
+  send(now: Time, conn: ConnId, refs: readonly BufRef[], token: number): void {
+    const c = this.conns.get(conn);
+    if (c === undefined || !c.appKnows) {
+      this.stats.unknownConnCommands++;
+      return;
+    }
+    if (c.finQueued) {
+      this.stats.sendAfterShutdown++;
+      return;
+    }
+    this.touch(now);
+    c.sq.push(refs, token);
+    while (c.sq.tokenReady()) this.emit({ kind: "data_acked", conn: c.id, token: c.sq.popToken() });
+    if (c.state !== St.SynSent && c.state !== St.SynReceived) output(this, c, now);
+    this.reschedule(c);
+    this.flush();
+  }
+
+  /**
+   * The application is done with delivery `rxId`. `now` is optional because
+   * the socket contract carries no time here; without it the layer uses the
+   * latest time it has seen, and a window update it decides to send is left
+   * to the next poll() (nextDeadline() reports it as due).
+   */
+  recvDone(conn: ConnId, rxId: number, now?: Time): void {
+    const c = this.conns.get(conn);
+    if (c === undefined || !c.appKnows) {
+      this.stats.unknownConnCommands++;
+      return;
+    }
+    if (!c.holds.release(rxId)) {
+      this.stats.badRecvDone++;
+      return;
+    }
+    if (now !== undefined) this.touch(now);
+    const st = c.state;
+    if (
+      c.finReceived || !(st === St.Established || st === St.FinWait1 || st === St.FinWait2)
+    ) return;
+    // Window update when the window at least doubles from at most half the buffer
+    // (Linux tcp_cleanup_rbuf's rule; RFC 9293 3.8.6.2.2 SWS avoidance).
+    const buf = this.cfg.rcvBuf;
+    let adv = seqDiff(c.rcvAdv, c.rcvNxt);
+    if (adv < 0) adv = 0;
+    const free = buf - c.heldBytes;
+    if (2 * adv <= buf && free >= 2 * adv && free - adv >= Math.min(buf >> 1, c.mss)) {
+      if (now !== undefined) {
+        sendAck(this, c, now);
+      } else if (c.delackAt > this.lastNow) {
+        c.delackAt = this.lastNow;
+      }
+      this.reschedule(c);
+    }
+  }
+
+  shutdown(now: Time, conn: ConnId): void {
+    const c = this.conns.get(conn);
+    if (c === undefined || !c.appKnows) {
+      this.stats.unknownConnCommands++;
+      return;
+    }
+    this.touch(now);
+    this.doShutdown(c, now);
+    this.reschedule(c);
+    this.flush();
+  }
+
+  private doShutdown(c: Conn, now: Time): void {
+    if (c.finQueued) return;
+    c.finQueued = true;
+    switch (c.state) {
+      case St.SynSent:
+        this.destroy(c, "closed");
+        return;
+      case St.Established:
+        c.state = St.FinWait1;
+        break;
+      case St.CloseWait:
+        c.state = St.LastAck;
+        break;
+      default:
+        return; // SYN_RECEIVED: the FIN follows once established
+    }
+    output(this, c, now);
+  }
+
+  close(now: Time, conn: ConnId): void {
+    const c = this.conns.get(conn);
+    if (c === undefined || !c.appKnows) {
+      this.stats.unknownConnCommands++;
+      return;
+    }
+    this.touch(now);
+    if (c.appClosed) return;
+    c.appClosed = true;
+    if (!c.accepted) {
+      c.accepted = true;
+      if (c.listener) {
+        c.listener.pending--;
+        c.listener = null;
+      }
+    }
+    c.remoteClosedOwed = false;
+    if (c.pendingBytes > 0 && c.state !== St.SynSent) {
+      // Unread data: reset rather than close (RFC 9293 3.10.4 permits; Linux does this).
+      sendConnRst(this, c, now);
+      this.destroy(c, "aborted");
+    } else {
+      this.doShutdown(c, now);
+      if (!c.gone && c.state === St.FinWait2) c.waitAt = now + this.cfg.finWait2Timeout;
+    }
+    this.reschedule(c);
+    this.flush();
+  }
+
+  // ------------------------------------------------------------------ introspection
+
+  /** Number of live connections (all states but LISTEN). */
+  get connectionCount(): number {
+    return this.conns.size;
+  }
+
+  /** Ids of live connections in creation order. */
+  connectionIds(): ConnId[] {
+    return [...this.conns.keys()];
+  }
+
+  /** A snapshot of one connection, or undefined if it is gone. */
+  info(conn: ConnId): TcpConnInfo | undefined {
+    const c = this.conns.get(conn);
+    if (c === undefined) return undefined;
+    return {
+      id: c.id,
+      state: c.state,
+      local: { addr: c.localAddr, port: c.localPort },
+      remote: { addr: c.remoteAddr, port: c.remotePort },
+      sndMss: c.mss,
+      sndWscale: c.sndWscale,
+      rcvWscale: c.rcvWscale,
+      sndWnd: c.sndWnd,
+      cwnd: c.cwnd,
+      ssthresh: c.ssthresh,
+      rto: c.rtt.rto,
+      srtt: c.rtt.srtt,
+      sackOk: c.sackOk,
+      tsOk: c.tsOk,
+      iss: c.iss,
+      irs: c.irs,
+      sndUna: c.sndUna,
+      sndNxt: c.sndNxt,
+      rcvNxt: c.rcvNxt,
+      rcvWnd: Math.max(0, seqDiff(c.rcvAdv, c.rcvNxt)),
+      sendQueued: c.sq.bytes,
+      heldBytes: c.heldBytes,
+      oooSegments: c.ooo.count,
+    };
+  }
+
+  /** Connections waiting in the backlog of `port` (SYN_RECEIVED or not yet accepted). */
+  backlogOf(port: number): number {
+    return this.listeners.get(port)?.pending ?? 0;
+  }
 }
