@@ -318,12 +318,9 @@ export class Stack {
     c.rxFrames++;
     c.rxBytes += b.length;
     this.acct.charge("eth_rx");
-    let handedOff = false;
-    try {
-      handedOff = this.input(now, b, rx);
-    } finally {
-      if (!handedOff) rx.release();
-    }
+    // Parsing never throws; an exception can only come from a bug further up
+    // (the TCP layer or a callback) and is left to propagate.
+    if (!this.input(now, b, rx)) rx.release();
   }
 
   /** Returns true when `rx` was handed to (and released through) a SharedRx. */
