@@ -12,7 +12,9 @@
  * flood to every other port). The egress port serialises it again (frames
  * queue there, so incast shows up as delay), the receiver's optional receive
  * filter applies, and the frame is handed to `stack.receive` as an
- * {@link RxBuffer} over {@link Bytes}.
+ * {@link RxBuffer} over {@link Bytes}. For a stack configured with
+ * `rxChecksumOffload` the harness plays the NIC and drops IPv4/TCP frames
+ * whose TCP checksum is wrong (counted in `node.nicChecksumDrops`).
  *
  * Timers: after every call into a stack (receive, poll, a command) the
  * harness re-arms one scheduler event per stack at `stack.nextDeadline()`.
@@ -31,8 +33,10 @@ import { checksumAdd, checksumFinish } from "./checksum.ts";
 import type { SocketEvent } from "./events.ts";
 import type { PcapWriter } from "./pcap.ts";
 import { Stack, type StackConfig } from "./stack.ts";
-import { ETH_MIN_FRAME_NO_FCS, MAC_LEN } from "./wire/ethernet.ts";
-import { put16 } from "./wire/repr.ts";
+import { ETH_HEADER_LEN, ETH_MIN_FRAME_NO_FCS, MAC_LEN } from "./wire/ethernet.ts";
+import { IPV4_HEADER_LEN } from "./wire/ipv4.ts";
+import { ETHERTYPE_IPV4, get16, get32, IPPROTO_TCP, put16 } from "./wire/repr.ts";
+import { tcpChecksumOk } from "./wire/tcp.ts";
 
 /** 10 GbE (facts.md: TILEncore-Gx36 ports are 10 GbE). */
 export const DEFAULT_LINK_RATE_BPS = 10e9;
@@ -88,6 +92,8 @@ export class HarnessNode {
   rxFrames = 0;
   /** Receive buffers handed to the stack and not yet released (a leak check for tests). */
   rxOutstanding = 0;
+  /** Frames dropped by the emulated NIC's receive checksum check (rxChecksumOffload only). */
+  nicChecksumDrops = 0;
   /** @internal Time the node's uplink / the switch port towards it is free. */
   uplinkFree: Time = 0;
   /** @internal */
@@ -109,6 +115,8 @@ export class HarnessNode {
     readonly txFault: FrameFilter | null,
     readonly rxFault: FrameFilter | null,
     readonly onEvent: EventHandler | null,
+    /** Emulate NIC receive checksum verification (the stack trusts it). */
+    readonly nicVerifiesL4: boolean,
   ) {}
 
   get stack(): Stack {
@@ -145,6 +153,21 @@ export function flattenTxFrame(frame: TxFrame, minLen = 0): Uint8Array {
     put16(out, frame.csumField, checksumFinish(sum));
   }
   return out;
+}
+
+/**
+ * What a NIC's receive checksum offload checks: for an IPv4 TCP frame, the
+ * TCP checksum; anything else (or anything too malformed to locate the TCP
+ * segment) passes through for the stack to judge.
+ */
+function tcpChecksumPlausible(f: Uint8Array): boolean {
+  const ip = ETH_HEADER_LEN;
+  if (f.length < ip + IPV4_HEADER_LEN || get16(f, 2 * MAC_LEN) !== ETHERTYPE_IPV4) return true;
+  if (f[ip] >>> 4 !== 4 || f[ip + 9] !== IPPROTO_TCP) return true;
+  const ihl = (f[ip] & 0x0f) * 4;
+  const total = get16(f, ip + 2);
+  if (ihl < IPV4_HEADER_LEN || total < ihl || ip + total > f.length) return true;
+  return tcpChecksumOk(f, ip + ihl, total - ihl, get32(f, ip + 12), get32(f, ip + 16));
 }
 
 interface InFlight {
@@ -201,6 +224,7 @@ export class Harness {
       opts.txFault ?? null,
       opts.rxFault ?? null,
       opts.onEvent ?? null,
+      cfg.rxChecksumOffload ?? false,
     );
     const host = {
       transmit: (frame: TxFrame) => this.transmit(node, frame),
@@ -366,6 +390,10 @@ export class Harness {
   }
 
   private deliver(now: Time, node: HarnessNode, bytes: Uint8Array): void {
+    if (node.nicVerifiesL4 && !tcpChecksumPlausible(bytes)) {
+      node.nicChecksumDrops++;
+      return;
+    }
     node.rxFrames++;
     node.rxOutstanding++;
     let released = false;

@@ -620,3 +620,31 @@ Deno.test("stack + default TcpLayer: a 256 KiB transfer through the harness, off
   assert.equal(b.stack.stats.drops["tcp-bad-checksum"], 0);
   assert.equal(a.rxOutstanding + b.rxOutstanding, 0);
 });
+
+Deno.test("harness: with rxChecksumOffload the emulated NIC drops bad TCP checksums; the stack charges none", () => {
+  const acctB = new CountingAccounting();
+  const sched = new Scheduler();
+  const h = new Harness(sched, new Rng(21, "rx-offload"));
+  let corruptNext = true;
+  const flipLast = {
+    apply(now: Time, frame: Uint8Array, deliver: (t: Time, f: Uint8Array) => void) {
+      if (corruptNext && frame[23] === IPPROTO_TCP) {
+        const c = frame.slice();
+        c[c.length - 1] ^= 0x40;
+        corruptNext = false;
+        deliver(now, c);
+      } else deliver(now, frame);
+    },
+  };
+  const a = h.addNode(cfg(0, IP_A, MAC_A), { txFault: flipLast });
+  const b = h.addNode(cfg(1, IP_B, MAC_B, { rxChecksumOffload: true }), { acct: acctB });
+  const payload = [refOf(new Uint8Array(100).fill(7))];
+  h.command(a, (_s, now) => fake(a).out(now, IP_A, IP_B, seg(100), payload));
+  h.runFor(1 * MS);
+  assert.equal(b.nicChecksumDrops, 1);
+  assert.equal(fake(b).inputs.length, 0);
+  h.command(a, (_s, now) => fake(a).out(now, IP_A, IP_B, seg(100), payload));
+  h.runFor(1 * MS);
+  assert.equal(fake(b).inputs.length, 1);
+  assert.equal(acctB.get("checksum_byte"), 0);
+});
