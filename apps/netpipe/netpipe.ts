@@ -1,0 +1,277 @@
+/**
+ * NetPIPE (ping-pong) server and client on the socket layer.
+ *
+ * One connection; for each message size of the schedule the client sends a
+ * message, the server receives all of it and sends a message of the same size
+ * back, the client receives all of it; repeated `reps` times per size after
+ * `warmup` untimed exchanges. One-way latency is half the round trip, as
+ * NetPIPE reports it; throughput is message bits over that one-way time.
+ *
+ * Two variants, as in the paper: "copy" copies every received message into
+ * the app's transmit memory and sends that copy (reading the receive buffers
+ * and charging the copy); "nocopy" sends a preallocated message of the right
+ * size from transmit memory without touching the received bytes.
+ */
+import type { App, ConnRef, SocketApi } from "../api.ts";
+import type { WorkContext } from "../../core/work.ts";
+import type { Time } from "../../core/time.ts";
+import type { BufRef } from "../../stack/buf.ts";
+import type { Endpoint, SocketEvent } from "../../stack/events.ts";
+import type { WritableMemory } from "../common/arena.ts";
+
+export type NetpipeVariant = "copy" | "nocopy";
+
+/** NetPIPE's default perturbation: each power of two is also run at +-3 bytes. */
+export const NETPIPE_PERTURBATION = 3;
+/** The paper's TCP port is not stated; NetPIPE's default data port. */
+export const NETPIPE_PORT = 5002;
+
+/** Cycles the app spends per message on bookkeeping (approximation; see docs/CALIBRATION.md). */
+export const NETPIPE_MSG_CYCLES = 200;
+/** Cycles per byte for a CPU copy (approximation: ~8 bytes/cycle memcpy; see docs/CALIBRATION.md). */
+export const NETPIPE_COPY_CYCLES_PER_BYTE = 0.125;
+
+/**
+ * NetPIPE's schedule: powers of two from 1 to `max` bytes, each also at
+ * -perturbation and +perturbation (when positive and distinct), ascending.
+ */
+export function netpipeSizes(max: number, perturbation = NETPIPE_PERTURBATION): number[] {
+  const out = new Set<number>();
+  for (let p = 1; p <= max; p *= 2) {
+    for (const n of [p - perturbation, p, p + perturbation]) {
+      if (n >= 1 && n <= max) out.add(n);
+    }
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+export interface NetpipeConfig {
+  readonly sizes: readonly number[];
+  readonly reps: number;
+  readonly warmup: number;
+  readonly variant: NetpipeVariant;
+  /** The app's own transmit memory (at least max(sizes) bytes). */
+  readonly tx: WritableMemory;
+  readonly port?: number;
+}
+
+export interface NetpipePoint {
+  readonly bytes: number;
+  /** Mean one-way latency (half round trip) over the timed repetitions, in ps. */
+  readonly oneWay: Time;
+  readonly minOneWay: Time;
+  readonly reps: number;
+}
+
+/** State shared by both ends: counting received bytes of the current message. */
+abstract class PingPong implements App {
+  protected conn: ConnRef | null = null;
+  protected received = 0;
+  protected step = 0; // index into the flattened exchange list
+  private readonly plan: number[] = [];
+  private readonly maxSize: number;
+
+  constructor(protected readonly cfg: NetpipeConfig) {
+    if (cfg.sizes.length === 0) throw new Error("netpipe: no message sizes");
+    if (!(cfg.reps >= 1) || !(cfg.warmup >= 0)) throw new Error("netpipe: reps >= 1, warmup >= 0");
+    for (const n of cfg.sizes) {
+      if (!Number.isInteger(n) || n < 1) throw new Error(`netpipe: bad message size ${n}`);
+      for (let i = 0; i < cfg.warmup + cfg.reps; i++) this.plan.push(n);
+    }
+    this.maxSize = Math.max(...cfg.sizes);
+    if (cfg.tx.size < this.maxSize) {
+      throw new Error(`netpipe: transmit memory ${cfg.tx.size} B < largest message ${this.maxSize} B`);
+    }
+  }
+
+  abstract start(ctx: WorkContext, api: SocketApi): void;
+
+  /** Size of the current exchange, or 0 when the plan is done. */
+  protected get current(): number {
+    return this.step < this.plan.length ? this.plan[this.step] : 0;
+  }
+
+  protected get done(): boolean {
+    return this.step >= this.plan.length;
+  }
+
+  /** True when exchange `step` is a timed one (not warm-up). */
+  protected isTimed(step: number): boolean {
+    return step % (this.cfg.warmup + this.cfg.reps) >= this.cfg.warmup;
+  }
+
+  /** Copies the first `n` received bytes into transmit memory (the "copy" variant). */
+  protected copyIn(ctx: WorkContext, rx: readonly BufRef[], n: number): void {
+    let off = 0;
+    for (const r of rx) {
+      if (off >= n) break;
+      const len = Math.min(r.len, n - off);
+      this.cfg.tx.write(off, r.mem.read(r.off, len));
+      off += len;
+    }
+    ctx.charge("copy", n * NETPIPE_COPY_CYCLES_PER_BYTE);
+  }
+
+  /** Sends the current message from transmit memory (after a copy-in in the copy variant). */
+  protected sendMessage(ctx: WorkContext, api: SocketApi, rx: readonly BufRef[]): void {
+    const n = this.current;
+    ctx.charge("app", NETPIPE_MSG_CYCLES);
+    if (this.cfg.variant === "copy") this.copyIn(ctx, rx, n);
+    api.send(this.conn!, [{ mem: this.cfg.tx, off: 0, len: n }], this.step);
+  }
+
+  /** Adds a new_data event's refs to `pending`; true when the current message is complete. */
+  protected consume(
+    ev: Extract<SocketEvent, { kind: "new_data" }>,
+    pending: BufRef[],
+  ): boolean {
+    for (const r of ev.refs) pending.push(r);
+    this.received += ev.bytes;
+    return this.received >= this.current;
+  }
+}
+
+/** The echoing end. */
+export class NetpipeServer extends PingPong {
+  private readonly pending: BufRef[] = [];
+  private readonly pendingRx: number[] = [];
+
+  start(_ctx: WorkContext, api: SocketApi): void {
+    api.listen(this.cfg.port ?? NETPIPE_PORT, 1);
+  }
+
+  onEvent(ctx: WorkContext, api: SocketApi, stack: number, ev: SocketEvent): void {
+    switch (ev.kind) {
+      case "new_conn":
+        if (this.conn === null) {
+          this.conn = { stack, conn: ev.conn };
+          api.accept(this.conn);
+        } else {
+          api.accept({ stack, conn: ev.conn });
+          api.close({ stack, conn: ev.conn });
+        }
+        return;
+      case "new_data": {
+        if (this.conn === null || ev.conn !== this.conn.conn || stack !== this.conn.stack) return;
+        this.pendingRx.push(ev.rxId);
+        if (!this.consume(ev, this.pending)) return;
+        this.sendMessage(ctx, api, this.pending);
+        this.finishMessage(api);
+        return;
+      }
+      case "remote_closed":
+        if (this.conn !== null) api.close(this.conn);
+        return;
+      case "cleanup":
+        if (this.conn !== null && ev.conn === this.conn.conn) this.conn = null;
+        return;
+      default:
+        return;
+    }
+  }
+
+  private finishMessage(api: SocketApi): void {
+    for (const id of this.pendingRx) api.recvDone(this.conn!, id);
+    this.pendingRx.length = 0;
+    this.pending.length = 0;
+    this.received -= this.current;
+    this.step++;
+  }
+}
+
+/** The timing end: connects, sends, measures round trips. */
+export class NetpipeClient extends PingPong {
+  private readonly pending: BufRef[] = [];
+  private readonly pendingRx: number[] = [];
+  private sentAt: Time = 0;
+  private readonly samples = new Map<number, Time[]>();
+  /** Called once when the schedule is complete. */
+  onDone: ((t: Time) => void) | null = null;
+
+  constructor(cfg: NetpipeConfig, private readonly server: Endpoint) {
+    super(cfg);
+  }
+
+  start(_ctx: WorkContext, api: SocketApi): void {
+    api.connect(this.server, 0);
+  }
+
+  onEvent(ctx: WorkContext, api: SocketApi, stack: number, ev: SocketEvent): void {
+    switch (ev.kind) {
+      case "connected":
+        this.conn = { stack, conn: ev.conn };
+        this.sendNext(ctx, api);
+        return;
+      case "new_data": {
+        if (this.conn === null || ev.conn !== this.conn.conn) return;
+        this.pendingRx.push(ev.rxId);
+        if (!this.consume(ev, this.pending)) return;
+        const step = this.step;
+        const n = this.current;
+        const start = this.sentAt;
+        ctx.charge("app", NETPIPE_MSG_CYCLES);
+        if (this.cfg.variant === "copy") this.copyIn(ctx, this.pending, n);
+        if (this.isTimed(step)) {
+          let list = this.samples.get(n);
+          if (list === undefined) this.samples.set(n, list = []);
+          const samples = list;
+          ctx.then((t) => samples.push(t - start));
+        }
+        for (const id of this.pendingRx) api.recvDone(this.conn, id);
+        this.pendingRx.length = 0;
+        this.pending.length = 0;
+        this.received -= n;
+        this.step++;
+        if (this.done) {
+          const conn = this.conn;
+          api.close(conn);
+          ctx.then((t) => this.onDone?.(t));
+        } else {
+          this.sendNext(ctx, api);
+        }
+        return;
+      }
+      case "cleanup":
+        if (this.conn !== null && ev.conn === this.conn.conn) this.conn = null;
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Results per size, ascending (only sizes with complete timed samples). */
+  results(): NetpipePoint[] {
+    const out: NetpipePoint[] = [];
+    for (const n of [...this.samples.keys()].sort((a, b) => a - b)) {
+      const rtts = this.samples.get(n)!;
+      if (rtts.length === 0) continue;
+      let sum = 0;
+      let min = Infinity;
+      for (const r of rtts) {
+        sum += r;
+        if (r < min) min = r;
+      }
+      out.push({
+        bytes: n,
+        oneWay: Math.round(sum / rtts.length / 2),
+        minOneWay: Math.round(min / 2),
+        reps: rtts.length,
+      });
+    }
+    return out;
+  }
+
+  get finished(): boolean {
+    return this.done;
+  }
+
+  private sendNext(ctx: WorkContext, api: SocketApi): void {
+    // Sent from transmit memory: in the copy variant it holds the copy of the last reply.
+    const n = this.current;
+    ctx.charge("app", NETPIPE_MSG_CYCLES);
+    ctx.then((t) => {
+      this.sentAt = t;
+    });
+    api.send(this.conn!, [{ mem: this.cfg.tx, off: 0, len: n }], this.step);
+  }
+}

@@ -1,0 +1,344 @@
+/**
+ * DLibOS mode: the stack on dedicated network cores, the application on
+ * application cores, socket-layer events and commands as UDN messages.
+ *
+ * - Each network core runs one share-nothing {@link Stack}; mPIPE hashes flows
+ *   to the network cores' notification rings.
+ * - A network core's poll pass takes up to {@link NET_RX_BATCH} frames from
+ *   its ring, up to {@link NET_CMD_BATCH} commands from its command queue, and
+ *   runs the stack's timers that are due; it is woken by the NIC, by command
+ *   arrivals and by its timer deadline, so TCP timers are served on time
+ *   however busy the application cores are.
+ * - Application cores run the app on events popped from their event queue.
+ *   Which app core serves a connection follows the layout's pairing policy.
+ * - Memory: receive buffers are writable by the NIC and the stacks and
+ *   read-only to the application; the application's transmit region is
+ *   writable by the application and read-only to the stacks and the NIC. An
+ *   application that faults is contained: the fault is counted, the event is
+ *   dropped, and the network cores keep serving every connection.
+ */
+import { type Core, type CoreContext, Poller } from "../../core/executor.ts";
+import type { Scheduler } from "../../core/scheduler.ts";
+import type { Time } from "../../core/time.ts";
+import type { Board } from "../../hw/board.ts";
+import { Core as SimCore } from "../../core/executor.ts";
+import { NocTransport } from "../../hw/noc.ts";
+import { Mpipe, MPIPE_BUFFER_SIZE } from "../../hw/mpipe.ts";
+import { MemoryRegion, ProtectionFault, type RegionView } from "../../hw/memory.ts";
+import { TILEGX_COSTS, type TileGxCosts } from "../../hw/costs/tilegx.ts";
+import type { App, ConnRef, SocketApi } from "../../apps/api.ts";
+import type { BufRef } from "../buf.ts";
+import type { ConnId, Endpoint, SocketCommand, SocketEvent } from "../events.ts";
+import type { Stack } from "../stack.ts";
+import { StackSlot } from "./slot.ts";
+import { type Layout, type Placement, placeLayout } from "./layout.ts";
+import {
+  COMMAND_QUEUE,
+  type CommandMsg,
+  commandWords,
+  EVENT_QUEUE,
+  type EventMsg,
+  eventWords,
+} from "./messages.ts";
+import type { HostedNode, NodeConfig } from "./node.ts";
+
+/** Frames a network core takes from its notification ring per pass (approximation of the driver's batch). */
+export const NET_RX_BATCH = 16;
+/** Commands a network core handles per pass. */
+export const NET_CMD_BATCH = 16;
+/** Events an application core handles per pass. */
+export const APP_EVENT_BATCH = 8;
+
+export interface DlibosConfig extends NodeConfig {
+  readonly board: Board;
+  readonly layout: Layout;
+  readonly costs?: TileGxCosts;
+}
+
+/** Counters of the DLibOS host layer (not the stack's or the NIC's). */
+export interface DlibosCounters {
+  eventsSent: number;
+  commandsSent: number;
+  /** Events for a connection no app core owns (already cleaned up). */
+  eventsOrphaned: number;
+  /** Protection faults raised by the application (contained). */
+  appFaults: number;
+}
+
+class NetCore {
+  readonly slot: StackSlot;
+  readonly poller: Poller<NetCore>;
+  /** Which app core owns each connection. */
+  readonly owner = new Map<ConnId, number>();
+  private readonly listening = new Set<number>();
+  private rr = 0;
+
+  constructor(readonly node: DlibosNode, readonly index: number, readonly tile: number, readonly core: Core) {
+    this.slot = new StackSlot({
+      sched: node.sched,
+      core,
+      nic: node.nic,
+      index,
+      node: node.cfg,
+      costs: node.costs,
+      onEvent: (ev) => this.event(ev),
+      onTimer: () => this.poller.wake(),
+    });
+    this.poller = new Poller<NetCore>(core, NetCore.pass, this as NetCore);
+  }
+
+  get stack(): Stack {
+    return this.slot.stack;
+  }
+
+  static pass(ctx: CoreContext, self: NetCore): void {
+    const { noc, costs } = self.node;
+    const slot = self.slot;
+    slot.begin(ctx);
+    ctx.charge("nic", costs.nic_poll);
+    slot.receiveBatch(NET_RX_BATCH);
+    for (let i = 0; i < NET_CMD_BATCH; i++) {
+      const m = noc.pop(self.tile, COMMAND_QUEUE);
+      if (m === undefined) break;
+      ctx.charge("messaging", costs.noc_recv + costs.noc_recv_word * m.words + costs.command_handle);
+      self.command(m.payload as CommandMsg);
+    }
+    slot.runTimers();
+    slot.end();
+    if (slot.rxPending > 0 || noc.pending(self.tile, COMMAND_QUEUE) > 0) self.poller.wake();
+  }
+
+  private event(ev: SocketEvent): void {
+    const node = this.node;
+    let app: number | undefined;
+    if (ev.kind === "new_conn") {
+      const served = node.placement.servedBy[this.index];
+      app = served[this.rr++ % served.length];
+      this.owner.set(ev.conn, app);
+    } else {
+      app = this.owner.get(ev.conn);
+      if (ev.kind === "cleanup") this.owner.delete(ev.conn);
+    }
+    if (app === undefined) {
+      node.counters.eventsOrphaned++;
+      return;
+    }
+    const out = ev.kind === "new_data" ? { ...ev, refs: node.toAppRefs(ev.refs) } : ev;
+    const words = Math.min(eventWords(ev), node.noc.queueWords);
+    const c = node.costs;
+    const ctx = this.slot.ctx!;
+    ctx.charge("messaging", c.event_build + c.noc_send + c.noc_send_word * words);
+    node.counters.eventsSent++;
+    const msg: EventMsg = { stack: this.index, ev: out };
+    ctx.thenCall(NetCore.doSendEvent, { self: this, dst: node.placement.appTiles[app], msg, words });
+  }
+
+  private static doSendEvent(
+    t: Time,
+    a: { self: NetCore; dst: number; msg: EventMsg; words: number },
+  ): void {
+    a.self.node.noc.send(t, a.self.tile, a.dst, EVENT_QUEUE, a.msg, a.words);
+  }
+
+  private command(m: CommandMsg): void {
+    const cmd = m.cmd;
+    const s = this.slot.stack;
+    const now = this.slot.now();
+    switch (cmd.kind) {
+      case "listen":
+        // Every application core asks every network core; listen once per port.
+        if (!this.listening.has(cmd.port)) {
+          this.listening.add(cmd.port);
+          s.listen(cmd.port, cmd.backlog);
+        }
+        return;
+      case "connect": {
+        const conn = s.connect(now, cmd.remote, this.slot.localPortFor(cmd.remote));
+        this.owner.set(conn, m.app);
+        return;
+      }
+      case "accept":
+        s.accept(cmd.conn);
+        return;
+      case "recv_done":
+        s.recvDone(cmd.conn, cmd.rxId);
+        return;
+      case "send":
+        s.send(now, cmd.conn, cmd.refs, cmd.token);
+        return;
+      case "shutdown":
+        s.shutdown(now, cmd.conn);
+        return;
+      case "close":
+        s.close(now, cmd.conn);
+        return;
+    }
+  }
+}
+
+class AppCore implements SocketApi {
+  readonly poller: Poller<AppCore>;
+  ctx: CoreContext | null = null;
+
+  constructor(readonly node: DlibosNode, readonly index: number, readonly tile: number, readonly core: Core) {
+    this.poller = new Poller<AppCore>(core, AppCore.pass, this as AppCore);
+  }
+
+  static pass(ctx: CoreContext, self: AppCore): void {
+    self.ctx = ctx;
+    const { noc, costs, app } = self.node;
+    for (let i = 0; i < APP_EVENT_BATCH; i++) {
+      const m = noc.pop(self.tile, EVENT_QUEUE);
+      if (m === undefined) break;
+      ctx.charge("messaging", costs.noc_recv + costs.noc_recv_word * m.words + costs.event_handle);
+      const em = m.payload as EventMsg;
+      self.node.guard(() => app.onEvent(ctx, self, em.stack, em.ev));
+    }
+    self.ctx = null;
+    if (noc.pending(self.tile, EVENT_QUEUE) > 0) self.poller.wake();
+  }
+
+  static start(ctx: CoreContext, self: AppCore): void {
+    self.ctx = ctx;
+    self.node.guard(() => self.node.app.start(ctx, self));
+    self.ctx = null;
+  }
+
+  private command(stack: number, cmd: SocketCommand): void {
+    const node = this.node;
+    const words = Math.min(commandWords(cmd), node.noc.queueWords);
+    const c = node.costs;
+    const ctx = this.ctx;
+    if (ctx === null) throw new Error("socket command issued outside an application work item");
+    ctx.charge("messaging", c.command_build + c.noc_send + c.noc_send_word * words);
+    node.counters.commandsSent++;
+    const msg: CommandMsg = { app: this.index, cmd };
+    ctx.thenCall(AppCore.doSend, { self: this, dst: node.placement.netTiles[stack], msg, words });
+  }
+
+  private static doSend(t: Time, a: { self: AppCore; dst: number; msg: CommandMsg; words: number }): void {
+    a.self.node.noc.send(t, a.self.tile, a.dst, COMMAND_QUEUE, a.msg, a.words);
+  }
+
+  listen(port: number, backlog: number): void {
+    for (let s = 0; s < this.node.netCores.length; s++) {
+      this.command(s, { kind: "listen", port, backlog });
+    }
+  }
+  connect(remote: Endpoint, tag: number): void {
+    // The first network core that serves this application core opens the connection.
+    const net = this.node.placement.servedBy.findIndex((apps) => apps.includes(this.index));
+    this.command(net < 0 ? 0 : net, { kind: "connect", remote, tag });
+  }
+  accept(c: ConnRef): void {
+    this.command(c.stack, { kind: "accept", conn: c.conn });
+  }
+  recvDone(c: ConnRef, rxId: number): void {
+    this.command(c.stack, { kind: "recv_done", conn: c.conn, rxId });
+  }
+  send(c: ConnRef, refs: readonly BufRef[], token: number): void {
+    this.command(c.stack, { kind: "send", conn: c.conn, refs, token });
+  }
+  shutdown(c: ConnRef): void {
+    this.command(c.stack, { kind: "shutdown", conn: c.conn });
+  }
+  close(c: ConnRef): void {
+    this.command(c.stack, { kind: "close", conn: c.conn });
+  }
+}
+
+/** One board in DLibOS mode. */
+export class DlibosNode implements HostedNode {
+  readonly mode = "dlibos" as const;
+  readonly name: string;
+  readonly costs: TileGxCosts;
+  readonly placement: Placement;
+  readonly noc: NocTransport;
+  readonly nic: Mpipe;
+  readonly rxRegion: MemoryRegion;
+  readonly txRegion: MemoryRegion;
+  readonly app: App;
+  readonly counters: DlibosCounters = {
+    eventsSent: 0,
+    commandsSent: 0,
+    eventsOrphaned: 0,
+    appFaults: 0,
+  };
+  /** The last protection fault the application raised, if any. */
+  lastFault: ProtectionFault | null = null;
+  private readonly nets: NetCore[] = [];
+  private readonly apps: AppCore[] = [];
+  private readonly rxAppView: RegionView;
+
+  constructor(readonly sched: Scheduler, readonly cfg: DlibosConfig) {
+    this.name = cfg.name;
+    this.costs = cfg.costs ?? TILEGX_COSTS;
+    const board = cfg.board;
+    this.placement = placeLayout(board, cfg.layout);
+    this.noc = new NocTransport(sched, board);
+    this.rxRegion = new MemoryRegion("rx-buffers", cfg.rxBuffers * MPIPE_BUFFER_SIZE).grant(
+      "nic",
+      "read-write",
+    ).grant("app", "read");
+    this.txRegion = new MemoryRegion("app-tx", cfg.txBytes)
+      .grant("app", "read-write")
+      .grant("nic", "read");
+    for (let i = 0; i < cfg.layout.net; i++) {
+      this.rxRegion.grant(`stack:${i}`, "read-write");
+      this.txRegion.grant(`stack:${i}`, "read");
+    }
+    this.rxAppView = this.rxRegion.view("app");
+    this.nic = new Mpipe(sched, {
+      workers: cfg.layout.net,
+      rxRegion: this.rxRegion,
+      rxView: (w) => this.rxRegion.view(`stack:${w}`),
+    });
+    this.app = cfg.app(this.txRegion.view("app"));
+    this.placement.netTiles.forEach((tile, i) => {
+      const core = new SimCore(sched, board.clock, tile, `${cfg.name}/net${i}@${tile}`);
+      const net = new NetCore(this, i, tile, core);
+      this.nets.push(net);
+      this.nic.setWake(i, () => net.poller.wake());
+      this.noc.onArrival(tile, COMMAND_QUEUE, () => net.poller.wake());
+    });
+    this.placement.appTiles.forEach((tile, j) => {
+      const core = new SimCore(sched, board.clock, tile, `${cfg.name}/app${j}@${tile}`);
+      const ac = new AppCore(this, j, tile, core);
+      this.apps.push(ac);
+      this.noc.onArrival(tile, EVENT_QUEUE, () => ac.poller.wake());
+    });
+  }
+
+  get board(): Board {
+    return this.cfg.board;
+  }
+  get stacks(): Stack[] {
+    return this.nets.map((n) => n.stack);
+  }
+  get netCores(): Core[] {
+    return this.nets.map((n) => n.core);
+  }
+  get appCores(): Core[] {
+    return this.apps.map((a) => a.core);
+  }
+
+  start(): void {
+    for (const a of this.apps) a.core.submit(AppCore.start, a);
+  }
+
+  /** @internal received-data references as the application may see them (read-only). */
+  toAppRefs(refs: readonly BufRef[]): BufRef[] {
+    return refs.map((r) => ({ mem: this.rxAppView, off: r.off, len: r.len }));
+  }
+
+  /** @internal runs application code, containing its protection faults. */
+  guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      if (!(e instanceof ProtectionFault)) throw e;
+      this.counters.appFaults++;
+      this.lastFault = e;
+    }
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * What every hosting mode builds: one board with its NIC, memory regions,
+ * cores, stack instances and one application, attached to Ethernet links.
+ */
+import type { Scheduler } from "../../core/scheduler.ts";
+import type { Core } from "../../core/executor.ts";
+import type { Board } from "../../hw/board.ts";
+import type { Mpipe } from "../../hw/mpipe.ts";
+import type { MemoryRegion } from "../../hw/memory.ts";
+import type { App } from "../../apps/api.ts";
+import type { WritableMemory } from "../../apps/common/arena.ts";
+import type { Ipv4Addr } from "../events.ts";
+import type { MacAddr } from "../wire/repr.ts";
+import type { Stack } from "../stack.ts";
+import type { TcpConfig } from "../tcp/layer.ts";
+
+export type HostMode = "dlibos" | "rtc" | "linux";
+export const HOST_MODES: readonly HostMode[] = ["dlibos", "rtc", "linux"];
+
+/** A neighbour whose MAC address is configured statically (the testbed's peers). */
+export interface Neighbour {
+  readonly ip: Ipv4Addr;
+  readonly mac: MacAddr;
+}
+
+export interface NodeAddress {
+  readonly ip: Ipv4Addr;
+  readonly mac: MacAddr;
+  readonly prefixLen: number;
+  /**
+   * Static ARP entries. DLibOS's stacks share one MAC and IP but no state, so
+   * an ARP reply reaches only the stack the NIC hashes it to; like the
+   * paper's testbed we configure the peers' addresses up front.
+   */
+  readonly neighbours: readonly Neighbour[];
+}
+
+/** Builds the application given its transmit memory (shared by its cores). */
+export type AppFactory = (tx: WritableMemory) => App;
+
+export interface NodeConfig {
+  readonly name: string;
+  readonly address: NodeAddress;
+  readonly app: AppFactory;
+  /** Bytes of application transmit memory. */
+  readonly txBytes: number;
+  /** Receive buffers on the NIC's buffer stack. */
+  readonly rxBuffers: number;
+  readonly tcp?: Partial<TcpConfig>;
+  readonly seed: number;
+}
+
+export interface HostedNode {
+  readonly mode: HostMode;
+  readonly name: string;
+  readonly sched: Scheduler;
+  readonly board: Board;
+  readonly nic: Mpipe;
+  readonly stacks: readonly Stack[];
+  /** Cores running stack work (DLibOS: network cores; RTC/Linux: all used cores). */
+  readonly netCores: readonly Core[];
+  /** Cores running application work (RTC/Linux: the same cores as netCores). */
+  readonly appCores: readonly Core[];
+  readonly app: App;
+  readonly rxRegion: MemoryRegion;
+  readonly txRegion: MemoryRegion;
+  /** Calls the app's start on every application core. */
+  start(): void;
+}
+
+/** The application's transmit memory as the app sees it. */
+export function appTxMemory(region: MemoryRegion, domain: string): WritableMemory {
+  return region.view(domain);
+}

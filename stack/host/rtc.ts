@@ -1,0 +1,178 @@
+/**
+ * Run-to-completion mode: every core polls its own NIC ring, runs its own
+ * stack instance and runs the application, with direct calls in both
+ * directions and no isolation.
+ *
+ * A core's poll pass takes up to {@link RTC_RX_BATCH} frames, lets the stack
+ * process them, hands the resulting events to the application (whose commands
+ * call straight into the stack), and only then runs the stack's due timers:
+ * there is no preemption, so a core busy with application work serves its
+ * TCP timers late. All software shares one protection domain, so an
+ * application write into a receive buffer succeeds (and corrupts it).
+ */
+import { type Core, type CoreContext, Poller } from "../../core/executor.ts";
+import { Core as SimCore } from "../../core/executor.ts";
+import type { Scheduler } from "../../core/scheduler.ts";
+import type { Board } from "../../hw/board.ts";
+import { Mpipe, MPIPE_BUFFER_SIZE } from "../../hw/mpipe.ts";
+import { MemoryRegion } from "../../hw/memory.ts";
+import { TILEGX_COSTS, type TileGxCosts } from "../../hw/costs/tilegx.ts";
+import type { App, ConnRef, SocketApi } from "../../apps/api.ts";
+import type { BufRef } from "../buf.ts";
+import type { ConnId, Endpoint, SocketEvent } from "../events.ts";
+import type { Stack } from "../stack.ts";
+import { type Layout, placeLayout } from "./layout.ts";
+import type { HostedNode, NodeConfig } from "./node.ts";
+import { StackSlot } from "./slot.ts";
+
+/** Frames a core takes from its notification ring per pass (same driver batch as DLibOS). */
+export const RTC_RX_BATCH = 16;
+/** The single protection domain every piece of software runs in. */
+export const RTC_DOMAIN = "rtc";
+
+export interface RtcConfig extends NodeConfig {
+  readonly board: Board;
+  /** Uses net + app cores of the layout, all running stack and application. */
+  readonly layout: Layout;
+  readonly costs?: TileGxCosts;
+}
+
+class RtcCore implements SocketApi {
+  readonly slot: StackSlot;
+  readonly poller: Poller<RtcCore>;
+  /** Events raised by the stack, delivered to the app after the stack returns. */
+  private readonly events: SocketEvent[] = [];
+  private readonly listening = new Set<number>();
+
+  constructor(readonly node: RtcNode, readonly index: number, readonly core: Core) {
+    this.slot = new StackSlot({
+      sched: node.sched,
+      core,
+      nic: node.nic,
+      index,
+      node: node.cfg,
+      costs: node.costs,
+      onEvent: (ev) => this.events.push(ev),
+      onTimer: () => this.poller.wake(),
+    });
+    this.poller = new Poller<RtcCore>(core, RtcCore.pass, this as RtcCore);
+  }
+
+  get stack(): Stack {
+    return this.slot.stack;
+  }
+
+  static pass(ctx: CoreContext, self: RtcCore): void {
+    const slot = self.slot;
+    slot.begin(ctx);
+    ctx.charge("nic", self.node.costs.nic_poll);
+    slot.receiveBatch(RTC_RX_BATCH);
+    self.deliver(ctx);
+    slot.runTimers();
+    self.deliver(ctx);
+    slot.end();
+    if (slot.rxPending > 0) self.poller.wake();
+  }
+
+  static start(ctx: CoreContext, self: RtcCore): void {
+    self.slot.begin(ctx);
+    self.node.app.start(ctx, self);
+    self.deliver(ctx);
+    self.slot.end();
+  }
+
+  /** Hands queued events to the application (direct calls); its commands may queue more. */
+  private deliver(ctx: CoreContext): void {
+    const app = this.node.app;
+    for (let i = 0; i < this.events.length; i++) {
+      app.onEvent(ctx, this, this.index, this.events[i]);
+    }
+    this.events.length = 0;
+  }
+
+  private check(c: ConnRef): ConnId {
+    if (c.stack !== this.index) {
+      throw new Error(`RTC core ${this.index} used connection of stack ${c.stack}`);
+    }
+    return c.conn;
+  }
+
+  listen(port: number, backlog: number): void {
+    if (this.listening.has(port)) return;
+    this.listening.add(port);
+    this.stack.listen(port, backlog);
+  }
+  connect(remote: Endpoint, _tag: number): void {
+    this.stack.connect(this.slot.now(), remote, this.slot.localPortFor(remote));
+  }
+  accept(c: ConnRef): void {
+    this.stack.accept(this.check(c));
+  }
+  recvDone(c: ConnRef, rxId: number): void {
+    this.stack.recvDone(this.check(c), rxId);
+  }
+  send(c: ConnRef, refs: readonly BufRef[], token: number): void {
+    this.stack.send(this.slot.now(), this.check(c), refs, token);
+  }
+  shutdown(c: ConnRef): void {
+    this.stack.shutdown(this.slot.now(), this.check(c));
+  }
+  close(c: ConnRef): void {
+    this.stack.close(this.slot.now(), this.check(c));
+  }
+}
+
+/** One board in RTC mode. */
+export class RtcNode implements HostedNode {
+  readonly mode = "rtc" as const;
+  readonly name: string;
+  readonly costs: TileGxCosts;
+  readonly nic: Mpipe;
+  readonly rxRegion: MemoryRegion;
+  readonly txRegion: MemoryRegion;
+  readonly app: App;
+  private readonly cores: RtcCore[] = [];
+
+  constructor(readonly sched: Scheduler, readonly cfg: RtcConfig) {
+    this.name = cfg.name;
+    this.costs = cfg.costs ?? TILEGX_COSTS;
+    const board = cfg.board;
+    const placement = placeLayout(board, cfg.layout);
+    const tiles = [...placement.netTiles, ...placement.appTiles].sort((a, b) => a - b);
+    this.rxRegion = new MemoryRegion("rx-buffers", cfg.rxBuffers * MPIPE_BUFFER_SIZE)
+      .grant("nic", "read-write")
+      .grant(RTC_DOMAIN, "read-write");
+    this.txRegion = new MemoryRegion("app-tx", cfg.txBytes)
+      .grant("nic", "read")
+      .grant(RTC_DOMAIN, "read-write");
+    this.nic = new Mpipe(sched, {
+      workers: tiles.length,
+      rxRegion: this.rxRegion,
+      rxView: () => this.rxRegion.view(RTC_DOMAIN),
+    });
+    this.app = cfg.app(this.txRegion.view(RTC_DOMAIN));
+    tiles.forEach((tile, k) => {
+      const core = new SimCore(sched, board.clock, tile, `${cfg.name}/rtc${k}@${tile}`);
+      const rc = new RtcCore(this, k, core);
+      this.cores.push(rc);
+      this.nic.setWake(k, () => rc.poller.wake());
+    });
+  }
+
+  get board(): Board {
+    return this.cfg.board;
+  }
+  get stacks(): Stack[] {
+    return this.cores.map((c) => c.stack);
+  }
+  get netCores(): Core[] {
+    return this.cores.map((c) => c.core);
+  }
+  get appCores(): Core[] {
+    return this.netCores;
+  }
+
+  start(): void {
+    for (const c of this.cores) c.core.submit(RtcCore.start, c);
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * One stack instance as a hosting mode runs it on a core: the share-nothing
+ * {@link Stack}, its cost accounting, its NIC worker ring, its timer deadline
+ * and the active-open port choice that keeps a flow on this instance.
+ * DLibOS network cores, RTC cores and the Linux model's per-core softirq
+ * contexts all run a stack through this.
+ */
+import type { Core, CoreContext } from "../../core/executor.ts";
+import type { Scheduler } from "../../core/scheduler.ts";
+import type { Time } from "../../core/time.ts";
+import { Rng } from "../../core/rng.ts";
+import type { Mpipe } from "../../hw/mpipe.ts";
+import type { Accounting, StackOp } from "../accounting.ts";
+import type { RxBuffer, TxFrame } from "../buf.ts";
+import type { Endpoint, SocketEvent } from "../events.ts";
+import { IPPROTO_TCP } from "../wire/repr.ts";
+import { Stack } from "../stack.ts";
+import { StackCharger } from "./charge.ts";
+import { seedNeighbours } from "./neighbours.ts";
+import type { NodeConfig } from "./node.ts";
+
+/** First ephemeral port tried for active opens (IANA dynamic range, RFC 6335). */
+export const EPHEMERAL_FIRST = 49152;
+/** Size of the dynamic port range (49152..65535). */
+export const EPHEMERAL_COUNT = 16384;
+
+export interface SlotOptions {
+  readonly sched: Scheduler;
+  readonly core: Core;
+  readonly nic: Mpipe;
+  /** Stack instance id, also the NIC worker (notification ring) index. */
+  readonly index: number;
+  readonly node: NodeConfig;
+  readonly costs: Readonly<Record<StackOp, number>>;
+  /** Receives the stack's socket events (inside the running work item). */
+  readonly onEvent: (ev: SocketEvent) => void;
+  /** Called when the stack's timer deadline arrives (wake the core's poller). */
+  readonly onTimer: () => void;
+  /** Wraps accounting (the Linux model adds kernel-side costs); default: the charger itself. */
+  readonly txChecksumOffload?: boolean;
+  readonly rxChecksumOffload?: boolean;
+}
+
+export class StackSlot {
+  readonly charger: StackCharger;
+  readonly stack: Stack;
+  readonly index: number;
+  /** The work item running the stack now, or null between items. */
+  ctx: CoreContext | null = null;
+  private timer = 0;
+  private timerAt = Infinity;
+  private nextPort = 0;
+  private readonly rxBuf: RxBuffer[] = [];
+  private readonly sched: Scheduler;
+  private readonly core: Core;
+  private readonly nic: Mpipe;
+  private readonly ip: number;
+  private readonly onTimer: () => void;
+
+  constructor(o: SlotOptions, acct?: Accounting) {
+    this.sched = o.sched;
+    this.core = o.core;
+    this.nic = o.nic;
+    this.index = o.index;
+    this.ip = o.node.address.ip;
+    this.onTimer = o.onTimer;
+    this.charger = new StackCharger(o.costs);
+    this.stack = new Stack(
+      {
+        id: o.index,
+        mac: o.node.address.mac,
+        ip: o.node.address.ip,
+        prefixLen: o.node.address.prefixLen,
+        tcp: o.node.tcp,
+        txChecksumOffload: o.txChecksumOffload ?? true,
+        rxChecksumOffload: o.rxChecksumOffload ?? false,
+      },
+      { transmit: (frame) => this.transmit(frame), event: o.onEvent, acct: acct ?? this.charger },
+      new Rng(o.node.seed, `${o.node.name}/stack${o.index}`),
+    );
+    seedNeighbours(this.stack, o.node.address.neighbours);
+  }
+
+  /** Simulated time inside the running item: dispatch time plus cycles charged so far. */
+  now(): Time {
+    return this.sched.now + this.core.clock.cycles(this.ctx!.cycles);
+  }
+
+  /** Binds the stack's accounting to a work item. */
+  begin(ctx: CoreContext): void {
+    this.ctx = ctx;
+    this.charger.ctx = ctx;
+  }
+
+  /** Unbinds the work item and re-arms the timer event for the stack's next deadline. */
+  end(): void {
+    this.ctx = null;
+    this.charger.ctx = null;
+    const d = this.stack.nextDeadline();
+    if (d === this.timerAt) return;
+    if (this.timer !== 0) this.sched.cancel(this.timer);
+    this.timer = 0;
+    this.timerAt = d;
+    if (Number.isFinite(d)) this.timer = this.sched.at(Math.max(d, this.sched.now), StackSlot.fire, this);
+  }
+
+  /** Takes up to `max` frames from this instance's NIC ring into the stack; returns how many. */
+  receiveBatch(max: number): number {
+    const n = this.nic.poll(this.index, max, this.rxBuf);
+    for (let i = 0; i < n; i++) {
+      const rx = this.rxBuf[i];
+      this.rxBuf[i] = undefined as unknown as RxBuffer;
+      this.stack.receive(this.now(), rx);
+    }
+    return n;
+  }
+
+  /** Frames waiting in this instance's NIC ring. */
+  get rxPending(): number {
+    return this.nic.ring(this.index).length;
+  }
+
+  /** Runs the stack's timers if one is due at the current point of the item. */
+  runTimers(): void {
+    const now = this.now();
+    if (this.stack.nextDeadline() <= now) this.stack.poll(now);
+  }
+
+  /** A local port whose flow the NIC hashes back to this instance. */
+  localPortFor(remote: Endpoint): number {
+    for (let i = 0; i < EPHEMERAL_COUNT; i++) {
+      const port = EPHEMERAL_FIRST + ((this.nextPort + i) % EPHEMERAL_COUNT);
+      if (this.nic.workerOf(IPPROTO_TCP, this.ip, port, remote.addr, remote.port) === this.index) {
+        this.nextPort = (this.nextPort + i + 1) % EPHEMERAL_COUNT;
+        return port;
+      }
+    }
+    throw new Error(`no ephemeral port hashes to stack ${this.index}`);
+  }
+
+  private transmit(frame: TxFrame): void {
+    const ctx = this.ctx;
+    if (ctx === null) throw new Error(`stack ${this.index} transmitted outside a work item`);
+    ctx.thenCall(StackSlot.doTransmit, { nic: this.nic, frame });
+  }
+
+  private static doTransmit(t: Time, a: { nic: Mpipe; frame: TxFrame }): void {
+    a.nic.transmit(t, 0, a.frame);
+  }
+
+  private static fire(_t: Time, self: StackSlot): void {
+    self.timer = 0;
+    self.timerAt = Infinity;
+    self.onTimer();
+  }
+}
