@@ -141,6 +141,22 @@ export function inputSynchronized(
   const dataLen = payload.len;
   const segLen = dataLen + (flags & TCP_SYN ? 1 : 0) + (flags & TCP_FIN ? 1 : 0);
 
+  // Simultaneous open: our SYN-ACK crossed the peer's; its SYN-ACK completes the handshake.
+  if (
+    c.state === St.SynReceived && c.active && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) ===
+      (TCP_SYN | TCP_ACK) &&
+    seq === c.irs && seqGt(seg.ack >>> 0, c.sndUna) &&
+    seqLe(seg.ack >>> 0, c.sndMax)
+  ) {
+    c.state = St.Established;
+    setSendWindow(c, seg.window, seq, seg.ack >>> 0);
+    processAck(ctx, c, now, seg, seq, seg.ack >>> 0, 0);
+    ctx.established(c);
+    c.ackNow = true;
+    output(ctx, c, now);
+    return;
+  }
+
   // 1. Sequence number acceptability (RFC 9293 3.10.7.4, first check).
   let rcvWnd = seqDiff(c.rcvAdv, c.rcvNxt);
   if (rcvWnd < 0) rcvWnd = 0;
