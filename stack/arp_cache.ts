@@ -44,7 +44,7 @@ export interface ArpConfig {
   maxRequests: number;
   /** Bound on packets queued per unresolved address; further ones are dropped. */
   maxPendingPerIp: number;
-  /** Bound on entries; inserting beyond it evicts the least recently inserted/refreshed. */
+  /** Bound on learned entries; inserting beyond it evicts the least recently inserted/refreshed (permanent entries are never evicted). */
   maxEntries: number;
   /** Bound on addresses being resolved at once; packets for more are dropped. */
   maxUnresolved: number;
@@ -119,6 +119,8 @@ export type EnqueueResult =
 interface Entry {
   readonly mac: Uint8Array;
   expires: Time;
+  /** Configured, not learned: never expires, never evicted, not changed by ARP traffic. */
+  readonly permanent: boolean;
 }
 
 interface Pending<P> {
@@ -201,24 +203,49 @@ export class ArpCache<P> {
    */
   insert(now: Time, ip: Ipv4Addr, mac: MacAddr): P[] | null {
     if (mac.length !== MAC_LEN) throw new RangeError(`MAC must be ${MAC_LEN} bytes`);
-    const expires = now + this.cfg.entryTtl;
     const e = this.entries.get(ip);
     if (e !== undefined) {
-      e.mac.set(mac);
-      e.expires = expires;
-      // Move to the back of the eviction order.
-      this.entries.delete(ip);
-      this.entries.set(ip, e);
-      this.stats.refreshed++;
-    } else {
-      if (this.entries.size >= this.cfg.maxEntries) {
-        const oldest = this.entries.keys().next().value as Ipv4Addr;
-        this.entries.delete(oldest);
-        this.stats.evicted++;
+      if (!e.permanent) {
+        e.mac.set(mac);
+        e.expires = now + this.cfg.entryTtl;
+        // Move to the back of the eviction order.
+        this.entries.delete(ip);
+        this.entries.set(ip, e);
+        this.stats.refreshed++;
       }
-      this.entries.set(ip, { mac: Uint8Array.from(mac), expires });
-      this.stats.inserted++;
+    } else {
+      this.add(ip, mac, now + this.cfg.entryTtl, false);
     }
+    return this.takePending(ip);
+  }
+
+  /**
+   * Installs a permanent entry (like `ip neigh add ... nud permanent`): it
+   * never expires, is never evicted and ARP traffic does not change it; only
+   * another `insertStatic` or {@link remove} does. Returns packets that were
+   * waiting for `ip`, like {@link insert}.
+   */
+  insertStatic(ip: Ipv4Addr, mac: MacAddr): P[] | null {
+    if (mac.length !== MAC_LEN) throw new RangeError(`MAC must be ${MAC_LEN} bytes`);
+    this.entries.delete(ip);
+    this.add(ip, mac, Infinity, true);
+    return this.takePending(ip);
+  }
+
+  private add(ip: Ipv4Addr, mac: MacAddr, expires: Time, permanent: boolean): void {
+    if (!permanent && this.entries.size >= this.cfg.maxEntries) {
+      for (const [k, v] of this.entries) {
+        if (v.permanent) continue;
+        this.entries.delete(k);
+        this.stats.evicted++;
+        break;
+      }
+    }
+    this.entries.set(ip, { mac: Uint8Array.from(mac), expires, permanent });
+    this.stats.inserted++;
+  }
+
+  private takePending(ip: Ipv4Addr): P[] | null {
     const p = this.pending.get(ip);
     if (p === undefined) return null;
     this.pending.delete(ip);

@@ -101,3 +101,19 @@ Deno.test("arp cache: bad configuration throws clearly", () => {
   assert.throws(() => new ArpCache({ entryTtl: 1.5 }), /entryTtl/);
   assert.throws(() => new ArpCache().insert(0, IP1, new Uint8Array(4)), RangeError);
 });
+
+Deno.test("arp cache: static entries never expire, are never evicted and ignore ARP updates", () => {
+  const c = new ArpCache<string>({ maxEntries: 2, entryTtl: 1 * SEC });
+  c.enqueue(0, IP1, "waiting");
+  assert.deepEqual(c.insertStatic(IP1, localMac(1)), ["waiting"]);
+  c.insert(0, IP2, localMac(2));
+  c.insert(0, 0x0a000003, localMac(3)); // evicts IP2, not the static IP1
+  c.insert(0, 0x0a000004, localMac(4));
+  assert.equal(c.lookup(0, IP2), null);
+  c.insert(5, IP1, localMac(9)); // learned traffic does not override it
+  assert.deepEqual(c.lookup(1000 * SEC, IP1), localMac(1));
+  c.insertStatic(IP1, localMac(7));
+  assert.deepEqual(c.lookup(0, IP1), localMac(7));
+  assert.ok(c.remove(IP1));
+  assert.equal(c.lookup(0, IP1), null);
+});

@@ -106,6 +106,18 @@ export type TcpFactory = (
   stackId: number,
 ) => TcpLayerApi;
 
+/**
+ * `TcpLayerApi.connect` extended with an optional local port. A TCP layer
+ * whose `connect` takes only three parameters ignores the port (it then picks
+ * an ephemeral one, visible in the `connected` event's `local` endpoint).
+ */
+export type ConnectWithPort = (
+  now: Time,
+  local: Ipv4Addr,
+  remote: Endpoint,
+  localPort?: number,
+) => ConnId;
+
 /** Called for each ICMP echo reply received; `data` is valid only during the call. */
 export type EchoReplyHandler = (
   now: Time,
@@ -476,9 +488,16 @@ export class Stack {
   listen(port: number, backlog: number): void {
     this.tcp.listen(port, backlog);
   }
-  /** Active open from this stack's address; returns the connection id. */
-  connect(now: Time, remote: Endpoint): ConnId {
-    return this.tcp.connect(now, this.ip, remote);
+  /**
+   * Active open from this stack's address; returns the connection id.
+   * `localPort` (optional) asks for a specific local port, e.g. one whose flow
+   * hash steers replies back to this stack; it is passed to the TCP layer as
+   * a fourth argument of `connect` (see {@link ConnectWithPort}).
+   */
+  connect(now: Time, remote: Endpoint, localPort?: number): ConnId {
+    if (localPort === undefined) return this.tcp.connect(now, this.ip, remote);
+    const connect: ConnectWithPort = this.tcp.connect;
+    return connect.call(this.tcp, now, this.ip, remote, localPort);
   }
   accept(conn: ConnId): void {
     this.tcp.accept(conn);

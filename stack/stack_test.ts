@@ -61,7 +61,9 @@ class FakeTcp implements TcpLayerApi {
     return this.deadline;
   }
   listen(): void {}
-  connect(_now: Time, _local: Ipv4Addr, _remote: Endpoint): ConnId {
+  connects: unknown[][] = [];
+  connect(...args: [Time, Ipv4Addr, Endpoint, number?]): ConnId {
+    this.connects.push(args);
     return 1;
   }
   accept(): void {}
@@ -647,4 +649,12 @@ Deno.test("harness: with rxChecksumOffload the emulated NIC drops bad TCP checks
   h.runFor(1 * MS);
   assert.equal(fake(b).inputs.length, 1);
   assert.equal(acctB.get("checksum_byte"), 0);
+});
+
+Deno.test("stack: connect passes our address and an optional local port to the TCP layer", () => {
+  const { h, a } = twoStacks();
+  const remote = { addr: IP_B, port: 80 };
+  h.command(a, (s, now) => s.connect(now, remote));
+  h.command(a, (s, now) => s.connect(now, remote, 50001));
+  assert.deepEqual(fake(a).connects, [[0, IP_A, remote], [0, IP_A, remote, 50001]]);
 });
