@@ -39,8 +39,12 @@ export interface TcpLayerApi {
   nextDeadline(): Time;
 
   listen(port: number, backlog: number): void;
-  /** Active open; returns the new connection's id (a `connected` or `cleanup` event follows). */
-  connect(now: Time, local: Ipv4Addr, remote: Endpoint): ConnId;
+  /**
+   * Active open; returns the new connection's id (a `connected` or `cleanup`
+   * event follows). `localPort`, when given, is used instead of an ephemeral
+   * port (hosts choose one whose flow hash steers replies back to this stack).
+   */
+  connect(now: Time, local: Ipv4Addr, remote: Endpoint, localPort?: number): ConnId;
   accept(conn: ConnId): void;
   /** Queues the referenced bytes; `data_acked(token)` follows when all are acknowledged. */
   send(now: Time, conn: ConnId, refs: readonly BufRef[], token: number): void;
