@@ -451,15 +451,30 @@ export class TcpLayer implements TcpLayerApi, TcpCtx {
     this.listeners.set(port, new Listener(port, backlog));
   }
 
-  connect(now: Time, local: Ipv4Addr, remote: Endpoint): ConnId {
+  /**
+   * Active open. `localPort` (optional, an extension of the socket contract
+   * used by hosting modes that steer flows by hash) asks for a specific local
+   * port; if that 4-tuple is busy the connection fails with cleanup "aborted".
+   */
+  connect(now: Time, local: Ipv4Addr, remote: Endpoint, localPort?: number): ConnId {
     if (!Number.isInteger(remote.port) || remote.port < 1 || remote.port > 65535) {
       throw new RangeError(`connect: bad remote port ${remote.port}`);
     }
+    if (
+      localPort !== undefined &&
+      (!Number.isInteger(localPort) || localPort < 1 || localPort > 65535)
+    ) {
+      throw new RangeError(`connect: bad local port ${localPort}`);
+    }
     this.touch(now);
     const raddr = remote.addr >>> 0, laddr = local >>> 0;
-    const port = this.ports.alloc((p) =>
-      !this.listeners.has(p) && !this.flows.has(laddr, p, raddr, remote.port)
-    );
+    const usable = (p: number) =>
+      !this.listeners.has(p) && !this.flows.has(laddr, p, raddr, remote.port);
+    const port = localPort === undefined
+      ? this.ports.alloc(usable)
+      : usable(localPort)
+      ? localPort
+      : -1;
     const c = new Conn(
       this.nextId++,
       laddr,
@@ -474,7 +489,7 @@ export class TcpLayer implements TcpLayerApi, TcpCtx {
     this.conns.set(c.id, c);
     this.host.acct.charge("tcp_conn");
     if (port < 0) {
-      // No free port: report the failure through the usual cleanup, after this call returns.
+      // No usable port: report the failure through the usual cleanup, after this call returns.
       this.stats.portExhausted++;
       c.deferredReason = "aborted";
       c.waitAt = now;

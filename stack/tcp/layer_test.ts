@@ -725,3 +725,15 @@ Deno.test("tcp: a layer with FREE_ACCOUNTING and no events works standalone", ()
   assert.equal(out.length, 2);
   assert.equal(l.nextDeadline(), 3 * SEC);
 });
+
+Deno.test("tcp: connect with an explicit local port; a busy 4-tuple fails with 'aborted'", () => {
+  const net = new TestNet();
+  net.b.layer.listen(PORT, 8);
+  const c1 = net.a.layer.connect(0, ADDR_A, { addr: ADDR_B, port: PORT }, 40123);
+  const c2 = net.a.layer.connect(0, ADDR_A, { addr: ADDR_B, port: PORT }, 40123);
+  net.a.kick();
+  net.runFor(1 * MS);
+  assert.equal(net.a.layer.info(c1)!.local.port, 40123);
+  assert.equal(cleanupReason(net.a, c2), "aborted");
+  assert.throws(() => net.a.layer.connect(0, ADDR_A, { addr: ADDR_B, port: PORT }, 0), RangeError);
+});
