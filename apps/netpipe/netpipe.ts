@@ -80,7 +80,9 @@ abstract class PingPong implements App {
     }
     this.maxSize = Math.max(...cfg.sizes);
     if (cfg.tx.size < this.maxSize) {
-      throw new Error(`netpipe: transmit memory ${cfg.tx.size} B < largest message ${this.maxSize} B`);
+      throw new Error(
+        `netpipe: transmit memory ${cfg.tx.size} B < largest message ${this.maxSize} B`,
+      );
     }
   }
 
@@ -192,7 +194,12 @@ export class NetpipeClient extends PingPong {
     super(cfg);
   }
 
+  private started = false;
+
   start(_ctx: WorkContext, api: SocketApi): void {
+    // start() runs on every application core; NetPIPE uses one connection.
+    if (this.started) return;
+    this.started = true;
     api.connect(this.server, 0);
   }
 

@@ -31,7 +31,7 @@ import type { BufRef } from "../buf.ts";
 import type { ConnId, Endpoint, SocketCommand, SocketEvent } from "../events.ts";
 import type { Stack } from "../stack.ts";
 import { StackSlot } from "./slot.ts";
-import { type Layout, type Placement, placeLayout } from "./layout.ts";
+import { type Layout, placeLayout, type Placement } from "./layout.ts";
 import {
   COMMAND_QUEUE,
   type CommandMsg,
@@ -73,7 +73,12 @@ class NetCore {
   private readonly listening = new Set<number>();
   private rr = 0;
 
-  constructor(readonly node: DlibosNode, readonly index: number, readonly tile: number, readonly core: Core) {
+  constructor(
+    readonly node: DlibosNode,
+    readonly index: number,
+    readonly tile: number,
+    readonly core: Core,
+  ) {
     this.slot = new StackSlot({
       sched: node.sched,
       core,
@@ -100,7 +105,10 @@ class NetCore {
     for (let i = 0; i < NET_CMD_BATCH; i++) {
       const m = noc.pop(self.tile, COMMAND_QUEUE);
       if (m === undefined) break;
-      ctx.charge("messaging", costs.noc_recv + costs.noc_recv_word * m.words + costs.command_handle);
+      ctx.charge(
+        "messaging",
+        costs.noc_recv + costs.noc_recv_word * m.words + costs.command_handle,
+      );
       self.command(m.payload as CommandMsg);
     }
     slot.runTimers();
@@ -130,7 +138,12 @@ class NetCore {
     ctx.charge("messaging", c.event_build + c.noc_send + c.noc_send_word * words);
     node.counters.eventsSent++;
     const msg: EventMsg = { stack: this.index, ev: out };
-    ctx.thenCall(NetCore.doSendEvent, { self: this, dst: node.placement.appTiles[app], msg, words });
+    ctx.thenCall(NetCore.doSendEvent, {
+      self: this,
+      dst: node.placement.appTiles[app],
+      msg,
+      words,
+    });
   }
 
   private static doSendEvent(
@@ -180,7 +193,12 @@ class AppCore implements SocketApi {
   readonly poller: Poller<AppCore>;
   ctx: CoreContext | null = null;
 
-  constructor(readonly node: DlibosNode, readonly index: number, readonly tile: number, readonly core: Core) {
+  constructor(
+    readonly node: DlibosNode,
+    readonly index: number,
+    readonly tile: number,
+    readonly core: Core,
+  ) {
     this.poller = new Poller<AppCore>(core, AppCore.pass, this as AppCore);
   }
 
@@ -216,7 +234,10 @@ class AppCore implements SocketApi {
     ctx.thenCall(AppCore.doSend, { self: this, dst: node.placement.netTiles[stack], msg, words });
   }
 
-  private static doSend(t: Time, a: { self: AppCore; dst: number; msg: CommandMsg; words: number }): void {
+  private static doSend(
+    t: Time,
+    a: { self: AppCore; dst: number; msg: CommandMsg; words: number },
+  ): void {
     a.self.node.noc.send(t, a.self.tile, a.dst, COMMAND_QUEUE, a.msg, a.words);
   }
 

@@ -52,7 +52,9 @@ export interface Placement {
 export function placeLayout(board: Board, layout: Layout): Placement {
   if (layout.net + layout.app > board.tiles) {
     throw new Error(
-      `layout ${layout.name} needs ${layout.net + layout.app} cores; ${board.name} has ${board.tiles}`,
+      `layout ${layout.name} needs ${
+        layout.net + layout.app
+      } cores; ${board.name} has ${board.tiles}`,
     );
   }
   const netTiles = spreadTiles(board, layout.net, {

@@ -101,7 +101,9 @@ export class StackSlot {
     if (this.timer !== 0) this.sched.cancel(this.timer);
     this.timer = 0;
     this.timerAt = d;
-    if (Number.isFinite(d)) this.timer = this.sched.at(Math.max(d, this.sched.now), StackSlot.fire, this);
+    if (Number.isFinite(d)) {
+      this.timer = this.sched.at(Math.max(d, this.sched.now), StackSlot.fire, this);
+    }
   }
 
   /** Takes up to `max` frames from this instance's NIC ring into the stack; returns how many. */
