@@ -107,7 +107,8 @@ export class BumpAllocator {
 export class TxBlock {
   private count = 1;
   constructor(
-    private readonly owner: SlabAllocator,
+    /** The allocator the chunk returns to. */
+    readonly owner: SlabAllocator,
     readonly mem: WritableMemory,
     /** Absolute offset of the chunk in `mem`. */
     readonly off: number,
