@@ -54,10 +54,18 @@ export const MPIPE_BUCKETS = 256;
 export const MPIPE_BUFFER_SIZE = 2048;
 /** Entries per worker notification ring (approximation, to be calibrated in docs/CALIBRATION.md). */
 export const MPIPE_RING_ENTRIES = 512;
-/** Time from the last byte in to the descriptor visible to the worker (approximation, docs/CALIBRATION.md). */
-export const INGRESS_DMA_LATENCY: Time = 200 * NS;
-/** Time from transmit() to the frame handed to the MAC (approximation, docs/CALIBRATION.md). */
-export const EGRESS_DMA_LATENCY: Time = 200 * NS;
+/**
+ * Time from the last byte in to the descriptor visible to the worker:
+ * classification, buffer-stack pop, DMA into the distributed L3 and the
+ * notification-ring write. Calibrated (with EGRESS) against the NetPIPE
+ * 64-byte one-way latencies, docs/CALIBRATION.md.
+ */
+export const INGRESS_DMA_LATENCY: Time = 500 * NS;
+/**
+ * Time from transmit() to the frame handed to the MAC: descriptor fetch,
+ * gather DMA reads and checksum. Calibrated, docs/CALIBRATION.md.
+ */
+export const EGRESS_DMA_LATENCY: Time = 500 * NS;
 /** Frames per port in the egress DMA and link queue (approximation of an eDMA ring size). */
 export const MPIPE_EGRESS_FRAMES = 512;
 /** The NIC's protection domain name. */

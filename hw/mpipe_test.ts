@@ -7,7 +7,13 @@ import { internetChecksum, onesComplementSum } from "./checksum.ts";
 import { type Classification, classifyFrame, crc32, flowHash } from "./flowhash.ts";
 import { EthernetLink, wireTime } from "./link.ts";
 import { MemoryRegion, ProtectionFault } from "./memory.ts";
-import { INGRESS_DMA_LATENCY, l4ChecksumOk, Mpipe, type MpipeConfig } from "./mpipe.ts";
+import {
+  EGRESS_DMA_LATENCY,
+  INGRESS_DMA_LATENCY,
+  l4ChecksumOk,
+  Mpipe,
+  type MpipeConfig,
+} from "./mpipe.ts";
 
 const ETH = 14, IP = 20, TCP = 20;
 
@@ -218,7 +224,7 @@ Deno.test("mpipe: egress gathers app memory through the NIC view and offloads th
   assert.deepEqual(f.subarray(ETH + IP + TCP), body);
   assert.ok(l4ChecksumOk(f, ETH + IP, pseudoSum(0x0a000001, 0x0b000001, TCP + body.length)));
   assert.notEqual((f[ETH + IP + 16] << 8) | f[ETH + IP + 17], 0);
-  assert.equal(sentAt, 200 * NS + wireTime(f.length));
+  assert.equal(sentAt, EGRESS_DMA_LATENCY + wireTime(f.length));
   assert.equal(app.counters("stack:0").readBytes, 0);
   assert.equal(app.counters("nic").readBytes, body.length);
   assert.equal(nic.stats.txFrames, 1);

@@ -15,7 +15,6 @@
 import type { App, ConnRef, SocketApi } from "../api.ts";
 import type { WorkContext } from "../../core/work.ts";
 import type { Time } from "../../core/time.ts";
-import type { BufRef } from "../../stack/buf.ts";
 import type { Endpoint, SocketEvent } from "../../stack/events.ts";
 import type { WritableMemory } from "../common/arena.ts";
 
@@ -87,6 +86,7 @@ abstract class PingPong implements App {
   }
 
   abstract start(ctx: WorkContext, api: SocketApi): void;
+  abstract onEvent(ctx: WorkContext, api: SocketApi, stack: number, ev: SocketEvent): void;
 
   /** Size of the current exchange, or 0 when the plan is done. */
   protected get current(): number {
@@ -102,42 +102,49 @@ abstract class PingPong implements App {
     return step % (this.cfg.warmup + this.cfg.reps) >= this.cfg.warmup;
   }
 
-  /** Copies the first `n` received bytes into transmit memory (the "copy" variant). */
-  protected copyIn(ctx: WorkContext, rx: readonly BufRef[], n: number): void {
-    let off = 0;
-    for (const r of rx) {
-      if (off >= n) break;
-      const len = Math.min(r.len, n - off);
-      this.cfg.tx.write(off, r.mem.read(r.off, len));
-      off += len;
-    }
-    ctx.charge("copy", n * NETPIPE_COPY_CYCLES_PER_BYTE);
-  }
-
-  /** Sends the current message from transmit memory (after a copy-in in the copy variant). */
-  protected sendMessage(ctx: WorkContext, api: SocketApi, rx: readonly BufRef[]): void {
-    const n = this.current;
-    ctx.charge("app", NETPIPE_MSG_CYCLES);
-    if (this.cfg.variant === "copy") this.copyIn(ctx, rx, n);
-    api.send(this.conn!, [{ mem: this.cfg.tx, off: 0, len: n }], this.step);
-  }
-
-  /** Adds a new_data event's refs to `pending`; true when the current message is complete. */
-  protected consume(
+  /**
+   * Takes one new_data event: in the copy variant its bytes are copied into
+   * transmit memory at their offset in the message as they arrive (so copying
+   * overlaps with the rest of the message arriving, as NetPIPE's receive loop
+   * does); either way the receive buffers are released at once. Returns true
+   * when the current message is complete.
+   */
+  protected receive(
+    ctx: WorkContext,
+    api: SocketApi,
     ev: Extract<SocketEvent, { kind: "new_data" }>,
-    pending: BufRef[],
   ): boolean {
-    for (const r of ev.refs) pending.push(r);
+    if (this.cfg.variant === "copy") {
+      let off = this.received;
+      const end = Math.min(this.current, this.cfg.tx.size);
+      for (const r of ev.refs) {
+        const len = Math.min(r.len, end - off);
+        if (len <= 0) break;
+        this.cfg.tx.write(off, r.mem.read(r.off, len));
+        off += len;
+      }
+      ctx.charge("copy", ev.bytes * NETPIPE_COPY_CYCLES_PER_BYTE);
+    }
+    api.recvDone(this.conn!, ev.rxId);
     this.received += ev.bytes;
     return this.received >= this.current;
+  }
+
+  /** Sends the current message from transmit memory (it holds the received copy in "copy"). */
+  protected sendCurrent(ctx: WorkContext, api: SocketApi): void {
+    ctx.charge("app", NETPIPE_MSG_CYCLES);
+    api.send(this.conn!, [{ mem: this.cfg.tx, off: 0, len: this.current }], this.step);
+  }
+
+  /** Moves to the next exchange. */
+  protected advance(): void {
+    this.received -= this.current;
+    this.step++;
   }
 }
 
 /** The echoing end. */
 export class NetpipeServer extends PingPong {
-  private readonly pending: BufRef[] = [];
-  private readonly pendingRx: number[] = [];
-
   start(_ctx: WorkContext, api: SocketApi): void {
     api.listen(this.cfg.port ?? NETPIPE_PORT, 1);
   }
@@ -153,14 +160,12 @@ export class NetpipeServer extends PingPong {
           api.close({ stack, conn: ev.conn });
         }
         return;
-      case "new_data": {
+      case "new_data":
         if (this.conn === null || ev.conn !== this.conn.conn || stack !== this.conn.stack) return;
-        this.pendingRx.push(ev.rxId);
-        if (!this.consume(ev, this.pending)) return;
-        this.sendMessage(ctx, api, this.pending);
-        this.finishMessage(api);
+        if (!this.receive(ctx, api, ev)) return;
+        this.sendCurrent(ctx, api);
+        this.advance();
         return;
-      }
       case "remote_closed":
         if (this.conn !== null) api.close(this.conn);
         return;
@@ -171,20 +176,10 @@ export class NetpipeServer extends PingPong {
         return;
     }
   }
-
-  private finishMessage(api: SocketApi): void {
-    for (const id of this.pendingRx) api.recvDone(this.conn!, id);
-    this.pendingRx.length = 0;
-    this.pending.length = 0;
-    this.received -= this.current;
-    this.step++;
-  }
 }
 
 /** The timing end: connects, sends, measures round trips. */
 export class NetpipeClient extends PingPong {
-  private readonly pending: BufRef[] = [];
-  private readonly pendingRx: number[] = [];
   private sentAt: Time = 0;
   private readonly samples = new Map<number, Time[]>();
   /** Called once when the schedule is complete. */
@@ -211,27 +206,19 @@ export class NetpipeClient extends PingPong {
         return;
       case "new_data": {
         if (this.conn === null || ev.conn !== this.conn.conn) return;
-        this.pendingRx.push(ev.rxId);
-        if (!this.consume(ev, this.pending)) return;
-        const step = this.step;
+        if (!this.receive(ctx, api, ev)) return;
         const n = this.current;
         const start = this.sentAt;
         ctx.charge("app", NETPIPE_MSG_CYCLES);
-        if (this.cfg.variant === "copy") this.copyIn(ctx, this.pending, n);
-        if (this.isTimed(step)) {
+        if (this.isTimed(this.step)) {
           let list = this.samples.get(n);
           if (list === undefined) this.samples.set(n, list = []);
           const samples = list;
           ctx.then((t) => samples.push(t - start));
         }
-        for (const id of this.pendingRx) api.recvDone(this.conn, id);
-        this.pendingRx.length = 0;
-        this.pending.length = 0;
-        this.received -= n;
-        this.step++;
+        this.advance();
         if (this.done) {
-          const conn = this.conn;
-          api.close(conn);
+          api.close(this.conn);
           ctx.then((t) => this.onDone?.(t));
         } else {
           this.sendNext(ctx, api);
@@ -273,12 +260,9 @@ export class NetpipeClient extends PingPong {
   }
 
   private sendNext(ctx: WorkContext, api: SocketApi): void {
-    // Sent from transmit memory: in the copy variant it holds the copy of the last reply.
-    const n = this.current;
-    ctx.charge("app", NETPIPE_MSG_CYCLES);
     ctx.then((t) => {
       this.sentAt = t;
     });
-    api.send(this.conn!, [{ mem: this.cfg.tx, off: 0, len: n }], this.step);
+    this.sendCurrent(ctx, api);
   }
 }

@@ -83,14 +83,18 @@ export const TILEGX_COSTS: TileGxCosts = defineTable<TileGxOp>({
   noc_recv: 10,
   // One load from the demux queue per word. Approximation, docs/CALIBRATION.md.
   noc_recv_word: 1,
-  // Record construction on the network core. Approximation, docs/CALIBRATION.md.
-  event_build: 60,
-  // Event dispatch into the application on the app core. Approximation, docs/CALIBRATION.md.
-  event_handle: 150,
-  // Record construction on the application core. Approximation, docs/CALIBRATION.md.
-  command_build: 60,
-  // Command dispatch into the stack on the network core. Approximation, docs/CALIBRATION.md.
-  command_handle: 150,
+  // Record construction on the network core, including the connection -> app core lookup.
+  // Calibrated against NetPIPE 64 B (DLibOS 6 us one-way), docs/CALIBRATION.md.
+  event_build: 100,
+  // Event dispatch into the application on the app core: the libOS reads the record, finds its
+  // per-connection state and calls the application (cache misses on the connection state
+  // dominate). Calibrated against NetPIPE 64 B (DLibOS 6 us one-way), docs/CALIBRATION.md.
+  event_handle: 1600,
+  // Command construction on the application core (connection state, reference list).
+  // Calibrated against NetPIPE 64 B (DLibOS 6 us one-way), docs/CALIBRATION.md.
+  command_build: 600,
+  // Command dispatch into the stack on the network core. Calibrated, docs/CALIBRATION.md.
+  command_handle: 180,
   // Check of a notification ring head. Approximation, docs/CALIBRATION.md.
   nic_poll: 30,
   // mPIPE buffer stack pop (an MMIO access). Approximation, docs/CALIBRATION.md.

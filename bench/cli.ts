@@ -1,0 +1,100 @@
+/**
+ * The command line: `deno task sim <experiment> [options]`.
+ *
+ *   deno task sim netpipe --mode dlibos --variant nocopy --sizes 64,1024 --json out.json
+ *
+ * Bad options print one line naming the problem and exit 2.
+ */
+import { command, dispatch, opt, type Program, runCli, UsageError } from "./args.ts";
+import { Progress } from "./progress.ts";
+import { BOARDS, NETPIPE_DEFAULT_REPS, NETPIPE_DEFAULT_WARMUP } from "./netpipe.ts";
+import { defaultSizes } from "./netpipe.ts";
+import { runNetpipeExperiment } from "./netpipe_experiment.ts";
+import { type Layout, parseLayout } from "../stack/host/layout.ts";
+import { HOST_MODES, type HostMode } from "../stack/host/node.ts";
+import type { NetpipeVariant } from "../apps/netpipe/netpipe.ts";
+import { PcapWriter } from "../stack/pcap.ts";
+import { collectMeta, makeResults, serializeResults, writeResults } from "../report/results.ts";
+
+const VARIANTS: readonly NetpipeVariant[] = ["copy", "nocopy"];
+/** Largest message the CLI accepts (the transmit region must hold it). */
+const MAX_MESSAGE_BYTES = 64 << 20;
+const MAX_REPS = 100_000;
+
+function layoutValue(raw: string): Layout {
+  try {
+    return parseLayout(raw);
+  } catch (e) {
+    throw new UsageError(`--layout: ${(e as Error).message}`);
+  }
+}
+
+const netpipe = command({
+  name: "netpipe",
+  summary: "NetPIPE ping-pong latency and throughput between two boards",
+  options: {
+    mode: opt.oneOf("hosting mode (default: all three)", HOST_MODES),
+    variant: opt.oneOf("copy per request or zero-touch (default: both)", VARIANTS),
+    board: opt.oneOf("board model", ["gx36", "gx72"] as const, "gx36"),
+    layout: opt.string("core layout: d12-all, d12-q or N:M[-q] (network:application)", {
+      default: "d12-all",
+    }),
+    sizes: opt.intList("message sizes in bytes (default: NetPIPE schedule up to 1 MiB)", {
+      min: 1,
+      max: MAX_MESSAGE_BYTES,
+    }),
+    reps: opt.int("timed round trips per size", {
+      min: 1,
+      max: MAX_REPS,
+      default: NETPIPE_DEFAULT_REPS,
+    }),
+    warmup: opt.int("untimed round trips per size", {
+      min: 0,
+      max: MAX_REPS,
+      default: NETPIPE_DEFAULT_WARMUP,
+    }),
+    seed: opt.int("random seed", { min: 0, max: 2 ** 31 - 1, default: 1 }),
+    json: opt.string("write the results file here"),
+    pcap: opt.string("write the first run's wire traffic here (libpcap, ns timestamps)"),
+    quiet: opt.flag("no progress output"),
+  },
+  async run(v) {
+    const layout = layoutValue(v.layout);
+    if (!(v.board in BOARDS)) throw new UsageError(`--board: unknown board ${v.board}`);
+    const modes: HostMode[] = v.mode ? [v.mode] : [...HOST_MODES];
+    const variants: NetpipeVariant[] = v.variant ? [v.variant] : [...VARIANTS];
+    const sizes = v.sizes ?? defaultSizes();
+    const pcap = v.pcap ? new PcapWriter() : undefined;
+    const progress = new Progress(modes.length * variants.length, "netpipe", { quiet: v.quiet });
+    const t0 = performance.now();
+    const exp = runNetpipeExperiment({
+      modes,
+      variants,
+      board: v.board,
+      layout,
+      sizes,
+      reps: v.reps,
+      warmup: v.warmup,
+      seed: v.seed,
+      pcap,
+      onRun: (label) => progress.tick(1, label),
+    });
+    const wall = (performance.now() - t0) / 1000;
+    progress.done(`${exp.events} events in ${wall.toFixed(1)} s`);
+    const results = makeResults(exp.body, await collectMeta(wall));
+    if (v.json) await writeResults(v.json, results);
+    else console.log(serializeResults(results));
+    if (pcap && v.pcap) await pcap.writeFile(v.pcap);
+    return 0;
+  },
+});
+
+export const SIM: Program = {
+  name: "sim",
+  summary: "dlibos: run one of the paper's experiments on the simulated machines.",
+  commands: [netpipe],
+};
+
+if (import.meta.main) {
+  await runCli(() => dispatch(SIM, Deno.args));
+}
