@@ -153,6 +153,8 @@ export class Conn implements TimerOwner {
   unackedBytes = 0;
   /** Send an ACK at the end of this processing step. */
   ackNow = false;
+  /** When we last answered an unacceptable empty segment (rate limit). */
+  lastOowAck: Time = -Infinity;
 
   constructor(
     readonly id: ConnId,

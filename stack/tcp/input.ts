@@ -6,9 +6,10 @@
  */
 import type { BufRef, SharedRx } from "../buf.ts";
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpRepr } from "../wire/repr.ts";
-import type { Time } from "../../core/time.ts";
+import { MS, type Time } from "../../core/time.ts";
 import {
   DEFAULT_PEER_MSS,
+  MAX_WINDOW_FIELD,
   MAX_WINDOW_SCALE,
   MIN_PEER_MSS,
   SYN_FALLBACK_RTO,
@@ -31,6 +32,8 @@ import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt } from "./seq.
 
 /** Bytes the timestamps option takes from every segment (10 + 2 padding, RFC 7323). */
 const TS_OPTION_SPACE = 12;
+/** Least interval between ACKs answering unacceptable empty segments (Linux tcp_invalid_ratelimit, 500 ms). */
+const OOW_ACK_INTERVAL: Time = 500 * MS;
 
 /** Applies the options of the peer's SYN (or SYN-ACK) to `c`. */
 export function negotiateOptions(ctx: TcpCtx, c: Conn, seg: TcpRepr): void {
@@ -93,6 +96,8 @@ export function inputSynSent(ctx: TcpCtx, c: Conn, now: Time, seg: TcpRepr): voi
   c.irs = seq;
   c.rcvNxt = seqAdd(seq, 1);
   c.lastAckSent = c.rcvNxt;
+  // Our SYN offered min(rcvBuf, 65535) unscaled; now that RCV.NXT is known, place that edge.
+  c.rcvAdv = seqAdd(c.rcvNxt, Math.min(ctx.cfg.rcvBuf, MAX_WINDOW_FIELD));
   negotiateOptions(ctx, c, seg);
   if (flags & TCP_ACK) {
     c.sndUna = ack;
@@ -180,6 +185,16 @@ export function inputSynchronized(
     ctx.stats.drop("out_of_window");
     if (flags & TCP_RST) return;
     if (c.state === St.TimeWait && flags & TCP_FIN) c.waitAt = now + 2 * ctx.cfg.msl;
+    // Answer with an ACK; for segments without data (which may be ACKs answering
+    // ours) at most once per OOW_ACK_INTERVAL, so two confused ends cannot
+    // ping-pong ACKs forever (Linux tcp_oow_rate_limited).
+    if (segLen === 0) {
+      if (now - c.lastOowAck < OOW_ACK_INTERVAL) {
+        ctx.stats.oowAcksSuppressed++;
+        return;
+      }
+      c.lastOowAck = now;
+    }
     sendAck(ctx, c, now);
     return;
   }

@@ -83,6 +83,9 @@ Deno.test("tcp: three-way handshake negotiates MSS, window scale and SACK", () =
   assert.equal(ib.sndMss, 1000);
   assert.ok(ia.sackOk && ib.sackOk);
   assert.equal(ia.rcvWscale, ib.sndWscale);
+  // both receive windows are anchored at RCV.NXT and bounded by the buffer
+  for (const i of [ia, ib]) assert.ok(i.rcvWnd > 0 && i.rcvWnd <= net.a.layer.cfg.rcvBuf);
+  assert.equal(ia.rcvWnd, net.a.layer.cfg.rcvBuf);
   const nc = net.b.eventsOf("new_conn")[0];
   assert.ok(nc.kind === "new_conn");
   assert.deepEqual(nc.remote, { addr: ADDR_A, port: ia.local.port });

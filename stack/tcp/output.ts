@@ -108,9 +108,14 @@ export function sendSyn(ctx: TcpCtx, c: Conn, now: Time): void {
   transmit(ctx, c, now, EMPTY);
 }
 
-/** A pure ACK with the current window (and SACK blocks when reassembling). */
+/**
+ * A pure ACK with the current window (and SACK blocks when reassembling). Its
+ * sequence number is the highest sent (SND.MAX), not SND.NXT: after a go-back-N
+ * retransmission SND.NXT lies below data the peer already has, and an ACK
+ * carrying it would be unacceptable there (BSD tcp_output does the same).
+ */
 export function sendAck(ctx: TcpCtx, c: Conn, now: Time): void {
-  sendSegment(ctx, c, now, c.sndNxt, 0, TCP_ACK);
+  sendSegment(ctx, c, now, c.sndMax, 0, TCP_ACK);
 }
 
 /**

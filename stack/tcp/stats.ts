@@ -44,6 +44,8 @@ export class TcpStats {
   rstsSent = 0;
   challengeAcks = 0;
   challengeAcksSuppressed = 0;
+  /** ACKs not sent in answer to unacceptable empty segments (rate limit). */
+  oowAcksSuppressed = 0;
   oooQueued = 0;
   oooDropped = 0;
   zeroWindowProbes = 0;
@@ -110,6 +112,7 @@ const COUNTER_NAMES: readonly CounterName[] = [
   "rstsSent",
   "challengeAcks",
   "challengeAcksSuppressed",
+  "oowAcksSuppressed",
   "oooQueued",
   "oooDropped",
   "zeroWindowProbes",
