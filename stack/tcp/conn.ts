@@ -11,7 +11,7 @@ import { OooQueue } from "./ooo.ts";
 import { RttEstimator } from "./rtt.ts";
 import { RxHolds } from "./rx_holds.ts";
 import { SendQueue } from "./send_queue.ts";
-import { seqAdd, seqDiff } from "./seq.ts";
+import { seqDiff } from "./seq.ts";
 import type { TcpConfig } from "./config.ts";
 
 /** Connection states (RFC 9293 section 3.3.2); LISTEN lives in {@link Listener}. */
@@ -174,7 +174,8 @@ export class Conn implements TimerOwner {
 
   /** Sequence number of send-stream offset `off` (data starts after the SYN). */
   seqOf(off: number): number {
-    return seqAdd(this.iss, 1 + (off % 4294967296));
+    // iss + 1 + off < 2^53, so the uint32 conversion is an exact modulo 2^32.
+    return (this.iss + 1 + off) >>> 0;
   }
 
   /** Send-stream offset of sequence number `s` (near the unacknowledged data). */

@@ -58,7 +58,7 @@ export function negotiateOptions(ctx: TcpCtx, c: Conn, seg: TcpRepr): void {
 
 /** The peer's window field in bytes (never scaled in a SYN, RFC 7323 2.2). */
 function peerWindow(c: Conn, seg: TcpRepr): number {
-  return seg.flags & TCP_SYN ? seg.window : seg.window * 2 ** c.sndWscale;
+  return seg.flags & TCP_SYN ? seg.window : seg.window << c.sndWscale; // <= 2^30, exact
 }
 
 function setSendWindow(c: Conn, wnd: number, seq: number, ack: number): void {

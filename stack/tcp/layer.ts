@@ -105,7 +105,9 @@ export class TcpLayer implements TcpLayerApi, TcpCtx {
   private readonly ports: EphemeralPorts;
   private readonly isnRng: Rng;
   private nextId = 1;
-  private readonly events: SocketEvent[] = [];
+  /** Events queued during the current call (slots reused; `eventCount` are live). */
+  private readonly events: (SocketEvent | null)[] = [];
+  private eventCount = 0;
   private flushing = false;
   /** Latest time seen in any call (for recvDone, which carries none). */
   private lastNow: Time = 0;
@@ -130,7 +132,7 @@ export class TcpLayer implements TcpLayerApi, TcpCtx {
   // ------------------------------------------------------------------ TcpCtx
 
   emit(ev: SocketEvent): void {
-    this.events.push(ev);
+    this.events[this.eventCount++] = ev;
   }
 
   destroy(c: Conn, reason: CleanupReason): void {
@@ -426,14 +428,17 @@ export class TcpLayer implements TcpLayerApi, TcpCtx {
     this.flushing = true;
     const evs = this.events;
     try {
-      for (let i = 0; i < evs.length; i++) {
-        const ev = evs[i];
+      // Handlers may queue more events (they call back in); the loop picks them up.
+      for (let i = 0; i < this.eventCount; i++) {
+        const ev = evs[i] as SocketEvent;
+        evs[i] = null;
         // Nothing but the cleanup itself is delivered for a connection already gone.
         if (ev.kind !== "cleanup" && !this.conns.has(ev.conn)) continue;
         this.host.event(ev);
       }
     } finally {
-      evs.length = 0;
+      for (let i = 0; i < this.eventCount; i++) evs[i] = null;
+      this.eventCount = 0;
       this.flushing = false;
     }
   }

@@ -65,9 +65,10 @@ export function windowField(ctx: TcpCtx, c: Conn): number {
     if (free - wnd >= threshold || free === buf) wnd = free;
   }
   const ws = c.rcvWscale;
-  let field = Math.ceil(wnd / 2 ** ws);
+  // Round up so the right edge never moves left (wnd < 2^31: integer shifts are exact).
+  let field = (wnd + (1 << ws) - 1) >>> ws;
   if (field > MAX_WINDOW_FIELD) field = MAX_WINDOW_FIELD;
-  const right = seqAdd(c.rcvNxt, field * 2 ** ws);
+  const right = seqAdd(c.rcvNxt, field << ws);
   if (seqGt(right, c.rcvAdv)) c.rcvAdv = right;
   return field;
 }

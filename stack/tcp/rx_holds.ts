@@ -1,74 +1,84 @@
 /**
  * Receive buffers handed to the application through `new_data`, by rxId,
  * until the application says `recvDone`. Ids are consecutive per connection,
- * so the holds live in an array indexed by (rxId - first id) rather than a
- * hash map; released entries are compacted away from the front. The byte
- * total feeds the advertised receive window.
+ * so the holds live in a ring indexed by rxId (a power-of-two capacity that
+ * grows when more deliveries are outstanding than it holds), not a hash map:
+ * adding and releasing allocate nothing in the steady state. The byte total
+ * feeds the advertised receive window.
  */
 import type { SharedRx } from "../buf.ts";
 
-/** Compact the front once this many released entries pile up. */
-const COMPACT_THRESHOLD = 64;
+/** Starting ring capacity (a power of two). */
+const INITIAL_CAPACITY = 16;
 
 export class RxHolds {
-  private holds: (SharedRx | SharedRx[] | null)[] = [];
-  private sizes: number[] = [];
-  private head = 0;
-  /** rxId of holds[0]. */
+  private holds: (SharedRx | SharedRx[] | null)[] = new Array(INITIAL_CAPACITY).fill(null);
+  private sizes = new Float64Array(INITIAL_CAPACITY);
+  private mask = INITIAL_CAPACITY - 1;
+  /** Oldest rxId that may still be outstanding. */
   private firstId = 1;
+  /** Next rxId to hand out. */
+  private nextId = 1;
   /** Bytes delivered and not yet released. */
   bytes = 0;
 
   /** Number of outstanding deliveries. */
   get outstanding(): number {
     let n = 0;
-    for (let i = this.head; i < this.holds.length; i++) if (this.holds[i] !== null) n++;
+    for (let id = this.firstId; id < this.nextId; id++) {
+      if (this.holds[id & this.mask] !== null) n++;
+    }
     return n;
   }
 
   /** Records a delivery of `bytes` held by `rx`; returns its rxId. */
   add(rx: SharedRx | SharedRx[], bytes: number): number {
-    const id = this.firstId + this.holds.length;
-    this.holds.push(rx);
-    this.sizes.push(bytes);
+    if (this.nextId - this.firstId > this.mask) this.grow();
+    const id = this.nextId++;
+    const i = id & this.mask;
+    this.holds[i] = rx;
+    this.sizes[i] = bytes;
     this.bytes += bytes;
     return id;
   }
 
+  private grow(): void {
+    const cap = (this.mask + 1) * 2;
+    const holds: (SharedRx | SharedRx[] | null)[] = new Array(cap).fill(null);
+    const sizes = new Float64Array(cap);
+    for (let id = this.firstId; id < this.nextId; id++) {
+      holds[id & (cap - 1)] = this.holds[id & this.mask];
+      sizes[id & (cap - 1)] = this.sizes[id & this.mask];
+    }
+    this.holds = holds;
+    this.sizes = sizes;
+    this.mask = cap - 1;
+  }
+
   /** Releases delivery `rxId`; false if it is not outstanding. */
   release(rxId: number): boolean {
-    const i = rxId - this.firstId;
-    if (!Number.isInteger(i) || i < this.head || i >= this.holds.length) return false;
+    if (!Number.isInteger(rxId) || rxId < this.firstId || rxId >= this.nextId) return false;
+    const i = rxId & this.mask;
     const h = this.holds[i];
     if (h === null) return false;
     releaseHold(h);
     this.holds[i] = null;
     this.bytes -= this.sizes[i];
-    while (this.head < this.holds.length && this.holds[this.head] === null) this.head++;
-    if (this.head === this.holds.length) {
-      this.firstId += this.head;
-      this.holds.length = 0;
-      this.sizes.length = 0;
-      this.head = 0;
-    } else if (this.head >= COMPACT_THRESHOLD && this.head * 2 >= this.holds.length) {
-      this.holds.splice(0, this.head);
-      this.sizes.splice(0, this.head);
-      this.firstId += this.head;
-      this.head = 0;
+    while (this.firstId < this.nextId && this.holds[this.firstId & this.mask] === null) {
+      this.firstId++;
     }
     return true;
   }
 
   /** Releases every outstanding delivery. */
   clear(): void {
-    for (let i = this.head; i < this.holds.length; i++) {
+    for (let id = this.firstId; id < this.nextId; id++) {
+      const i = id & this.mask;
       const h = this.holds[i];
       if (h !== null) releaseHold(h);
+      this.holds[i] = null;
     }
-    this.firstId += this.holds.length;
-    this.holds.length = 0;
-    this.sizes.length = 0;
-    this.head = 0;
+    this.firstId = this.nextId;
     this.bytes = 0;
   }
 }
