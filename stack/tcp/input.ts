@@ -146,6 +146,17 @@ export function inputSynchronized(
   const dataLen = payload.len;
   const segLen = dataLen + (flags & TCP_SYN ? 1 : 0) + (flags & TCP_FIN ? 1 : 0);
 
+  // A retransmitted SYN while our SYN-ACK is unanswered: send the SYN-ACK again
+  // (our SYN-ACK was probably lost; Linux tcp_check_req does the same).
+  if (
+    c.state === St.SynReceived && !c.active &&
+    (flags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) === TCP_SYN && seq === c.irs
+  ) {
+    ctx.stats.synAckResent++;
+    sendSyn(ctx, c, now);
+    return;
+  }
+
   // Simultaneous open: our SYN-ACK crossed the peer's; its SYN-ACK completes the handshake.
   if (
     c.state === St.SynReceived && c.active && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) ===

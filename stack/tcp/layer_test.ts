@@ -6,6 +6,7 @@ import { MS, SEC, type Time, US } from "../../core/time.ts";
 import { St } from "./conn.ts";
 import { TcpLayer } from "./layer.ts";
 import { seqAdd, seqDiff } from "./seq.ts";
+import { MemPair } from "./mem_pair.ts";
 import {
   ADDR_A,
   ADDR_B,
@@ -739,4 +740,120 @@ Deno.test("tcp: connect with an explicit local port; a busy 4-tuple fails with '
   assert.equal(net.a.layer.info(c1)!.local.port, 40123);
   assert.equal(cleanupReason(net.a, c2), "aborted");
   assert.throws(() => net.a.layer.connect(0, ADDR_A, { addr: ADDR_B, port: PORT }, 0), RangeError);
+});
+
+Deno.test("tcp: a lost SYN-ACK is resent when the client retransmits its SYN", () => {
+  const net = new TestNet();
+  net.b.layer.listen(PORT, 4);
+  let dropped = false;
+  net.filter = (seg) => {
+    if (!dropped && seg.repr.flags === (TCP_SYN | TCP_ACK)) {
+      dropped = true;
+      return "drop";
+    }
+    return "pass";
+  };
+  const c = net.a.connect(net.b, PORT);
+  net.runFor(1500 * MS);
+  assert.equal(net.b.layer.stats.synAckResent, 1);
+  const connected = net.a.eventsOf("connected");
+  assert.equal(connected.length, 1);
+  assert.equal(net.a.layer.info(c)!.state, St.Established);
+  // the client's SYN timer fired at 1 s; the answer came one round trip later
+  const synAcks = net.sentBy(net.b, (x) => x.repr.flags === (TCP_SYN | TCP_ACK));
+  assert.equal(synAcks[1].t, 1 * SEC + TEST_DELAY);
+  // the SYN was retransmitted, so RFC 6298 (5.7) keeps the RTO at 3 s until a sample
+  assert.equal(net.a.layer.info(c)!.rto, 3 * SEC);
+});
+
+Deno.test("tcp: timestamps negotiated when both sides enable them; MSS shrinks by 12", () => {
+  const net = new TestNet({ timestamps: true });
+  const [c, s] = established(net);
+  const ia = net.a.layer.info(c)!;
+  assert.ok(ia.tsOk && net.b.layer.info(s)!.tsOk);
+  assert.equal(ia.sndMss, 1460 - 12);
+  net.runFor(5 * MS);
+  net.a.send(c, testBytes(5000, 30));
+  net.runFor(100 * MS);
+  assert.equal(net.b.bytes(s).length, 5000);
+  for (const seg of net.log) assert.ok(seg.repr.tsVal !== null && seg.repr.tsVal !== undefined);
+  // the echo carries the peer's latest clock value (1 ms ticks)
+  const lastA = net.sentBy(net.a).pop()!, lastB = net.sentBy(net.b).pop()!;
+  assert.equal(lastB.repr.tsEcr, net.sentBy(net.a, (x) => x.t < lastB.t).pop()!.repr.tsVal);
+  assert.ok(lastA.repr.tsVal! >= 1);
+  // one side without timestamps: not negotiated
+  const net2 = new TestNet({ timestamps: true }, { timestamps: false });
+  const [c2] = established(net2);
+  assert.equal(net2.a.layer.info(c2)!.tsOk, false);
+  assert.equal(net2.a.layer.info(c2)!.sndMss, 1460);
+});
+
+Deno.test("tcp: FIN_WAIT_2 of a closed connection times out", () => {
+  const net = new TestNet({ finWait2Timeout: 2 * SEC });
+  const [c, s] = established(net);
+  net.a.close(c); // b never closes its side
+  net.runFor(10 * MS);
+  assert.equal(net.a.layer.info(c)!.state, St.FinWait2);
+  assert.equal(net.b.layer.info(s)!.state, St.CloseWait);
+  net.runFor(2 * SEC);
+  assert.equal(cleanupReason(net.a, c), "closed");
+  // half-close (shutdown) keeps FIN_WAIT_2 open and still receives data
+  const net2 = new TestNet({ finWait2Timeout: 2 * SEC });
+  const [c2, s2] = established(net2);
+  net2.a.shutdown(c2);
+  net2.runFor(5 * SEC);
+  assert.equal(net2.a.layer.info(c2)!.state, St.FinWait2);
+  net2.b.send(s2, testBytes(3000, 31));
+  net2.runFor(100 * MS);
+  assert.deepEqual(net2.a.bytes(c2), testBytes(3000, 31));
+});
+
+Deno.test("tcp: work is charged to the accounting categories", () => {
+  const net = new TestNet({}, {}, 9);
+  const [c, s] = established(net);
+  net.loss = 0.05;
+  net.a.send(c, testBytes(200_000, 32));
+  net.runFor(30 * SEC);
+  assert.equal(net.b.bytes(s).length, 200_000);
+  const a = net.a.acct, b = net.b.acct;
+  assert.equal(a.get("tcp_tx"), net.a.layer.stats.segmentsOut);
+  assert.equal(b.get("tcp_rx"), net.b.layer.stats.segmentsIn);
+  assert.equal(b.get("flow_lookup"), net.b.layer.stats.segmentsIn);
+  assert.ok(a.get("tcp_timer") > 0);
+  assert.ok(b.get("reassembly") > 0);
+  assert.equal(a.get("tcp_conn"), 1);
+  net.b.onEvent = (ev) => {
+    if (ev.kind === "remote_closed") net.b.close(s);
+  };
+  net.a.close(c);
+  net.runFor(5 * SEC);
+  assert.equal(b.get("tcp_conn"), 2); // set up and torn down
+});
+
+Deno.test("tcp: in-memory pair moves data without copying single-ref segments", () => {
+  const pair = new MemPair({ rcvBuf: 1 << 20 });
+  const [ca, cb] = pair.open(80);
+  assert.ok(ca > 0 && cb > 0);
+  const chunks = [0, 1, 2, 3].map((i) => testBytes(1460, 40 + i));
+  const seen: Uint8Array[] = [];
+  pair.b.onEvent = (ev, end) => {
+    if (ev.kind === "new_data") {
+      for (const r of ev.refs) seen.push(r.mem.read(r.off, r.len));
+      end.layer.recvDone(ev.conn, ev.rxId);
+    }
+  };
+  let acked = 0;
+  pair.a.onEvent = (ev) => {
+    if (ev.kind === "data_acked") acked++;
+  };
+  for (let i = 0; i < 4; i++) pair.a.layer.send(pair.now, ca, [refOf(chunks[i])], i);
+  pair.pump();
+  pair.advance(100 * MS);
+  assert.equal(acked, 4);
+  assert.equal(seen.length, 4);
+  for (let i = 0; i < 4; i++) {
+    assert.deepEqual(seen[i], chunks[i]);
+    assert.equal(seen[i].buffer, chunks[i].buffer); // the sender's own memory: zero copy
+  }
+  assert.equal(pair.b.liveRx, 0);
 });

@@ -41,6 +41,8 @@ export class TcpStats {
   fastRetransmits = 0;
   rtos = 0;
   synRetransmits = 0;
+  /** SYN-ACKs sent again in answer to a retransmitted SYN. */
+  synAckResent = 0;
   rstsSent = 0;
   challengeAcks = 0;
   challengeAcksSuppressed = 0;
@@ -109,6 +111,7 @@ const COUNTER_NAMES: readonly CounterName[] = [
   "fastRetransmits",
   "rtos",
   "synRetransmits",
+  "synAckResent",
   "rstsSent",
   "challengeAcks",
   "challengeAcksSuppressed",
