@@ -312,6 +312,12 @@ export class AppHarness {
   pending(conn: ConnId): number {
     return this.fc(conn).pending.length;
   }
+  /** References of the most recent unacknowledged send on `conn` (zero-copy checks). */
+  lastRefs(conn: ConnId): readonly BufRef[] {
+    const p = this.fc(conn).pending;
+    if (p.length === 0) throw new Error(`harness: no unacknowledged send on ${conn}`);
+    return p[p.length - 1].refs;
+  }
   /** Total `send` commands on `conn`. */
   sends(conn: ConnId): number {
     return this.fc(conn).sends;
