@@ -16,8 +16,11 @@ export interface TcpCtx {
   readonly host: TcpLayerHost;
   /** The one output header record, filled per segment (the host copies it synchronously). */
   readonly txRepr: TcpRepr;
-  /** Queues an event for the application (delivered when the current call finishes). */
-  emit(ev: SocketEvent): void;
+  /**
+   * Queues an event about `c` for the application (delivered when the current
+   * call finishes; dropped, except a cleanup, if `c` is gone by then).
+   */
+  emit(c: Conn, ev: SocketEvent): void;
   /** Tears `c` down now: releases everything, emits cleanup if the application knows it. */
   destroy(c: Conn, reason: CleanupReason): void;
   /** A passive or simultaneous open reached ESTABLISHED. */

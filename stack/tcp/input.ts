@@ -111,7 +111,7 @@ export function inputSynSent(ctx: TcpCtx, c: Conn, now: Time, seg: TcpRepr): voi
     ccInit(ctx, c);
     c.state = St.Established;
     ctx.stats.connsOpened++;
-    ctx.emit({
+    ctx.emit(c, {
       kind: "connected",
       conn: c.id,
       local: { addr: c.localAddr, port: c.localPort },
@@ -314,7 +314,9 @@ function processAck(
     c.sq.ack(dataAcked);
     c.sndUna = ack;
     if (seqLt(c.sndNxt, ack)) c.sndNxt = ack;
-    while (c.sq.tokenReady()) ctx.emit({ kind: "data_acked", conn: c.id, token: c.sq.popToken() });
+    while (c.sq.tokenReady()) {
+      ctx.emit(c, { kind: "data_acked", conn: c.id, token: c.sq.popToken() });
+    }
     if (c.rttTiming && seqGt(ack, c.rttSeq)) {
       c.rtt.sample(now - c.rttStart);
       c.rttTiming = false;
@@ -399,7 +401,10 @@ function receiveData(
     c.ackNow = true;
     return fin && finSeq === c.rcvNxt;
   }
-  const piece: BufRef = { mem: payload.mem, off: payload.off + off, len };
+  // BufRefs are immutable values: keep the caller's when nothing was trimmed.
+  const piece: BufRef = off === 0 && len === payload.len
+    ? payload
+    : { mem: payload.mem, off: payload.off + off, len };
   if (seq !== c.rcvNxt) {
     // Out of order: queue (bounded) and send a duplicate ACK at once (RFC 5681 4.2).
     ctx.host.acct.charge("reassembly");
@@ -463,7 +468,7 @@ function deliver(ctx: TcpCtx, c: Conn, piece: BufRef, rx: SharedRx, len: number)
     return;
   }
   const rxId = c.holds.add(rx, len);
-  ctx.emit({ kind: "new_data", conn: c.id, rxId, refs: [piece], bytes: len });
+  ctx.emit(c, { kind: "new_data", conn: c.id, rxId, refs: [piece], bytes: len });
 }
 
 function deliverMany(ctx: TcpCtx, c: Conn, refs: BufRef[], rxs: SharedRx[], len: number): void {
@@ -474,7 +479,7 @@ function deliverMany(ctx: TcpCtx, c: Conn, refs: BufRef[], rxs: SharedRx[], len:
     return;
   }
   const rxId = c.holds.add(rxs, len);
-  ctx.emit({ kind: "new_data", conn: c.id, rxId, refs, bytes: len });
+  ctx.emit(c, { kind: "new_data", conn: c.id, rxId, refs, bytes: len });
 }
 
 /** The peer's FIN is in order (RFC 9293 3.10.7.4, eighth check). */
@@ -485,7 +490,7 @@ function processFin(ctx: TcpCtx, c: Conn, now: Time): void {
   c.rcvNxt = seqAdd(c.rcvNxt, 1);
   c.ackNow = true;
   if (c.accepted) {
-    if (!c.appClosed) ctx.emit({ kind: "remote_closed", conn: c.id });
+    if (!c.appClosed) ctx.emit(c, { kind: "remote_closed", conn: c.id });
   } else {
     c.remoteClosedOwed = true;
   }

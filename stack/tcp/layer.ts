@@ -105,8 +105,9 @@ export class TcpLayer implements TcpLayerApi, TcpCtx {
   private readonly ports: EphemeralPorts;
   private readonly isnRng: Rng;
   private nextId = 1;
-  /** Events queued during the current call (slots reused; `eventCount` are live). */
+  /** Events queued during the current call and their connections (slots reused; `eventCount` are live). */
   private readonly events: (SocketEvent | null)[] = [];
+  private readonly eventConns: (Conn | null)[] = [];
   private eventCount = 0;
   private flushing = false;
   /** Latest time seen in any call (for recvDone, which carries none). */
@@ -131,7 +132,8 @@ export class TcpLayer implements TcpLayerApi, TcpCtx {
 
   // ------------------------------------------------------------------ TcpCtx
 
-  emit(ev: SocketEvent): void {
+  emit(c: Conn, ev: SocketEvent): void {
+    this.eventConns[this.eventCount] = c;
     this.events[this.eventCount++] = ev;
   }
 
@@ -165,7 +167,7 @@ export class TcpLayer implements TcpLayerApi, TcpCtx {
     else if (reason === "timeout") s.connsTimedOut++;
     else if (reason === "refused") s.connsRefused++;
     else s.connsAborted++;
-    if (c.appKnows) this.emit({ kind: "cleanup", conn: c.id, reason });
+    if (c.appKnows) this.emit(c, { kind: "cleanup", conn: c.id, reason });
   }
 
   established(c: Conn): void {
@@ -174,9 +176,13 @@ export class TcpLayer implements TcpLayerApi, TcpCtx {
     if (c.synRetransmitted) c.rtt.atLeast(SYN_FALLBACK_RTO);
     c.appKnows = true;
     if (c.active) {
-      this.emit({ kind: "connected", conn: c.id, local: { addr: c.localAddr, port: c.localPort } });
+      this.emit(c, {
+        kind: "connected",
+        conn: c.id,
+        local: { addr: c.localAddr, port: c.localPort },
+      });
     } else {
-      this.emit({
+      this.emit(c, {
         kind: "new_conn",
         conn: c.id,
         listenPort: c.localPort,
@@ -426,18 +432,23 @@ export class TcpLayer implements TcpLayerApi, TcpCtx {
   private flush(): void {
     if (this.flushing) return;
     this.flushing = true;
-    const evs = this.events;
+    const evs = this.events, conns = this.eventConns;
     try {
       // Handlers may queue more events (they call back in); the loop picks them up.
       for (let i = 0; i < this.eventCount; i++) {
         const ev = evs[i] as SocketEvent;
+        const c = conns[i] as Conn;
         evs[i] = null;
+        conns[i] = null;
         // Nothing but the cleanup itself is delivered for a connection already gone.
-        if (ev.kind !== "cleanup" && !this.conns.has(ev.conn)) continue;
+        if (c.gone && ev.kind !== "cleanup") continue;
         this.host.event(ev);
       }
     } finally {
-      for (let i = 0; i < this.eventCount; i++) evs[i] = null;
+      for (let i = 0; i < this.eventCount; i++) {
+        evs[i] = null;
+        conns[i] = null;
+      }
       this.eventCount = 0;
       this.flushing = false;
     }
@@ -527,7 +538,7 @@ export class TcpLayer implements TcpLayerApi, TcpCtx {
     }
     if (c.pendingRefs !== null && c.pendingRx !== null) {
       const rxId = c.holds.add(c.pendingRx, c.pendingBytes);
-      this.emit({
+      this.emit(c, {
         kind: "new_data",
         conn: c.id,
         rxId,
@@ -540,7 +551,7 @@ export class TcpLayer implements TcpLayerApi, TcpCtx {
     }
     if (c.remoteClosedOwed) {
       c.remoteClosedOwed = false;
-      this.emit({ kind: "remote_closed", conn: c.id });
+      this.emit(c, { kind: "remote_closed", conn: c.id });
     }
     this.flush();
   }
@@ -557,7 +568,9 @@ export class TcpLayer implements TcpLayerApi, TcpCtx {
     }
     this.touch(now);
     c.sq.push(refs, token);
-    while (c.sq.tokenReady()) this.emit({ kind: "data_acked", conn: c.id, token: c.sq.popToken() });
+    while (c.sq.tokenReady()) {
+      this.emit(c, { kind: "data_acked", conn: c.id, token: c.sq.popToken() });
+    }
     if (c.state !== St.SynSent && c.state !== St.SynReceived) output(this, c, now);
     this.reschedule(c);
     this.flush();
