@@ -92,18 +92,28 @@ export class StackSlot {
     this.charger.ctx = ctx;
   }
 
-  /** Unbinds the work item and re-arms the timer event for the stack's next deadline. */
+  /**
+   * Unbinds the work item and makes sure a timer event is armed no later than
+   * the stack's next deadline. An armed event that is earlier than the
+   * deadline is kept (TCP pushes deadlines later on almost every segment);
+   * when it fires early it re-arms itself instead of waking the core, so this
+   * saves scheduler work without changing what is simulated.
+   */
   end(): void {
     this.ctx = null;
     this.charger.ctx = null;
-    const d = this.stack.nextDeadline();
-    if (d === this.timerAt) return;
-    if (this.timer !== 0) this.sched.cancel(this.timer);
-    this.timer = 0;
-    this.timerAt = d;
-    if (Number.isFinite(d)) {
-      this.timer = this.sched.at(Math.max(d, this.sched.now), StackSlot.fire, this);
+    this.arm(this.stack.nextDeadline());
+  }
+
+  private arm(d: Time): void {
+    if (this.timer !== 0) {
+      if (this.timerAt <= d) return;
+      this.sched.cancel(this.timer);
+      this.timer = 0;
     }
+    if (!Number.isFinite(d)) return;
+    this.timerAt = Math.max(d, this.sched.now);
+    this.timer = this.sched.at(this.timerAt, StackSlot.fire, this);
   }
 
   /** Takes up to `max` frames from this instance's NIC ring into the stack; returns how many. */
@@ -150,9 +160,11 @@ export class StackSlot {
     a.nic.transmit(t, 0, a.frame);
   }
 
-  private static fire(_t: Time, self: StackSlot): void {
+  private static fire(t: Time, self: StackSlot): void {
     self.timer = 0;
     self.timerAt = Infinity;
-    self.onTimer();
+    const d = self.stack.nextDeadline();
+    if (d > t) self.arm(d);
+    else self.onTimer();
   }
 }
