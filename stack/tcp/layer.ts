@@ -24,6 +24,39 @@
  *   until recvDone(), and all of it is released at cleanup.
  * - A connection is "gone" (cleanup) after TIME_WAIT (2*MSL) for the active
  *   closer and when the FIN is acknowledged (LAST_ACK) for the passive one.
+ *
+ * Protocol coverage (details and sources next to each constant in config.ts):
+ * - RFC 9293 state machine including simultaneous open and close, TIME_WAIT
+ *   (2*MSL, MSL = 500 ms by default for simulation), RST replies for closed
+ *   ports, SYN-ACK resent on a retransmitted SYN, a new SYN may take over a
+ *   TIME_WAIT 4-tuple (RFC 6191 style, sequence number check only).
+ * - RFC 5961: RST must hit RCV.NXT exactly (else challenge ACK), SYN on a
+ *   synchronized connection gets a challenge ACK, ACK acceptability window;
+ *   challenge ACKs are rate limited per stack. RFC 1337: RST ignored in
+ *   TIME_WAIT. ACKs answering unacceptable empty segments are rate limited
+ *   per connection (Linux tcp_invalid_ratelimit) to rule out ACK loops.
+ * - Options: MSS (default 1460), window scale (RFC 7323, shift chosen from
+ *   the receive buffer), SACK-permitted and SACK blocks (RFC 2018: the
+ *   receiver reports its out-of-order queue; the sender does not use SACK
+ *   information, recovery is NewReno), timestamps (RFC 7323: negotiated and
+ *   echoed; not used for RTT measurement or PAWS). Off by default:
+ *   timestamps (so the MSS stays 1460 as in facts.md).
+ * - RFC 6298 RTO (SRTT/RTTVAR, Karn, min 200 ms like Linux — RFC says 1 s —,
+ *   max 60 s, backoff, abort after maxRetries with cleanup "timeout"; after a
+ *   retransmitted SYN the RTO stays >= 3 s until the first sample).
+ * - RFC 5681 slow start / congestion avoidance (byte counting, growth only
+ *   when cwnd-limited), RFC 6928 initial window (10 segments), RFC 3042
+ *   limited transmit, RFC 6582 NewReno fast retransmit / fast recovery, go-back-N
+ *   from SND.UNA after an RTO.
+ * - Delayed ACKs (40 ms, every second full segment, quick-ACK for the first
+ *   16 data segments, immediate ACK for out-of-order data, gap fills, FIN and
+ *   window updates), Nagle (off by default), sender and receiver SWS
+ *   avoidance, persist timer with exponential backoff for zero windows.
+ * - Out-of-order reassembly bounded by segments and bytes (excess dropped
+ *   and counted), holding SharedRx references, never copying.
+ * - Seeded ISNs (Rng stream "tcp-isn"; `forceIsn` for tests) and ephemeral
+ *   ports (RFC 6056, stream "tcp-ports"); `connect` also takes an explicit
+ *   local port.
  */
 import type { BufRef, SharedRx } from "../buf.ts";
 import type { CleanupReason, ConnId, Endpoint, Ipv4Addr, SocketEvent } from "../events.ts";
