@@ -12,7 +12,16 @@
  */
 import { SEC } from "../../core/time.ts";
 import type { WorkContext } from "../../core/work.ts";
-import { ascii, bytesEqual, CR, latin1, LF, startsWith, writeDecimal } from "../common/ascii.ts";
+import {
+  ascii,
+  bytesEqual,
+  CR,
+  latin1,
+  LF,
+  SP,
+  startsWith,
+  writeDecimal,
+} from "../common/ascii.ts";
 import { type AppCosts, chargeApp, chargeCopy } from "../common/costs.ts";
 import type { ResolvedMemcachedConfig } from "./config.ts";
 import { MC_ITEM_HEADER_BYTES, MEMCACHED_KEY_MAX } from "./config.ts";
@@ -274,7 +283,7 @@ export class McCommands implements McHandler {
         if (returnCas) {
           ob.add(it.headRef);
           const f = this.fmt;
-          f[0] = 0x20;
+          f[0] = SP;
           let p = writeDecimal(f, 1, it.cas);
           f[p++] = CR;
           f[p++] = LF;

@@ -56,6 +56,9 @@ export class McStats {
   }
 }
 
+/** "STAT pointer_size": memcached reports the build's pointer width; a 64-bit build. */
+const POINTER_SIZE_BITS = 64;
+
 /** Server facts the general "stats" output needs besides the counters. */
 export interface StatsContext {
   readonly pid: number;
@@ -73,7 +76,7 @@ export function generalStats(s: McStats, c: StatsContext): [string, string | num
     ["uptime", c.uptimeSec],
     ["time", c.unixTime],
     ["version", c.version],
-    ["pointer_size", 64],
+    ["pointer_size", POINTER_SIZE_BITS],
     ["curr_connections", s.currConnections],
     ["total_connections", s.totalConnections],
     ["cmd_get", s.cmdGet],

@@ -28,7 +28,7 @@
 import { SEC, type Time } from "../../core/time.ts";
 import type { LockLike, WorkContext } from "../../core/work.ts";
 import { SlabAllocator, type TxBlock, type WritableMemory } from "../common/arena.ts";
-import { writeAscii, writeDecimal } from "../common/ascii.ts";
+import { CR, LF, SP, writeAscii, writeDecimal } from "../common/ascii.ts";
 import { type AppCosts, chargeApp, chargeCopy } from "../common/costs.ts";
 import type { BufRef } from "../../stack/buf.ts";
 import { MC_ITEM_HEADER_BYTES, MEMCACHED_KEY_MAX, type ResolvedMemcachedConfig } from "./config.ts";
@@ -355,13 +355,13 @@ export class McStore {
     const t = this.tmp;
     let p = writeAscii(t, 0, VALUE_PREFIX);
     p = writeAscii(t, p, key);
-    t[p++] = 0x20;
+    t[p++] = SP;
     p = writeDecimal(t, p, flags);
-    t[p++] = 0x20;
+    t[p++] = SP;
     p = writeDecimal(t, p, nbytes);
     const headLen = p;
-    t[p++] = 0x0d;
-    t[p++] = 0x0a;
+    t[p++] = CR;
+    t[p++] = LF;
     const rel = ntotal - (headLen + 2 + nbytes + 2);
     block.write(rel, t.subarray(0, p));
     chargeApp(ctx, this.costs.itemInit);
@@ -588,7 +588,7 @@ export class McStore {
     if (digits.length <= it.nbytes && it.block.refs === 2) {
       const t = this.tmp;
       writeAscii(t, 0, digits);
-      t.fill(0x20, digits.length, it.nbytes);
+      t.fill(SP, digits.length, it.nbytes);
       it.block.write(it.dataRel, t.subarray(0, it.nbytes));
       it.cas = ++this.casCounter;
       this.bump(ctx, it, now);
@@ -599,8 +599,8 @@ export class McStore {
     if (typeof fresh === "string") return { kind: "eom" };
     const t = this.tmp;
     let p = writeAscii(t, 0, digits);
-    t[p++] = 0x0d;
-    t[p++] = 0x0a;
+    t[p++] = CR;
+    t[p++] = LF;
     this.writeData(fresh, 0, t, 0, p);
     chargeApp(ctx, this.costs.formatPerByte * p);
     this.unlink(ctx, it, false);

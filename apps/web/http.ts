@@ -27,6 +27,21 @@ const ST_REQUEST_LINE = 0;
 const ST_HEADERS = 1;
 const ST_BODY = 2;
 
+/** Byte values used by the parser. */
+const DEL = 0x7f;
+const DOT = 0x2e;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const STAR = 0x2a;
+const DIGIT_0 = 0x30;
+const DIGIT_1 = 0x31;
+const DIGIT_9 = 0x39;
+/** Offsets in "HTTP/d.d". */
+const V_MAJOR = 5;
+const V_DOT = 6;
+const V_MINOR = 7;
+const VERSION_LEN = 8;
+
 const M_GET = 1;
 const M_HEAD = 2;
 const M_OTHER = 3;
@@ -38,11 +53,12 @@ const MAX_LENGTH_DIGITS = 15;
 const TCHAR = (() => {
   const t = new Uint8Array(256);
   for (const c of "!#$%&'*+-.^_`|~") t[c.charCodeAt(0)] = 1;
-  for (let c = 0x30; c <= 0x39; c++) t[c] = 1;
-  for (let c = 0x41; c <= 0x5a; c++) t[c] = t[c | 0x20] = 1;
+  for (let c = DIGIT_0; c <= DIGIT_9; c++) t[c] = 1;
+  for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") t[c.charCodeAt(0)] = 1;
   return t;
 })();
 
+/** ASCII upper to lower case ('A'..'Z' differ from 'a'..'z' by bit 0x20). */
 function lower(c: number): number {
   return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
 }
@@ -152,18 +168,18 @@ export class HttpHandler {
     while (sp1 < e && TCHAR[buf[sp1]] === 1) sp1++;
     if (sp1 === s || sp1 >= e || buf[sp1] !== SP) return this.fail(ctx, sess, 400);
     let sp2 = sp1 + 1;
-    while (sp2 < e && buf[sp2] > SP && buf[sp2] !== 0x7f) sp2++;
+    while (sp2 < e && buf[sp2] > SP && buf[sp2] !== DEL) sp2++;
     if (sp2 === sp1 + 1 || sp2 >= e || buf[sp2] !== SP) return this.fail(ctx, sess, 400);
     // Version: exactly HTTP/d.d
     const v = sp2 + 1;
     if (
-      e - v !== 8 || !isExact(buf, v, v + 5, "HTTP/") || buf[v + 6] !== 0x2e ||
-      !isDigit(buf[v + 5]) || !isDigit(buf[v + 7])
+      e - v !== VERSION_LEN || !isExact(buf, v, v + V_MAJOR, "HTTP/") || buf[v + V_DOT] !== DOT ||
+      !isDigit(buf[v + V_MAJOR]) || !isDigit(buf[v + V_MINOR])
     ) {
       return this.fail(ctx, sess, 400);
     }
-    if (buf[v + 5] !== 0x31) return this.fail(ctx, sess, 505);
-    sess.http10 = buf[v + 7] === 0x30;
+    if (buf[v + V_MAJOR] !== DIGIT_1) return this.fail(ctx, sess, 505);
+    sess.http10 = buf[v + V_MINOR] === DIGIT_0;
     sess.method = isExact(buf, s, sp1, "GET")
       ? M_GET
       : isExact(buf, s, sp1, "HEAD")
@@ -171,7 +187,7 @@ export class HttpHandler {
       : M_OTHER;
     sess.file = null;
     const ts = sp1 + 1;
-    if (sp2 - ts === 1 && buf[ts] === 0x2a /* "*" */) {
+    if (sp2 - ts === 1 && buf[ts] === STAR) {
       if (sess.method !== M_OTHER) return this.fail(ctx, sess, 400);
     } else {
       const len = this.target.normalize(buf, ts, sp2);
@@ -197,14 +213,14 @@ export class HttpHandler {
     // field-name ":" OWS field-value OWS; no obs-fold, no space before the colon.
     let colon = s;
     while (colon < e && TCHAR[buf[colon]] === 1) colon++;
-    if (colon === s || colon >= e || buf[colon] !== 0x3a) return this.fail(ctx, sess, 400);
+    if (colon === s || colon >= e || buf[colon] !== COLON) return this.fail(ctx, sess, 400);
     let vs = colon + 1;
     let ve = e;
     while (vs < ve && (buf[vs] === SP || buf[vs] === HT)) vs++;
     while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HT)) ve--;
     for (let i = vs; i < ve; i++) {
       const c = buf[i];
-      if ((c < SP && c !== HT) || c === 0x7f) return this.fail(ctx, sess, 400);
+      if ((c < SP && c !== HT) || c === DEL) return this.fail(ctx, sess, 400);
     }
     if (eqLower(buf, s, colon, "host")) {
       if (sess.hostSeen) return this.fail(ctx, sess, 400);
@@ -226,7 +242,7 @@ export class HttpHandler {
     let i = s;
     while (i < e) {
       let j = i;
-      while (j < e && buf[j] !== 0x2c) j++;
+      while (j < e && buf[j] !== COMMA) j++;
       let a = i;
       let b = j;
       while (a < b && (buf[a] === SP || buf[a] === HT)) a++;
@@ -281,7 +297,7 @@ export class HttpHandler {
 }
 
 function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
+  return c >= DIGIT_0 && c <= DIGIT_9;
 }
 
 /** Content-Length: 1*DIGIT; returns -1 when malformed. */
@@ -290,7 +306,7 @@ function parseLength(buf: Uint8Array, s: number, e: number): number {
   let n = 0;
   for (let i = s; i < e; i++) {
     if (!isDigit(buf[i])) return -1;
-    n = n * 10 + buf[i] - 0x30;
+    n = n * 10 + buf[i] - DIGIT_0;
   }
   return n;
 }
