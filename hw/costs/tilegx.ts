@@ -23,6 +23,7 @@ export const MESSAGING_OPS = [
   "noc_recv_word", // per payload word read (units = words)
   "event_build", // network core: build one socket event record
   "event_handle", // application core: dispatch one socket event to the app
+  "event_ack_handle", // application core: a data_acked event (release a reference, no app callback work)
   "command_build", // application core: build one socket command record
   "command_handle", // network core: dispatch one socket command to the stack
   "nic_poll", // one poll of a notification ring (found empty or not)
@@ -89,7 +90,10 @@ export const TILEGX_COSTS: TileGxCosts = defineTable<TileGxOp>({
   // Event dispatch into the application on the app core: the libOS reads the record, finds its
   // per-connection state and calls the application (cache misses on the connection state
   // dominate). Calibrated against NetPIPE 64 B (DLibOS 6 us one-way), docs/CALIBRATION.md.
-  event_handle: 1600,
+  event_handle: 1800,
+  // A data_acked event only drops a reference count on transmit memory: no connection-state
+  // walk into the application. Approximation, docs/CALIBRATION.md.
+  event_ack_handle: 200,
   // Command construction on the application core (connection state, reference list).
   // Calibrated against NetPIPE 64 B (DLibOS 6 us one-way), docs/CALIBRATION.md.
   command_build: 600,

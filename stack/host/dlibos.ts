@@ -208,8 +208,9 @@ class AppCore implements SocketApi {
     for (let i = 0; i < APP_EVENT_BATCH; i++) {
       const m = noc.pop(self.tile, EVENT_QUEUE);
       if (m === undefined) break;
-      ctx.charge("messaging", costs.noc_recv + costs.noc_recv_word * m.words + costs.event_handle);
       const em = m.payload as EventMsg;
+      const handle = em.ev.kind === "data_acked" ? costs.event_ack_handle : costs.event_handle;
+      ctx.charge("messaging", costs.noc_recv + costs.noc_recv_word * m.words + handle);
       self.node.guard(() => app.onEvent(ctx, self, em.stack, em.ev));
     }
     self.ctx = null;
