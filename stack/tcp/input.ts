@@ -199,7 +199,8 @@ export function inputSynchronized(
     // Answer with an ACK; for segments without data (which may be ACKs answering
     // ours) at most once per OOW_ACK_INTERVAL, so two confused ends cannot
     // ping-pong ACKs forever (Linux tcp_oow_rate_limited).
-    if (segLen === 0) {
+    // A zero-window probe (one below RCV.NXT, no data) is always answered.
+    if (segLen === 0 && seq !== seqAdd(c.rcvNxt, -1)) {
       if (now - c.lastOowAck < OOW_ACK_INTERVAL) {
         ctx.stats.oowAcksSuppressed++;
         return;

@@ -363,6 +363,10 @@ Deno.test("tcp: zero window (app not releasing) -> persist probes with backoff -
   const gaps = probes.slice(1).map((p, i) => p.t - probes[i].t);
   for (let i = 1; i < gaps.length; i++) assert.equal(gaps[i], 2 * gaps[i - 1]); // backoff
   assert.equal(net.b.bytes(s).length, held); // nothing more got through
+  // every probe was answered with the (still zero) window
+  const answers = net.sentBy(net.b, (x) => x.t > probes[0].t);
+  assert.equal(answers.length, probes.length);
+  for (const a of answers) assert.equal(a.repr.window, 0);
   // the app releases: the window reopens and the transfer completes
   net.b.autoRelease = true;
   net.b.releaseAll();
@@ -856,4 +860,26 @@ Deno.test("tcp: in-memory pair moves data without copying single-ref segments", 
     assert.equal(seen[i].buffer, chunks[i].buffer); // the sender's own memory: zero copy
   }
   assert.equal(pair.b.liveRx, 0);
+});
+
+Deno.test("tcp: after a go-back-N RTO, pure ACKs carry SND.MAX (no ACK deadlock)", () => {
+  const net = new TestNet({ quickAckSegments: 100 });
+  const [c, s] = established(net);
+  let dropB = true;
+  net.filter = (seg) => (seg.from === net.b && dropB ? "drop" : "pass");
+  net.a.send(c, testBytes(14_600, 50)); // ten segments, all ACKs lost
+  net.runFor(250 * MS); // one RTO: a goes back to SND.UNA and resends one segment
+  const ia = net.a.layer.info(c)!;
+  assert.equal(net.a.layer.stats.rtos, 1);
+  assert.ok(seqDiff(ia.sndNxt, ia.sndUna) < 14_600);
+  dropB = false;
+  const before = net.log.length;
+  net.b.send(s, testBytes(100, 51)); // b's data makes a send a pure ACK
+  net.runFor(1 * MS);
+  const pureAcks = net.log.slice(before).filter((x) => x.from === net.a && x.data.length === 0);
+  assert.ok(pureAcks.length >= 1);
+  assert.equal(pureAcks[0].repr.seq, seqAdd(ia.sndUna, 14_600));
+  net.runFor(1 * SEC);
+  assert.deepEqual(net.b.bytes(s), testBytes(14_600, 50));
+  assert.deepEqual(net.a.bytes(c), testBytes(100, 51));
 });
