@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { mcFixture } from "./test_helpers.ts";
-import { MEMCACHED_VERSION } from "./config.ts";
+import { MEMCACHED_VERSION, memcachedMemoryBytes, resolveMemcachedConfig } from "./config.ts";
+import { MemcachedApp } from "./app.ts";
+import { ByteArena } from "../common/arena.ts";
+import { AppHarness } from "../common/testing.ts";
+import { ImmediateContext } from "../../core/work.ts";
 
 function clean(f: ReturnType<typeof mcFixture>): void {
   assert.deepEqual(f.h.violations, []);
@@ -325,4 +329,26 @@ Deno.test("memcached: data after quit or close is released, not processed", () =
   f.h.feed(f.conn, "version\r\n");
   assert.equal(f.h.output(f.conn), "");
   clean(f);
+});
+
+Deno.test("memcached: configuration is validated; a host-provided region is used in place", () => {
+  const now = () => 0;
+  assert.throws(() => new MemcachedApp({} as never), /now/);
+  assert.throws(() => new MemcachedApp({ now, itemLockCount: 3 }), /power of two/);
+  assert.throws(() => new MemcachedApp({ now, memLimit: 1000 }), RangeError);
+  assert.throws(() => new MemcachedApp({ now, lruLock: "x" as never }), /lruLock/);
+  const cfg = { now, memLimit: 1 << 20, scratchBytes: 1 << 16, memoryBase: 4096 };
+  const need = memcachedMemoryBytes(resolveMemcachedConfig(cfg));
+  assert.throws(() => new MemcachedApp({ ...cfg, memory: new ByteArena(need) }), /needs/);
+  const region = new ByteArena(4096 + need, "region");
+  const app = new MemcachedApp({ ...cfg, memory: region });
+  const h = new AppHarness(app, new ImmediateContext());
+  h.start();
+  const c = h.open(11211);
+  h.feed(c, "set k 0 0 2\r\nhi\r\nget k\r\n");
+  assert.equal(h.output(c), "STORED\r\nVALUE k 0 2\r\nhi\r\nEND\r\n");
+  const refs = h.lastRefs(c);
+  assert.ok(refs.every((r) => r.mem === region && r.off >= 4096));
+  h.ack(c);
+  assert.deepEqual(h.violations, []);
 });

@@ -23,7 +23,9 @@
  * victim's item lock during eviction is not modelled (the LRU lock is held).
  *
  * Simulated time replaces memcached's one-second clock: expiry instants and
- * flush_all use picoseconds.
+ * flush_all use picoseconds. Instants far in the future (beyond 2^53 ps, about
+ * 2.5 hours) are no longer exact integers, which only matters for equality at
+ * the picosecond and never for ordering.
  */
 import { SEC, type Time } from "../../core/time.ts";
 import type { LockLike, WorkContext } from "../../core/work.ts";
