@@ -60,7 +60,7 @@
  */
 import type { BufRef, SharedRx } from "../buf.ts";
 import type { CleanupReason, ConnId, Endpoint, Ipv4Addr, SocketEvent } from "../events.ts";
-import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpRepr } from "../wire/repr.ts";
+import { makeTcpRepr, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpRepr } from "../wire/repr.ts";
 import type { Rng } from "../../core/rng.ts";
 import { SEC, type Time } from "../../core/time.ts";
 import type { TcpLayerApi, TcpLayerHost } from "./api.ts";
@@ -114,22 +114,8 @@ export interface TcpConnInfo {
 export class TcpLayer implements TcpLayerApi, TcpCtx {
   readonly cfg: TcpConfig;
   readonly stats = new TcpStats();
-  readonly txRepr: TcpRepr = {
-    srcPort: 0,
-    dstPort: 0,
-    seq: 0,
-    ack: 0,
-    flags: 0,
-    window: 0,
-    urgent: 0,
-    mss: null,
-    windowScale: null,
-    sackPermitted: false,
-    sack: null,
-    tsVal: null,
-    tsEcr: null,
-    payloadLen: 0,
-  };
+  readonly txRepr: TcpRepr = makeTcpRepr();
+
   private readonly flows = new FlowTable<Conn>();
   /** Live connections by id, in creation order. */
   private readonly conns = new Map<ConnId, Conn>();

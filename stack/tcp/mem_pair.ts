@@ -9,7 +9,7 @@
 import { type BufRef, Bytes, type RxBuffer, SharedRx } from "../buf.ts";
 import { type Accounting, FREE_ACCOUNTING } from "../accounting.ts";
 import type { ConnId, Ipv4Addr, SocketEvent } from "../events.ts";
-import type { TcpRepr } from "../wire/repr.ts";
+import { makeTcpRepr, type TcpRepr } from "../wire/repr.ts";
 import { Rng } from "../../core/rng.ts";
 import { NS, type Time } from "../../core/time.ts";
 import type { TcpLayerHost } from "./api.ts";
@@ -18,25 +18,6 @@ import { type TcpConfig, TcpLayer } from "./layer.ts";
 /** Simulated time per delivered segment (an arbitrary small "wire" step). */
 const STEP: Time = 100 * NS;
 const NO_REFS: readonly BufRef[] = [];
-
-function blankRepr(): TcpRepr {
-  return {
-    srcPort: 0,
-    dstPort: 0,
-    seq: 0,
-    ack: 0,
-    flags: 0,
-    window: 0,
-    urgent: 0,
-    mss: null,
-    windowScale: null,
-    sackPermitted: false,
-    sack: null,
-    tsVal: null,
-    tsEcr: null,
-    payloadLen: 0,
-  };
-}
 
 function copyInto(d: TcpRepr, s: TcpRepr): void {
   d.srcPort = s.srcPort;
@@ -153,7 +134,7 @@ export class MemPair {
     }
     for (let i = count; i < n; i++) {
       dest.push(this.a);
-      reprs.push(blankRepr());
+      reprs.push(makeTcpRepr());
       refs.push(EMPTY_REF);
     }
     this.dest = dest;
