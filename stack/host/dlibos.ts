@@ -40,7 +40,8 @@ import {
   type EventMsg,
   eventWords,
 } from "./messages.ts";
-import type { HostedNode, NodeConfig } from "./node.ts";
+import { LockTable } from "../../core/lock.ts";
+import { appEnv, type HostedNode, type NodeConfig } from "./node.ts";
 
 /** Frames a network core takes from its notification ring per pass (approximation of the driver's batch). */
 export const NET_RX_BATCH = 16;
@@ -71,7 +72,6 @@ class NetCore {
   /** Which app core owns each connection. */
   readonly owner = new Map<ConnId, number>();
   private readonly listening = new Set<number>();
-  private rr = 0;
 
   constructor(
     readonly node: DlibosNode,
@@ -120,8 +120,7 @@ class NetCore {
     const node = this.node;
     let app: number | undefined;
     if (ev.kind === "new_conn") {
-      const served = node.placement.servedBy[this.index];
-      app = served[this.rr++ % served.length];
+      app = node.nextAppFor(this.index);
       this.owner.set(ev.conn, app);
     } else {
       app = this.owner.get(ev.conn);
@@ -191,6 +190,7 @@ class NetCore {
 
 class AppCore implements SocketApi {
   readonly poller: Poller<AppCore>;
+  private connects = 0;
   ctx: CoreContext | null = null;
 
   constructor(
@@ -248,9 +248,12 @@ class AppCore implements SocketApi {
     }
   }
   connect(remote: Endpoint, tag: number): void {
-    // The first network core that serves this application core opens the connection.
-    const net = this.node.placement.servedBy.findIndex((apps) => apps.includes(this.index));
-    this.command(net < 0 ? 0 : net, { kind: "connect", remote, tag });
+    // Spread active opens over the network cores that serve this application core.
+    this.command(this.node.connectVia(this.index, this.connects++), {
+      kind: "connect",
+      remote,
+      tag,
+    });
   }
   accept(c: ConnRef): void {
     this.command(c.stack, { kind: "accept", conn: c.conn });
@@ -279,6 +282,7 @@ export class DlibosNode implements HostedNode {
   readonly nic: Mpipe;
   readonly rxRegion: MemoryRegion;
   readonly txRegion: MemoryRegion;
+  readonly appLocks = new LockTable();
   readonly app: App;
   readonly counters: DlibosCounters = {
     eventsSent: 0,
@@ -289,6 +293,8 @@ export class DlibosNode implements HostedNode {
   /** The last protection fault the application raised, if any. */
   lastFault: ProtectionFault | null = null;
   private readonly nets: NetCore[] = [];
+  /** Round-robin position per set of application cores (see {@link nextAppFor}). */
+  private readonly rrByGroup = new Map<string, number>();
   private readonly apps: AppCore[] = [];
   private readonly rxAppView: RegionView;
 
@@ -315,7 +321,8 @@ export class DlibosNode implements HostedNode {
       rxRegion: this.rxRegion,
       rxView: (w) => this.rxRegion.view(`stack:${w}`),
     });
-    this.app = cfg.app(this.txRegion.view("app"));
+    const tx = this.txRegion.view("app");
+    this.app = cfg.app(tx, appEnv(sched, tx, this.appLocks, cfg.layout.app));
     this.placement.netTiles.forEach((tile, i) => {
       const core = new SimCore(sched, board.clock, tile, `${cfg.name}/net${i}@${tile}`);
       const net = new NetCore(this, i, tile, core);
@@ -346,6 +353,29 @@ export class DlibosNode implements HostedNode {
 
   start(): void {
     for (const a of this.apps) a.core.submit(AppCore.start, a);
+  }
+
+  /**
+   * @internal the application core that gets network core `net`'s next new
+   * connection: round robin over the cores the policy allows, shared by all
+   * network cores with the same set, so connections spread over every
+   * application core rather than each network core starting at the first.
+   */
+  nextAppFor(net: number): number {
+    const served = this.placement.servedBy[net];
+    const group = served.join(",");
+    const n = this.rrByGroup.get(group) ?? 0;
+    this.rrByGroup.set(group, n + 1);
+    return served[n % served.length];
+  }
+
+  /** @internal the network core that opens the `n`-th active open of application core `app`. */
+  connectVia(app: number, n: number): number {
+    const served = this.placement.servedBy;
+    const candidates: number[] = [];
+    for (let k = 0; k < served.length; k++) if (served[k].includes(app)) candidates.push(k);
+    if (candidates.length === 0) return app % served.length;
+    return candidates[(app + n) % candidates.length];
   }
 
   /** @internal received-data references as the application may see them (read-only). */

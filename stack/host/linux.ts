@@ -51,7 +51,7 @@ import type { Stack } from "../stack.ts";
 import { ETH_HEADER_LEN } from "../wire/ethernet.ts";
 import { ETHERTYPE_IPV4, IPPROTO_TCP } from "../wire/repr.ts";
 import { type Layout, placeLayout } from "./layout.ts";
-import type { HostedNode, NodeConfig } from "./node.ts";
+import { appEnv, type HostedNode, type NodeConfig } from "./node.ts";
 import { StackSlot } from "./slot.ts";
 
 /**
@@ -859,6 +859,7 @@ export class LinuxNode implements HostedNode {
   readonly nic: Mpipe;
   readonly rxRegion: MemoryRegion;
   readonly txRegion: MemoryRegion;
+  readonly appLocks = new LockTable();
   readonly app: App;
   readonly locks = new LockTable();
   readonly counters: LinuxCounters = newCounters();
@@ -894,7 +895,8 @@ export class LinuxNode implements HostedNode {
       rxRegion: this.rxRegion,
       rxView: () => this.rxRegion.view(KERNEL_DOMAIN),
     });
-    this.app = cfg.app(this.txRegion.view(APP_DOMAIN));
+    const tx = this.txRegion.view(APP_DOMAIN);
+    this.app = cfg.app(tx, appEnv(sched, tx, this.appLocks, tiles.length));
     tiles.forEach((tile, k) => {
       const core = new Core(sched, board.clock, tile, `${cfg.name}/cpu${k}@${tile}`);
       const cpu = new Cpu(this, k, core);

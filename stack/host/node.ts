@@ -3,6 +3,9 @@
  * cores, stack instances and one application, attached to Ethernet links.
  */
 import type { Scheduler } from "../../core/scheduler.ts";
+import type { Time } from "../../core/time.ts";
+import type { LockTable } from "../../core/lock.ts";
+import type { LockFactory } from "../../apps/common/locks.ts";
 import type { Core } from "../../core/executor.ts";
 import type { Board } from "../../hw/board.ts";
 import type { Mpipe } from "../../hw/mpipe.ts";
@@ -35,8 +38,33 @@ export interface NodeAddress {
   readonly neighbours: readonly Neighbour[];
 }
 
-/** Builds the application given its transmit memory (shared by its cores). */
-export type AppFactory = (tx: WritableMemory) => App;
+/** What a hosting mode gives the application it builds. */
+export interface AppEnv {
+  /** The application's transmit memory (shared by its cores), as the app sees it. */
+  readonly tx: WritableMemory;
+  /** Simulated time (the time a work item was dispatched, when called from one). */
+  readonly now: () => Time;
+  /** The application's locks: real core/lock.ts Locks, so contention is simulated. */
+  readonly locks: LockFactory;
+  /** Cores running the application (memcached sizes its lock table from its threads). */
+  readonly cores: number;
+}
+
+/**
+ * Builds the application given its transmit memory (shared by its cores) and
+ * the rest of its environment.
+ */
+export type AppFactory = (tx: WritableMemory, env: AppEnv) => App;
+
+/** The environment a node hands its application factory. */
+export function appEnv(
+  sched: Scheduler,
+  tx: WritableMemory,
+  locks: LockTable,
+  cores: number,
+): AppEnv {
+  return { tx, now: () => sched.now, locks: locks.factory, cores };
+}
 
 export interface NodeConfig {
   readonly name: string;
@@ -64,6 +92,8 @@ export interface HostedNode {
   readonly app: App;
   readonly rxRegion: MemoryRegion;
   readonly txRegion: MemoryRegion;
+  /** The application's locks (for lock statistics). */
+  readonly appLocks: LockTable;
   /** Calls the app's start on every application core. */
   start(): void;
 }

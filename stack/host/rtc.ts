@@ -22,7 +22,8 @@ import type { BufRef } from "../buf.ts";
 import type { ConnId, Endpoint, SocketEvent } from "../events.ts";
 import type { Stack } from "../stack.ts";
 import { type Layout, placeLayout } from "./layout.ts";
-import type { HostedNode, NodeConfig } from "./node.ts";
+import { LockTable } from "../../core/lock.ts";
+import { appEnv, type HostedNode, type NodeConfig } from "./node.ts";
 import { StackSlot } from "./slot.ts";
 
 /** Frames a core takes from its notification ring per pass (same driver batch as DLibOS). */
@@ -130,6 +131,7 @@ export class RtcNode implements HostedNode {
   readonly nic: Mpipe;
   readonly rxRegion: MemoryRegion;
   readonly txRegion: MemoryRegion;
+  readonly appLocks = new LockTable();
   readonly app: App;
   private readonly cores: RtcCore[] = [];
 
@@ -150,7 +152,8 @@ export class RtcNode implements HostedNode {
       rxRegion: this.rxRegion,
       rxView: () => this.rxRegion.view(RTC_DOMAIN),
     });
-    this.app = cfg.app(this.txRegion.view(RTC_DOMAIN));
+    const tx = this.txRegion.view(RTC_DOMAIN);
+    this.app = cfg.app(tx, appEnv(sched, tx, this.appLocks, tiles.length));
     tiles.forEach((tile, k) => {
       const core = new SimCore(sched, board.clock, tile, `${cfg.name}/rtc${k}@${tile}`);
       const rc = new RtcCore(this, k, core);

@@ -4,6 +4,7 @@
  * is (two TileGX boards back to back for NetPIPE).
  */
 import { Scheduler } from "../../core/scheduler.ts";
+import { type Time, US } from "../../core/time.ts";
 import { type BoardSpec, makeBoard } from "../../hw/board.ts";
 import { EthernetLink, type LinkConfig } from "../../hw/link.ts";
 import type { TcpConfig } from "../tcp/layer.ts";
@@ -19,6 +20,8 @@ import type { PcapWriter } from "../pcap.ts";
 /** The subnet of the simulated testbed (RFC 1918 addresses, never on a real network). */
 export const TESTBED_NET: Ipv4Addr = 0x0a000000; // 10.0.0.0
 export const TESTBED_PREFIX = 24;
+/** Time the server gets to start listening before the client starts (approximation). */
+export const CLIENT_START_DELAY: Time = 100 * US;
 /** Default receive buffers per node (mPIPE buffer stack). */
 export const DEFAULT_RX_BUFFERS = 4096;
 /** Default application transmit memory per node. */
@@ -116,8 +119,12 @@ export class Pair {
     }
   }
 
+  /**
+   * Starts B (the server) at once and A (the client) {@link CLIENT_START_DELAY}
+   * later, as a benchmark starts its load once the server is listening.
+   */
   start(): void {
     this.b.start();
-    this.a.start();
+    this.sched.at(this.sched.now + CLIENT_START_DELAY, () => this.a.start());
   }
 }
