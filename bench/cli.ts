@@ -14,6 +14,8 @@ import { type Layout, parseLayout } from "../stack/host/layout.ts";
 import { HOST_MODES, type HostMode } from "../stack/host/node.ts";
 import type { NetpipeVariant } from "../apps/netpipe/netpipe.ts";
 import { PcapWriter } from "../stack/pcap.ts";
+import { runAppLoad, type ServerApp } from "./apps_run.ts";
+import { toUs } from "../core/time.ts";
 import { collectMeta, makeResults, serializeResults, writeResults } from "../report/results.ts";
 
 const VARIANTS: readonly NetpipeVariant[] = ["copy", "nocopy"];
@@ -89,10 +91,81 @@ const netpipe = command({
   },
 });
 
+const MAX_CONNECTIONS = 4096;
+
+/** `sim memcached` / `sim web`: a closed-loop client against the server in each mode. */
+function appCommand(app: ServerApp) {
+  return command({
+    name: app,
+    summary: app === "memcached"
+      ? "Memcached (get loop after one set per connection) served to a closed-loop client"
+      : "the in-memory webserver (keep-alive GET loop) served to a closed-loop client",
+    options: {
+      mode: opt.oneOf("hosting mode (default: all three)", HOST_MODES),
+      board: opt.oneOf("board model", ["gx36", "gx72"] as const, "gx36"),
+      layout: opt.string("core layout: d12-all, d12-q or N:M[-q]", { default: "d12-all" }),
+      connections: opt.int("client connections", { min: 1, max: MAX_CONNECTIONS, default: 16 }),
+      requests: opt.int("requests per connection", { min: 1, max: MAX_REPS, default: 100 }),
+      seed: opt.int("random seed", { min: 0, max: 2 ** 31 - 1, default: 1 }),
+      json: opt.string("write the results file here"),
+      quiet: opt.flag("no progress output"),
+    },
+    async run(v) {
+      const layout = layoutValue(v.layout);
+      const modes: HostMode[] = v.mode ? [v.mode] : [...HOST_MODES];
+      const progress = new Progress(modes.length, app, { quiet: v.quiet });
+      const t0 = performance.now();
+      const series = modes.map((mode) => {
+        const o = runAppLoad({
+          mode,
+          app,
+          board: v.board,
+          layout,
+          connections: v.connections,
+          requests: v.requests,
+          seed: v.seed,
+        });
+        progress.tick(1, mode);
+        return {
+          name: mode,
+          mode,
+          points: [{
+            connections: v.connections,
+            completed: o.completed,
+            errors: o.errors,
+            requestsPerSec: o.requestsPerSec,
+            p50Us: toUs(o.latency.p50),
+            p99Us: toUs(o.latency.p99),
+          }],
+        };
+      });
+      const wall = (performance.now() - t0) / 1000;
+      progress.done();
+      const results = makeResults(
+        {
+          experiment: `${app}-closed-loop`,
+          config: {
+            board: v.board,
+            layout: layout.name,
+            connections: v.connections,
+            requests: v.requests,
+            seed: v.seed,
+          },
+          series,
+        },
+        await collectMeta(wall),
+      );
+      if (v.json) await writeResults(v.json, results);
+      else console.log(serializeResults(results));
+      return 0;
+    },
+  });
+}
+
 export const SIM: Program = {
   name: "sim",
   summary: "dlibos: run one of the paper's experiments on the simulated machines.",
-  commands: [netpipe],
+  commands: [netpipe, appCommand("memcached"), appCommand("web")],
 };
 
 if (import.meta.main) {
