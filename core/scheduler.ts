@@ -3,7 +3,10 @@
  *
  * A binary min-heap of event slots ordered by (time, sequence number): events at
  * equal times run in the order they were scheduled, so runs are deterministic.
- * Slots live in typed arrays and are recycled, so scheduling does not allocate
+ * The heap keeps each entry's time and sequence number next to its slot, in
+ * heap order, so comparisons while sifting read the keys directly instead of
+ * going through the slot. Slots live in typed arrays and are recycled, so
+ * scheduling does not allocate
  * beyond the handler closure the caller passes (callers on hot paths pass a
  * long-lived handler plus an argument instead of a fresh closure). Cancellation
  * removes the event from the heap eagerly (O(log n)), because TCP arms and
@@ -31,9 +34,9 @@ export class Scheduler {
 
   private cap = INITIAL_CAPACITY;
   private heap = new Int32Array(INITIAL_CAPACITY); // heap position -> slot
+  private heapTime = new Float64Array(INITIAL_CAPACITY); // heap position -> event time
+  private heapSeq = new Float64Array(INITIAL_CAPACITY); // heap position -> sequence number
   private pos = new Int32Array(INITIAL_CAPACITY); // slot -> heap position, -1 when free
-  private time = new Float64Array(INITIAL_CAPACITY);
-  private seq = new Float64Array(INITIAL_CAPACITY);
   private gen = new Int32Array(INITIAL_CAPACITY);
   private fns: (Handler<never> | null)[] = new Array(INITIAL_CAPACITY).fill(null);
   private args: unknown[] = new Array(INITIAL_CAPACITY).fill(undefined);
@@ -51,7 +54,7 @@ export class Scheduler {
 
   /** Time of the earliest pending event, or Infinity when idle. */
   get nextTime(): Time {
-    return this.size > 0 ? this.time[this.heap[0]] : Infinity;
+    return this.size > 0 ? this.heapTime[0] : Infinity;
   }
 
   /** Schedules `fn(now, arg)` at absolute time `t` (must not be in the past). */
@@ -60,14 +63,9 @@ export class Scheduler {
       throw new RangeError(`cannot schedule at ${t} ps: now is ${this.now} ps`);
     }
     const slot = this.allocSlot();
-    this.time[slot] = t;
-    this.seq[slot] = this.nextSeq++;
     this.fns[slot] = fn as Handler<never>;
     this.args[slot] = arg;
-    const i = this.size++;
-    this.heap[i] = slot;
-    this.pos[slot] = i;
-    this.siftUp(i);
+    this.siftUp(this.size++, slot, t, this.nextSeq++);
     return this.gen[slot] * SLOT_SPACE + slot + 1;
   }
 
@@ -99,10 +97,11 @@ export class Scheduler {
   step(): boolean {
     if (this.size === 0) return false;
     const slot = this.heap[0];
+    const t = this.heapTime[0];
     this.removeAt(0);
     const fn = this.fns[slot] as Handler<unknown>;
     const arg = this.args[slot];
-    this.now = this.time[slot];
+    this.now = t;
     this.releaseSlot(slot);
     this.dispatched++;
     fn(this.now, arg);
@@ -116,7 +115,7 @@ export class Scheduler {
   runUntil(t: Time): number {
     this.stopped = false;
     let n = 0;
-    while (this.size > 0 && this.time[this.heap[0]] <= t && !this.stopped) {
+    while (this.size > 0 && this.heapTime[0] <= t && !this.stopped) {
       this.step();
       n++;
     }
@@ -176,8 +175,8 @@ export class Scheduler {
     this.pos = grow32(this.pos);
     this.gen = grow32(this.gen);
     this.freeSlots = grow32(this.freeSlots);
-    this.time = grow64(this.time);
-    this.seq = grow64(this.seq);
+    this.heapTime = grow64(this.heapTime);
+    this.heapSeq = grow64(this.heapSeq);
     for (let i = this.cap; i < cap; i++) {
       this.fns.push(null);
       this.args.push(undefined);
@@ -185,53 +184,70 @@ export class Scheduler {
     this.cap = cap;
   }
 
-  /** (time, seq) of slot a < slot b */
-  private less(a: number, b: number): boolean {
-    const ta = this.time[a], tb = this.time[b];
-    return ta < tb || (ta === tb && this.seq[a] < this.seq[b]);
-  }
-
+  /** Removes the entry at heap position `i`, refilling the hole with the last entry. */
   private removeAt(i: number): void {
     const last = --this.size;
     if (i === last) return;
-    const moved = this.heap[last];
-    this.heap[i] = moved;
-    this.pos[moved] = i;
-    if (i > 0 && this.less(moved, this.heap[(i - 1) >> 1])) this.siftUp(i);
-    else this.siftDown(i);
+    const slot = this.heap[last], t = this.heapTime[last], q = this.heapSeq[last];
+    if (i > 0) {
+      const p = (i - 1) >> 1;
+      const pt = this.heapTime[p];
+      if (t < pt || (t === pt && q < this.heapSeq[p])) {
+        this.siftUp(i, slot, t, q);
+        return;
+      }
+    }
+    this.siftDown(i, slot, t, q);
   }
 
-  private siftUp(i: number): void {
-    const heap = this.heap, pos = this.pos;
-    const slot = heap[i];
+  /** Places entry (slot, t, q) at the hole `i` or above it, moving parents down. */
+  private siftUp(i: number, slot: number, t: Time, q: number): void {
+    const heap = this.heap, ht = this.heapTime, hq = this.heapSeq, pos = this.pos;
     while (i > 0) {
       const p = (i - 1) >> 1;
+      const pt = ht[p];
+      if (t > pt || (t === pt && q > hq[p])) break;
       const ps = heap[p];
-      if (!this.less(slot, ps)) break;
       heap[i] = ps;
+      ht[i] = pt;
+      hq[i] = hq[p];
       pos[ps] = i;
       i = p;
     }
     heap[i] = slot;
+    ht[i] = t;
+    hq[i] = q;
     pos[slot] = i;
   }
 
-  private siftDown(i: number): void {
-    const heap = this.heap, pos = this.pos, n = this.size;
-    const slot = heap[i];
+  /** Places entry (slot, t, q) at the hole `i` or below it, moving smaller children up. */
+  private siftDown(i: number, slot: number, t: Time, q: number): void {
+    const heap = this.heap, ht = this.heapTime, hq = this.heapSeq, pos = this.pos, n = this.size;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
       let c = l;
-      if (r < n && this.less(heap[r], heap[l])) c = r;
+      let ct = ht[l], cq = hq[l];
+      if (r < n) {
+        const rt = ht[r];
+        if (rt < ct || (rt === ct && hq[r] < cq)) {
+          c = r;
+          ct = rt;
+          cq = hq[r];
+        }
+      }
+      if (t < ct || (t === ct && q < cq)) break;
       const cs = heap[c];
-      if (!this.less(cs, slot)) break;
       heap[i] = cs;
+      ht[i] = ct;
+      hq[i] = cq;
       pos[cs] = i;
       i = c;
     }
     heap[i] = slot;
+    ht[i] = t;
+    hq[i] = q;
     pos[slot] = i;
   }
 }
