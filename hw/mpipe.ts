@@ -38,6 +38,7 @@
  */
 import type { Scheduler } from "../core/scheduler.ts";
 import { NS, type Time } from "../core/time.ts";
+import { ByteSlab } from "../core/bytes.ts";
 import type { BufRef, Memory, RxBuffer, TxFrame } from "../stack/buf.ts";
 import { internetChecksum, onesComplementSum } from "./checksum.ts";
 import { Fifo } from "./fifo.ts";
@@ -244,6 +245,8 @@ export class Mpipe {
   private readonly cls: Classification = { cls: "runt", hash: 0 };
   private readonly dmaDoneFn: (t: Time, b: MpipeRxBuffer) => void;
   private readonly txDmaFn: (t: Time, p: Port) => void;
+  /** Where egress frames are gathered (fresh, zeroed, never reused; see core/bytes.ts). */
+  private readonly frameSlab = new ByteSlab();
 
   constructor(private readonly sched: Scheduler, cfg: MpipeConfig) {
     this.workers = posInt(cfg.workers, "workers");
@@ -467,7 +470,7 @@ export class Mpipe {
   private gather(frame: TxFrame): Uint8Array {
     let len = frame.header.length;
     for (const r of frame.payload) len += r.len;
-    const out = new Uint8Array(len);
+    const out = this.frameSlab.alloc(len);
     out.set(frame.header, 0);
     let o = frame.header.length;
     for (const r of frame.payload) {

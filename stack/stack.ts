@@ -27,6 +27,7 @@
  */
 import type { Rng } from "../core/rng.ts";
 import type { Time } from "../core/time.ts";
+import { ByteSlab } from "../core/bytes.ts";
 import type { Accounting } from "./accounting.ts";
 import { ArpCache, type ArpConfig, type ArpTimerSink } from "./arp_cache.ts";
 import { type BufRef, type RxBuffer, SharedRx, type TxFrame } from "./buf.ts";
@@ -285,6 +286,8 @@ export class Stack {
   private readonly icmpRx = makeIcmpEchoRepr();
   private readonly tcpRx: TcpRepr = makeTcpRepr();
   private readonly ipTx = makeIpv4Repr();
+  /** Where TCP frame headers are allocated (fresh, zeroed, never reused; see core/bytes.ts). */
+  private readonly headerSlab = new ByteSlab();
   private readonly arpTimerSink: ArpTimerSink<PendingFrame>;
 
   constructor(cfg: StackConfig, private readonly host: StackHost, rng: Rng) {
@@ -548,7 +551,7 @@ export class Stack {
       this.stats.drops["tx-too-long"]++;
       return;
     }
-    const header = new Uint8Array(L4_OFF + tl);
+    const header = this.headerSlab.alloc(L4_OFF + tl);
     this.writeIpv4(header, src, dst, IPPROTO_TCP, segLen, true);
     emitTcp(repr, header, L4_OFF);
     const csumField = L4_OFF + TCP_CHECKSUM_OFFSET;
