@@ -42,6 +42,9 @@ export function toSec(t: Time): number {
   return t / SEC;
 }
 
+/** Cycle counts below this are converted by table lookup in {@link Clock.cycles}. */
+const CYCLE_TABLE_SIZE = 4096;
+
 /** Greatest common divisor of two non-negative integers. */
 function gcd(a: number, b: number): number {
   while (b !== 0) {
@@ -61,6 +64,13 @@ export class Clock {
   readonly periodNum: number;
   readonly periodDen: number;
 
+  /**
+   * cycles(n) for small whole n, precomputed with the same formula: the
+   * simulator converts small cycle counts constantly, and a table load is
+   * much cheaper than the division.
+   */
+  private readonly table: Float64Array;
+
   constructor(readonly hz: number) {
     if (!(hz > 0) || !Number.isInteger(hz)) {
       throw new RangeError(`clock frequency must be a positive integer in Hz, got ${hz}`);
@@ -68,10 +78,19 @@ export class Clock {
     const g = gcd(PS_PER_SEC, hz);
     this.periodNum = PS_PER_SEC / g;
     this.periodDen = hz / g;
+    this.table = new Float64Array(CYCLE_TABLE_SIZE);
+    for (let n = 0; n < CYCLE_TABLE_SIZE; n++) this.table[n] = this.exactCycles(n);
   }
 
   /** Duration of `n` cycles, rounded to the nearest picosecond. */
   cycles(n: number): Time {
+    // `n >>> 0 === n` admits the whole numbers 0..2^32-1 and -0 (which maps to +0 here
+    // instead of -0: indistinguishable in every sum); not fractions, negatives or NaN.
+    if (n < CYCLE_TABLE_SIZE && n >>> 0 === n) return this.table[n];
+    return this.exactCycles(n);
+  }
+
+  private exactCycles(n: number): Time {
     return Math.round((n * this.periodNum) / this.periodDen);
   }
 
