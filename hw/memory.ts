@@ -23,6 +23,8 @@ export type Permission = "none" | "read" | "read-write";
 export type Access = "read" | "write";
 
 const PERMISSIONS: readonly Permission[] = ["none", "read", "read-write"];
+/** Copies up to this many bytes go byte by byte (below ~24 bytes cheaper than a subarray view and a set). */
+const SMALL_COPY = 16;
 
 export class ProtectionFault extends Error {
   constructor(
@@ -59,6 +61,7 @@ export class MemoryRegion {
    */
   readonly backing: Uint8Array;
   private readonly perms = new Map<string, Permission>();
+  private grants = 0;
   private readonly views = new Map<string, RegionView>();
 
   constructor(
@@ -88,7 +91,13 @@ export class MemoryRegion {
       );
     }
     this.perms.set(domain, perm);
+    this.grants++;
     return this;
+  }
+
+  /** Grants made so far: views re-read their permission when it changes. */
+  get grantCount(): number {
+    return this.grants;
   }
 
   permission(domain: string): Permission {
@@ -128,17 +137,31 @@ export class RegionView implements Memory {
     faults: 0,
   };
 
+  /** This domain's permission as of the region's grant count `permAt`. */
+  private perm: Permission = "none";
+  private permAt = -1;
+
   constructor(readonly region: MemoryRegion, readonly domain: string) {
     this.name = region.name;
     this.size = region.size;
   }
 
   get canRead(): boolean {
-    return this.region.permission(this.domain) !== "none";
+    return this.permission() !== "none";
   }
 
   get canWrite(): boolean {
-    return this.region.permission(this.domain) === "read-write";
+    return this.permission() === "read-write";
+  }
+
+  /** The domain's current permission (cached until the region's next grant: no map lookup per access). */
+  private permission(): Permission {
+    const g = this.region.grantCount;
+    if (this.permAt !== g) {
+      this.perm = this.region.permission(this.domain);
+      this.permAt = g;
+    }
+    return this.perm;
   }
 
   /** `len` bytes at `off`, without copying. */
@@ -147,6 +170,22 @@ export class RegionView implements Memory {
     this.counters.reads++;
     this.counters.readBytes += len;
     return this.region.backing.subarray(off, off + len);
+  }
+
+  /**
+   * Copies `len` bytes at `off` into `dst` at `dstOff`: the same check and
+   * counters as {@link read}, without creating a view for a small slice.
+   */
+  readInto(off: number, len: number, dst: Uint8Array, dstOff: number): void {
+    this.check(off, len, "read");
+    this.counters.reads++;
+    this.counters.readBytes += len;
+    const src = this.region.backing;
+    if (len <= SMALL_COPY) {
+      for (let i = 0; i < len; i++) dst[dstOff + i] = src[off + i];
+    } else {
+      dst.set(src.subarray(off, off + len), dstOff);
+    }
   }
 
   /** One byte. */
@@ -182,7 +221,7 @@ export class RegionView implements Memory {
   }
 
   private check(off: number, len: number, access: Access): void {
-    const perm = this.region.permission(this.domain);
+    const perm = this.permission();
     if (perm === "none" || (access === "write" && perm !== "read-write")) {
       this.counters.faults++;
       throw new ProtectionFault(this.domain, this.region.name, off, access, len, "permission");

@@ -247,6 +247,8 @@ export class Mpipe {
   private readonly txDmaFn: (t: Time, p: Port) => void;
   /** Where egress frames are gathered (fresh, zeroed, never reused; see core/bytes.ts). */
   private readonly frameSlab = new ByteSlab();
+  private lastTxRegion: MemoryRegion | null = null;
+  private lastTxView: RegionView | null = null;
 
   constructor(private readonly sched: Scheduler, cfg: MpipeConfig) {
     this.workers = posInt(cfg.workers, "workers");
@@ -474,11 +476,20 @@ export class Mpipe {
     out.set(frame.header, 0);
     let o = frame.header.length;
     for (const r of frame.payload) {
-      const mem = r.mem instanceof RegionView ? r.mem.region.view(this.domain) : r.mem;
-      out.set(mem.read(r.off, r.len), o);
+      if (r.mem instanceof RegionView) this.nicViewOf(r.mem.region).readInto(r.off, r.len, out, o);
+      else out.set(r.mem.read(r.off, r.len), o);
       o += r.len;
     }
     return out;
+  }
+
+  /** The NIC's view of `region` (remembering the last one: egress reads one region in a row). */
+  private nicViewOf(region: MemoryRegion): RegionView {
+    if (region !== this.lastTxRegion) {
+      this.lastTxRegion = region;
+      this.lastTxView = region.view(this.domain);
+    }
+    return this.lastTxView!;
   }
 
   /** Stores the L4 checksum; false when the descriptor's offsets are invalid. */
