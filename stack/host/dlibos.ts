@@ -130,7 +130,18 @@ class NetCore {
       node.counters.eventsOrphaned++;
       return;
     }
-    const out = ev.kind === "new_data" ? { ...ev, refs: node.toAppRefs(ev.refs) } : ev;
+    // new_data is rebuilt with the application's read-only view of the buffers
+    // (same fields in the same order as the stack's record; a literal is much
+    // cheaper than an object spread).
+    const out: SocketEvent = ev.kind === "new_data"
+      ? {
+        kind: "new_data",
+        conn: ev.conn,
+        rxId: ev.rxId,
+        refs: node.toAppRefs(ev.refs),
+        bytes: ev.bytes,
+      }
+      : ev;
     const words = Math.min(eventWords(ev), node.noc.queueWords);
     const c = node.costs;
     const ctx = this.slot.ctx!;
