@@ -23,12 +23,23 @@ const VARIANTS: readonly NetpipeVariant[] = ["copy", "nocopy"];
 const MAX_MESSAGE_BYTES = 64 << 20;
 const MAX_REPS = 100_000;
 
-function layoutValue(raw: string): Layout {
+/** Parses --layout and checks that it fits the chosen board. */
+function layoutValue(raw: string, board: string): Layout {
+  let layout: Layout;
   try {
-    return parseLayout(raw);
+    layout = parseLayout(raw);
   } catch (e) {
     throw new UsageError(`--layout: ${(e as Error).message}`);
   }
+  const spec = BOARDS[board];
+  if (spec === undefined) throw new UsageError(`--board: unknown board ${board}`);
+  const tiles = spec.width * spec.height;
+  if (layout.net + layout.app > tiles) {
+    throw new UsageError(
+      `--layout: ${raw} needs ${layout.net + layout.app} cores; ${board} has ${tiles}`,
+    );
+  }
+  return layout;
 }
 
 const netpipe = command({
@@ -61,8 +72,7 @@ const netpipe = command({
     quiet: opt.flag("no progress output"),
   },
   async run(v) {
-    const layout = layoutValue(v.layout);
-    if (!(v.board in BOARDS)) throw new UsageError(`--board: unknown board ${v.board}`);
+    const layout = layoutValue(v.layout, v.board);
     const modes: HostMode[] = v.mode ? [v.mode] : [...HOST_MODES];
     const variants: NetpipeVariant[] = v.variant ? [v.variant] : [...VARIANTS];
     const sizes = v.sizes ?? defaultSizes();
@@ -111,7 +121,7 @@ function appCommand(app: ServerApp) {
       quiet: opt.flag("no progress output"),
     },
     async run(v) {
-      const layout = layoutValue(v.layout);
+      const layout = layoutValue(v.layout, v.board);
       const modes: HostMode[] = v.mode ? [v.mode] : [...HOST_MODES];
       const progress = new Progress(modes.length, app, { quiet: v.quiet });
       const t0 = performance.now();
