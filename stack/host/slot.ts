@@ -153,12 +153,13 @@ export class StackSlot {
   private transmit(frame: TxFrame): void {
     const ctx = this.ctx;
     if (ctx === null) throw new Error(`stack ${this.index} transmitted outside a work item`);
-    ctx.thenCall(StackSlot.doTransmit, { nic: this.nic, frame });
+    ctx.thenCall(this.doTransmit, frame);
   }
 
-  private static doTransmit(t: Time, a: { nic: Mpipe; frame: TxFrame }): void {
-    a.nic.transmit(t, 0, a.frame);
-  }
+  /** Hands a frame to the NIC at its point in the work item (one handler per slot: no per-frame closure). */
+  private readonly doTransmit = (t: Time, frame: TxFrame): void => {
+    this.nic.transmit(t, 0, frame);
+  };
 
   private static fire(t: Time, self: StackSlot): void {
     self.timer = 0;
