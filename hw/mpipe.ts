@@ -470,12 +470,16 @@ export class Mpipe {
 
   /** Copies header and payload into one frame, reading payload through the NIC's own views. */
   private gather(frame: TxFrame): Uint8Array {
+    // Indexed loops: payload lists are small and of mixed array shapes, where
+    // for-of falls back to allocating iterator results.
+    const payload = frame.payload;
     let len = frame.header.length;
-    for (const r of frame.payload) len += r.len;
+    for (let i = 0; i < payload.length; i++) len += payload[i].len;
     const out = this.frameSlab.alloc(len);
     out.set(frame.header, 0);
     let o = frame.header.length;
-    for (const r of frame.payload) {
+    for (let i = 0; i < payload.length; i++) {
+      const r = payload[i];
       if (r.mem instanceof RegionView) this.nicViewOf(r.mem.region).readInto(r.off, r.len, out, o);
       else out.set(r.mem.read(r.off, r.len), o);
       o += r.len;
@@ -529,7 +533,8 @@ export class Mpipe {
     const st = this.stats;
     st.txFrames++;
     st.txBytes += frame.header.length;
-    for (const r of frame.payload) st.txBytes += r.len;
+    const payload = frame.payload;
+    for (let i = 0; i < payload.length; i++) st.txBytes += payload[i].len;
     if (frame.onSent !== undefined) frame.onSent();
   }
 }

@@ -667,7 +667,8 @@ export class Stack {
     const c = this.stats.counters;
     c.txFrames++;
     let n = frame.header.length;
-    for (const r of frame.payload) n += r.len;
+    const payload = frame.payload;
+    for (let i = 0; i < payload.length; i++) n += payload[i].len;
     c.txBytes += n;
     this.acct.charge("eth_tx");
     this.host.transmit(frame);
