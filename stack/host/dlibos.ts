@@ -222,7 +222,12 @@ class AppCore implements SocketApi {
       const em = m.payload as EventMsg;
       const handle = em.ev.kind === "data_acked" ? costs.event_ack_handle : costs.event_handle;
       ctx.charge("messaging", costs.noc_recv + costs.noc_recv_word * m.words + handle);
-      self.node.guard(() => app.onEvent(ctx, self, em.stack, em.ev));
+      // Inline rather than through guard(): no closure per event.
+      try {
+        app.onEvent(ctx, self, em.stack, em.ev);
+      } catch (e) {
+        self.node.contain(e);
+      }
     }
     self.ctx = null;
     if (noc.pending(self.tile, EVENT_QUEUE) > 0) self.poller.wake();
@@ -399,9 +404,14 @@ export class DlibosNode implements HostedNode {
     try {
       fn();
     } catch (e) {
-      if (!(e instanceof ProtectionFault)) throw e;
-      this.counters.appFaults++;
-      this.lastFault = e;
+      this.contain(e);
     }
+  }
+
+  /** @internal counts an application's protection fault; rethrows anything else. */
+  contain(e: unknown): void {
+    if (!(e instanceof ProtectionFault)) throw e;
+    this.counters.appFaults++;
+    this.lastFault = e;
   }
 }
