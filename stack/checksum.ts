@@ -106,6 +106,14 @@ function sumBytes(b: Uint8Array, off: number, len: number): number {
   return fold(sum);
 }
 
+/**
+ * A 32-bit view of the whole of the last buffer summed: receive buffers all
+ * live in one region's buffer, so remembering it saves a view per checksum.
+ * (It keeps that buffer alive until another one is summed.)
+ */
+let wordBuf: ArrayBufferLike | null = null;
+let wordView: Int32Array<ArrayBufferLike> = new Int32Array(0);
+
 /** Word loop through an aligned Int32Array view; folded big-endian result. */
 function sumWords(b: Uint8Array, off: number, len: number): number {
   const abs = b.byteOffset + off;
@@ -121,14 +129,21 @@ function sumWords(b: Uint8Array, off: number, len: number): number {
     const t = sumBytes(b, tailStart, tailLen);
     edge += (head & 1) === 0 ? t : swap16(t);
   }
-  const view = new Int32Array(b.buffer, abs + head, words);
+  // Word index of the first aligned word (abs + head is a multiple of 4).
+  const base = (abs + head) >>> 2;
+  const buf = b.buffer;
+  if (buf !== wordBuf || base + words > wordView.length) {
+    wordBuf = buf;
+    wordView = new Int32Array(buf, 0, buf.byteLength >>> 2);
+  }
+  const view = wordView;
   let mid = 0;
   for (let w = 0; w < words; w += WORDS_PER_CHUNK) {
-    const stop = Math.min(words, w + WORDS_PER_CHUNK);
+    const stop = base + Math.min(words, w + WORDS_PER_CHUNK);
     // Summing the 16-bit halves separately keeps every value a small integer
     // (no int32 -> double conversions in the optimised loop).
     let lo = 0, hi = 0;
-    let i = w;
+    let i = base + w;
     for (; i + 1 < stop; i += 2) {
       const a = view[i], c = view[i + 1];
       lo += (a & 0xffff) + (c & 0xffff);
