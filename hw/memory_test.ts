@@ -94,3 +94,26 @@ Deno.test("memory: buffer pool hands out fixed buffers LIFO and detects double f
   assert.equal(p.lowWater, 0);
   assert.throws(() => new BufferPool(r, { bufSize: 2048, count: 3 }), /do not fit/);
 });
+
+Deno.test("memory: readInto copies like read, with the same counters and checks", () => {
+  const r = new MemoryRegion("tx", 256).grant("app", "read-write").grant("nic", "read");
+  const src = new Uint8Array(100).map((_, i) => i + 1);
+  r.view("app").write(0, src);
+  const nic = r.view("nic");
+  for (const len of [0, 5, 16, 17, 100]) {
+    const out = new Uint8Array(len + 3);
+    nic.readInto(0, len, out, 3);
+    assert.deepEqual(out.subarray(3), nic.read(0, len));
+  }
+  assert.deepEqual(r.counters("nic"), {
+    reads: 10,
+    readBytes: 2 * (5 + 16 + 17 + 100),
+    writes: 0,
+    writeBytes: 0,
+    faults: 0,
+  });
+  assert.throws(() => nic.readInto(250, 10, new Uint8Array(10), 0), ProtectionFault);
+  r.grant("nic", "none");
+  assert.throws(() => nic.readInto(0, 1, new Uint8Array(1), 0), ProtectionFault);
+  assert.equal(r.counters("nic").faults, 2);
+});
