@@ -203,6 +203,15 @@ export function spreadTiles(board: Board, n: number, opts: SpreadOptions = {}): 
   return out.sort((a, b) => a - b);
 }
 
+/** Most placements {@link kMedian} remembers (the cache is emptied when full). */
+const KMEDIAN_CACHE_LIMIT = 256;
+/**
+ * Placements already computed, by mesh size, k and pool: kMedian is a pure
+ * function of these, and every run of an experiment builds its boards afresh
+ * (placing the same layout each time).
+ */
+const kMedianCache = new Map<string, readonly number[]>();
+
 /** k-median over `pool` (tile ids ascending): greedy start plus swap refinement. */
 function kMedian(board: Board, pool: readonly number[], k: number): number[] {
   if (!Number.isInteger(k) || k < 0) {
@@ -210,6 +219,17 @@ function kMedian(board: Board, pool: readonly number[], k: number): number[] {
   }
   if (k > pool.length) throw new RangeError(`cannot place ${k} tiles among ${pool.length}`);
   if (k === 0) return [];
+  const key = `${board.width}x${board.height}:${k}:${pool.join(",")}`;
+  const hit = kMedianCache.get(key);
+  if (hit !== undefined) return [...hit];
+  const out = kMedianSearch(board, pool, k);
+  if (kMedianCache.size >= KMEDIAN_CACHE_LIMIT) kMedianCache.clear();
+  kMedianCache.set(key, Object.freeze([...out]));
+  return out;
+}
+
+/** The search behind {@link kMedian} (uncached). */
+function kMedianSearch(board: Board, pool: readonly number[], k: number): number[] {
   const m = pool.length;
   const dist: number[][] = pool.map((a) => pool.map((b) => board.hops(a, b)));
   const used = new Uint8Array(m);
