@@ -65,7 +65,26 @@ export class Scheduler {
     const slot = this.allocSlot();
     this.fns[slot] = fn as Handler<never>;
     this.args[slot] = arg;
-    this.siftUp(this.size++, slot, t, this.nextSeq++);
+    // Sift up inline. The new event has the largest sequence number so far, so
+    // it goes after every event with the same time: (t, seq) is smaller than a
+    // parent's key exactly when t is smaller than the parent's time.
+    const heap = this.heap, ht = this.heapTime, hq = this.heapSeq, pos = this.pos;
+    let i = this.size++;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const pt = ht[p];
+      if (t >= pt) break;
+      const ps = heap[p];
+      heap[i] = ps;
+      ht[i] = pt;
+      hq[i] = hq[p];
+      pos[ps] = i;
+      i = p;
+    }
+    heap[i] = slot;
+    ht[i] = t;
+    hq[i] = this.nextSeq++;
+    pos[slot] = i;
     return this.gen[slot] * SLOT_SPACE + slot + 1;
   }
 
