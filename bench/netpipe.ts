@@ -3,7 +3,9 @@
  * connection, ping-pong over NetPIPE's message sizes, in each hosting mode
  * and both variants (a copy per request, and none).
  */
-import { SEC, type Time, toUs } from "../core/time.ts";
+import { SEC, type Time, toNs, toUs } from "../core/time.ts";
+import type { Core } from "../core/executor.ts";
+import { CATEGORIES } from "../core/work.ts";
 import { type BoardSpec, GX36, GX72 } from "../hw/board.ts";
 import {
   NETPIPE_PORT,
@@ -15,7 +17,7 @@ import {
   type NetpipeVariant,
 } from "../apps/netpipe/netpipe.ts";
 import { type Layout, parseLayout } from "../stack/host/layout.ts";
-import type { HostMode } from "../stack/host/node.ts";
+import type { HostedNode, HostMode } from "../stack/host/node.ts";
 import { Pair, testbedIp } from "../stack/host/testbed.ts";
 import type { PcapWriter } from "../stack/pcap.ts";
 import type { Point, Series } from "../report/results.ts";
@@ -45,8 +47,19 @@ export interface NetpipeRun {
   readonly pcap?: PcapWriter;
 }
 
+/** Busy time of one core role on the server, by category, per ping-pong exchange. */
+export interface RoleProfile {
+  /** "net" (DLibOS network cores), "app" (DLibOS application cores) or "all" (RTC, Linux). */
+  readonly role: string;
+  readonly category: string;
+  /** Simulated busy time per exchange, summed over the role's cores (ns). */
+  readonly nsPerExchange: number;
+}
+
 export interface NetpipeOutcome {
   readonly points: readonly NetpipePoint[];
+  /** Where the server's cores spent their time (whole run, per exchange). */
+  readonly profile: readonly RoleProfile[];
   /** Simulated time the run took. */
   readonly simTime: Time;
   /** Scheduler events dispatched (for speed figures). */
@@ -105,7 +118,30 @@ export function runNetpipe(run: NetpipeRun): NetpipeOutcome {
       } simulated s`,
     );
   }
-  return { points: c.results(), simTime: pair.sched.now, events: pair.sched.dispatched };
+  const exchanges = run.sizes.length * (run.reps + run.warmup);
+  return {
+    points: c.results(),
+    profile: serverProfile(pair.b, exchanges),
+    simTime: pair.sched.now,
+    events: pair.sched.dispatched,
+  };
+}
+
+/** Sums the server's core breakdowns by role and category, per exchange. */
+function serverProfile(node: HostedNode, exchanges: number): RoleProfile[] {
+  const shared = node.netCores[0] === node.appCores[0];
+  const roles: [string, readonly Core[]][] = shared
+    ? [["all", node.netCores]]
+    : [["net", node.netCores], ["app", node.appCores]];
+  const out: RoleProfile[] = [];
+  for (const [role, cores] of roles) {
+    for (const cat of CATEGORIES) {
+      let t = 0;
+      for (const core of cores) t += core.timeIn(cat);
+      if (t > 0) out.push({ role, category: cat, nsPerExchange: toNs(t) / exchanges });
+    }
+  }
+  return out;
 }
 
 /** The results-file series of one run. */
@@ -118,6 +154,16 @@ export function netpipeSeries(run: NetpipeRun, out: NetpipeOutcome): Series {
     reps: p.reps,
   }));
   return { name: `${run.mode}/${run.variant}`, mode: run.mode, variant: run.variant, points };
+}
+
+/** The results-file series of one run's server profile. */
+export function profileSeries(run: NetpipeRun, out: NetpipeOutcome): Series {
+  return {
+    name: `profile/${run.mode}/${run.variant}`,
+    mode: run.mode,
+    variant: run.variant,
+    points: out.profile.map((p) => ({ ...p })),
+  };
 }
 
 export { parseLayout };

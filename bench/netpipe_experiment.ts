@@ -10,8 +10,8 @@ import type { PcapWriter } from "../stack/pcap.ts";
 import type { Results, ResultsBody, Series } from "../report/results.ts";
 import { checkNumericClaim, type ClaimCheck, notYet } from "../report/claims.ts";
 import type { ReportBuilder } from "../report/html.ts";
-import { lineChart } from "../report/vega.ts";
-import { netpipeSeries, runNetpipe } from "./netpipe.ts";
+import { lineChart, stackedBarChart } from "../report/vega.ts";
+import { netpipeSeries, profileSeries, runNetpipe } from "./netpipe.ts";
 
 /** Tolerance of the calibrated 64-byte latencies against the paper (issue: within 15%). */
 export const NETPIPE_CALIBRATION_TOLERANCE = 0.15;
@@ -47,6 +47,7 @@ function latencyAt(series: readonly Series[], name: string, bytes: number): numb
 /** Runs the experiment; the results body is deterministic for the same options. */
 export function runNetpipeExperiment(o: NetpipeExperimentOptions): NetpipeExperiment {
   const series: Series[] = [];
+  const profiles: Series[] = [];
   let events = 0;
   const total = o.modes.length * o.variants.length;
   let done = 0;
@@ -67,6 +68,7 @@ export function runNetpipeExperiment(o: NetpipeExperimentOptions): NetpipeExperi
       const out = runNetpipe(run);
       events += out.events;
       series.push(netpipeSeries(run, out));
+      profiles.push(profileSeries(run, out));
       done++;
       o.onRun?.(`${mode}/${variant}`, done, total);
     }
@@ -99,7 +101,7 @@ export function runNetpipeExperiment(o: NetpipeExperimentOptions): NetpipeExperi
         warmup: o.warmup,
         seed: o.seed,
       },
-      series,
+      series: [...series, ...profiles],
       claims,
     },
     events,
@@ -108,7 +110,8 @@ export function runNetpipeExperiment(o: NetpipeExperimentOptions): NetpipeExperi
 
 /** Adds the NetPIPE section (charts, claims) to a report. */
 export async function netpipeReport(r: Results, report: ReportBuilder): Promise<void> {
-  const rows = r.series.flatMap((s) =>
+  const latency = r.series.filter((s) => !s.name.startsWith("profile/"));
+  const rows = latency.flatMap((s) =>
     s.points.map((p) => ({
       series: s.name,
       bytes: p.bytes as number,
@@ -152,10 +155,34 @@ export async function netpipeReport(r: Results, report: ReportBuilder): Promise<
   );
   report.table(
     ["mode/variant", { label: `one-way latency at ${NETPIPE_QUOTED_SIZE} B (us)`, digits: 2 }],
-    r.series.map((s) => {
+    latency.map((s) => {
       const p = s.points.find((q) => q.bytes === NETPIPE_QUOTED_SIZE);
       return [s.name, p ? (p.oneWayLatencyUs as number) : null];
     }),
   );
+  const profile = r.series.filter((s) => s.name.startsWith("profile/")).flatMap((s) =>
+    s.points.map((p) => ({
+      run: `${s.name.slice("profile/".length)} (${p.role})`,
+      category: p.category as string,
+      usPerExchange: (p.nsPerExchange as number) / 1000,
+    }))
+  );
+  if (profile.length > 0) {
+    await report.chartFromSpec(
+      stackedBarChart({
+        title: "Server busy time per exchange, by category",
+        data: profile,
+        x: "run",
+        y: "usPerExchange",
+        stack: "category",
+        labelAngle: -30,
+        xTitle: "mode/variant (core role)",
+        yTitle: "busy us per exchange (mean over all sizes)",
+      }),
+      "Where the server's cores spend their time over the whole run (summed over the cores of " +
+        "each role): DLibOS pays socket-layer messaging on both kinds of core; RTC does the same " +
+        "protocol work without it; Linux adds interrupts, system calls, copies and scheduling.",
+    );
+  }
   if (r.claims) report.claims(r.claims);
 }

@@ -220,6 +220,8 @@ export interface StackedBarChartOptions extends Common {
   readonly xOrder?: readonly string[];
   /** Order of the stacked categories (default: first appearance). */
   readonly stackOrder?: readonly string[];
+  /** Angle of the bar labels in degrees (default 0; e.g. -30 for long labels). */
+  readonly labelAngle?: number;
 }
 
 /** Stacked bars, e.g. per-core time broken down by category. */
@@ -240,7 +242,7 @@ export function stackedBarChart(o: StackedBarChartOptions): VegaLiteSpec {
         type: "nominal",
         title: o.xTitle ?? o.x,
         sort: [...xOrder],
-        axis: { labelAngle: 0 },
+        axis: { labelAngle: o.labelAngle ?? 0 },
       },
       y: {
         field: o.y,
@@ -248,7 +250,13 @@ export function stackedBarChart(o: StackedBarChartOptions): VegaLiteSpec {
         title: o.yTitle ?? o.y,
         stack: o.normalize ? "normalize" : "zero",
       },
-      color: { field: o.stack, type: "nominal", sort: [...stackOrder] },
+      // Twenty distinct colours: profiles have up to a dozen categories.
+      color: {
+        field: o.stack,
+        type: "nominal",
+        sort: [...stackOrder],
+        scale: { scheme: "tableau20" },
+      },
       order: { field: "__stack_order", type: "quantitative" },
     },
   };
