@@ -73,5 +73,27 @@ Deno.test("sim netpipe: results file is valid and identical outside meta for the
   // A libpcap file with nanosecond timestamps.
   const pcap = await Deno.readFile(`${dir}/a.pcap`);
   assert.deepEqual([...pcap.subarray(0, 4)], [0x4d, 0x3c, 0xb2, 0xa1]);
+  if (await hasTshark()) {
+    // tshark reads the capture without complaint and sees the TCP conversation.
+    const t = await new Deno.Command("tshark", {
+      args: ["-r", `${dir}/a.pcap`, "-T", "fields", "-e", "tcp.len", "-e", "_ws.expert.severity"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(t.code, 0, new TextDecoder().decode(t.stderr));
+    const rows = new TextDecoder().decode(t.stdout).trim().split("\n");
+    assert.ok(rows.some((r) => r.startsWith("64")), "a 64-byte segment");
+    assert.ok(rows.some((r) => r.startsWith("1448") || r.startsWith("1460")), "a full segment");
+  }
   await Deno.remove(dir, { recursive: true });
 });
+
+async function hasTshark(): Promise<boolean> {
+  try {
+    const r = await new Deno.Command("tshark", { args: ["-v"], stdout: "null", stderr: "null" })
+      .output();
+    return r.code === 0;
+  } catch {
+    return false;
+  }
+}
