@@ -23,8 +23,13 @@ import type { Time } from "../../core/time.ts";
 import type { Board } from "../../hw/board.ts";
 import { Core as SimCore } from "../../core/executor.ts";
 import { NocTransport } from "../../hw/noc.ts";
-import { Mpipe, MPIPE_BUFFER_SIZE } from "../../hw/mpipe.ts";
-import { MemoryRegion, ProtectionFault, type RegionView } from "../../hw/memory.ts";
+import { Mpipe } from "../../hw/mpipe.ts";
+import {
+  type MemoryRegion,
+  type Permission,
+  ProtectionFault,
+  type RegionView,
+} from "../../hw/memory.ts";
 import { TILEGX_COSTS, type TileGxCosts } from "../../hw/costs/tilegx.ts";
 import type { App, ConnRef, SocketApi } from "../../apps/api.ts";
 import type { BufRef } from "../buf.ts";
@@ -41,7 +46,7 @@ import {
   eventWords,
 } from "./messages.ts";
 import { LockTable } from "../../core/lock.ts";
-import { appEnv, type HostedNode, type NodeConfig } from "./node.ts";
+import { appEnv, type HostedNode, type NodeConfig, nodeRegions } from "./node.ts";
 
 /** Frames a network core takes from its notification ring per pass (approximation of the driver's batch). */
 export const NET_RX_BATCH = 16;
@@ -320,17 +325,13 @@ export class DlibosNode implements HostedNode {
     const board = cfg.board;
     this.placement = placeLayout(board, cfg.layout);
     this.noc = new NocTransport(sched, board);
-    this.rxRegion = new MemoryRegion("rx-buffers", cfg.rxBuffers * MPIPE_BUFFER_SIZE).grant(
-      "nic",
-      "read-write",
-    ).grant("app", "read");
-    this.txRegion = new MemoryRegion("app-tx", cfg.txBytes)
-      .grant("app", "read-write")
-      .grant("nic", "read");
+    const rxGrants: Record<string, Permission> = { nic: "read-write", app: "read" };
+    const txGrants: Record<string, Permission> = { app: "read-write", nic: "read" };
     for (let i = 0; i < cfg.layout.net; i++) {
-      this.rxRegion.grant(`stack:${i}`, "read-write");
-      this.txRegion.grant(`stack:${i}`, "read");
+      rxGrants[`stack:${i}`] = "read-write";
+      txGrants[`stack:${i}`] = "read";
     }
+    ({ rxRegion: this.rxRegion, txRegion: this.txRegion } = nodeRegions(cfg, rxGrants, txGrants));
     this.rxAppView = this.rxRegion.view("app");
     this.nic = new Mpipe(sched, {
       workers: cfg.layout.net,

@@ -43,15 +43,15 @@ import type { Category } from "../../core/work.ts";
 import type { Board } from "../../hw/board.ts";
 import { LINUX_TILEGX_COSTS, type LinuxCosts, type LinuxOp } from "../../hw/costs/linux.ts";
 import { MemoryRegion, ProtectionFault, RegionView } from "../../hw/memory.ts";
-import { Mpipe, MPIPE_BUFFER_SIZE } from "../../hw/mpipe.ts";
+import { Mpipe } from "../../hw/mpipe.ts";
 import type { App, ConnRef, SocketApi } from "../../apps/api.ts";
 import { type BufRef, Bytes, type Memory, type RxBuffer, totalLen } from "../buf.ts";
 import type { ConnId, Endpoint, SocketEvent } from "../events.ts";
 import type { Stack } from "../stack.ts";
 import { ETH_HEADER_LEN } from "../wire/ethernet.ts";
 import { ETHERTYPE_IPV4, IPPROTO_TCP } from "../wire/repr.ts";
-import { type Layout, placeLayout } from "./layout.ts";
-import { appEnv, type HostedNode, type NodeConfig } from "./node.ts";
+import type { Layout } from "./layout.ts";
+import { appEnv, type HostedNode, layoutTiles, type NodeConfig, nodeRegions } from "./node.ts";
 import { StackSlot } from "./slot.ts";
 
 /**
@@ -882,14 +882,12 @@ export class LinuxNode implements HostedNode {
     this.costs = cfg.costs ?? LINUX_TILEGX_COSTS;
     this.affinity = cfg.affinity ?? "round-robin";
     const board = cfg.board;
-    const placement = placeLayout(board, cfg.layout);
-    const tiles = [...placement.netTiles, ...placement.appTiles].sort((a, b) => a - b);
-    this.rxRegion = new MemoryRegion("rx-buffers", cfg.rxBuffers * MPIPE_BUFFER_SIZE)
-      .grant("nic", "read-write")
-      .grant(KERNEL_DOMAIN, "read-write");
-    this.txRegion = new MemoryRegion("app-tx", cfg.txBytes)
-      .grant(APP_DOMAIN, "read-write")
-      .grant(KERNEL_DOMAIN, "read");
+    const tiles = layoutTiles(board, cfg.layout);
+    ({ rxRegion: this.rxRegion, txRegion: this.txRegion } = nodeRegions(
+      cfg,
+      { nic: "read-write", [KERNEL_DOMAIN]: "read-write" },
+      { [APP_DOMAIN]: "read-write", [KERNEL_DOMAIN]: "read" },
+    ));
     this.nic = new Mpipe(sched, {
       workers: tiles.length,
       rxRegion: this.rxRegion,

@@ -9,7 +9,9 @@ import type { LockFactory } from "../../apps/common/locks.ts";
 import type { Core } from "../../core/executor.ts";
 import type { Board } from "../../hw/board.ts";
 import type { Mpipe } from "../../hw/mpipe.ts";
-import type { MemoryRegion } from "../../hw/memory.ts";
+import { MemoryRegion, type Permission } from "../../hw/memory.ts";
+import { MPIPE_BUFFER_SIZE } from "../../hw/mpipe.ts";
+import { type Layout, placeLayout } from "./layout.ts";
 import type { App } from "../../apps/api.ts";
 import type { WritableMemory } from "../../apps/common/arena.ts";
 import type { Ipv4Addr } from "../events.ts";
@@ -101,4 +103,32 @@ export interface HostedNode {
 /** The application's transmit memory as the app sees it. */
 export function appTxMemory(region: MemoryRegion, domain: string): WritableMemory {
   return region.view(domain);
+}
+
+/** A node's two shared regions: the NIC's receive buffers and the application's transmit memory. */
+export interface NodeRegions {
+  readonly rxRegion: MemoryRegion;
+  readonly txRegion: MemoryRegion;
+}
+
+/**
+ * Makes a node's receive region (one mPIPE buffer per receive buffer) and
+ * transmit region with each protection domain's permission; each mode states
+ * only its grants.
+ */
+export function nodeRegions(
+  cfg: NodeConfig,
+  rx: Record<string, Permission>,
+  tx: Record<string, Permission>,
+): NodeRegions {
+  return {
+    rxRegion: new MemoryRegion("rx-buffers", cfg.rxBuffers * MPIPE_BUFFER_SIZE, rx),
+    txRegion: new MemoryRegion("app-tx", cfg.txBytes, tx),
+  };
+}
+
+/** Every tile a layout uses, ascending (RTC and Linux run stack and application on each). */
+export function layoutTiles(board: Board, layout: Layout): number[] {
+  const p = placeLayout(board, layout);
+  return [...p.netTiles, ...p.appTiles].sort((a, b) => a - b);
 }

@@ -14,16 +14,16 @@ import { type Core, type CoreContext, Poller } from "../../core/executor.ts";
 import { Core as SimCore } from "../../core/executor.ts";
 import type { Scheduler } from "../../core/scheduler.ts";
 import type { Board } from "../../hw/board.ts";
-import { Mpipe, MPIPE_BUFFER_SIZE } from "../../hw/mpipe.ts";
-import { MemoryRegion } from "../../hw/memory.ts";
+import { Mpipe } from "../../hw/mpipe.ts";
+import type { MemoryRegion } from "../../hw/memory.ts";
 import { TILEGX_COSTS, type TileGxCosts } from "../../hw/costs/tilegx.ts";
 import type { App, ConnRef, SocketApi } from "../../apps/api.ts";
 import type { BufRef } from "../buf.ts";
 import type { ConnId, Endpoint, SocketEvent } from "../events.ts";
 import type { Stack } from "../stack.ts";
-import { type Layout, placeLayout } from "./layout.ts";
+import type { Layout } from "./layout.ts";
 import { LockTable } from "../../core/lock.ts";
-import { appEnv, type HostedNode, type NodeConfig } from "./node.ts";
+import { appEnv, type HostedNode, layoutTiles, type NodeConfig, nodeRegions } from "./node.ts";
 import { StackSlot } from "./slot.ts";
 
 /** Frames a core takes from its notification ring per pass (same driver batch as DLibOS). */
@@ -139,14 +139,12 @@ export class RtcNode implements HostedNode {
     this.name = cfg.name;
     this.costs = cfg.costs ?? TILEGX_COSTS;
     const board = cfg.board;
-    const placement = placeLayout(board, cfg.layout);
-    const tiles = [...placement.netTiles, ...placement.appTiles].sort((a, b) => a - b);
-    this.rxRegion = new MemoryRegion("rx-buffers", cfg.rxBuffers * MPIPE_BUFFER_SIZE)
-      .grant("nic", "read-write")
-      .grant(RTC_DOMAIN, "read-write");
-    this.txRegion = new MemoryRegion("app-tx", cfg.txBytes)
-      .grant("nic", "read")
-      .grant(RTC_DOMAIN, "read-write");
+    const tiles = layoutTiles(board, cfg.layout);
+    ({ rxRegion: this.rxRegion, txRegion: this.txRegion } = nodeRegions(
+      cfg,
+      { nic: "read-write", [RTC_DOMAIN]: "read-write" },
+      { nic: "read", [RTC_DOMAIN]: "read-write" },
+    ));
     this.nic = new Mpipe(sched, {
       workers: tiles.length,
       rxRegion: this.rxRegion,
