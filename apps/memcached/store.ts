@@ -430,21 +430,16 @@ export class McStore {
    * acknowledged). Counts get_expired / get_flushed.
    */
   get(ctx: WorkContext, key: string, hv: number): McItem | null {
-    const lock = this.itemLock(hv);
-    ctx.acquire(lock);
-    const now = this.cfg.now();
-    const it = this.find(ctx, key, now, true);
-    if (it !== null) {
-      this.bump(ctx, it, now);
-      it.fetched = true;
-      it.block.retain();
-    }
-    ctx.release(lock);
-    return it;
+    return this.fetch(ctx, key, hv, null);
   }
 
   /** get-and-touch: like {@link get}, also setting the expiry. */
   getAndTouch(ctx: WorkContext, key: string, hv: number, expiresAt: Time): McItem | null {
+    return this.fetch(ctx, key, hv, expiresAt);
+  }
+
+  /** The hit path of get and get-and-touch (`expiresAt` null: leave the expiry). */
+  private fetch(ctx: WorkContext, key: string, hv: number, expiresAt: Time | null): McItem | null {
     const lock = this.itemLock(hv);
     ctx.acquire(lock);
     const now = this.cfg.now();
@@ -452,7 +447,7 @@ export class McStore {
     if (it !== null) {
       this.bump(ctx, it, now);
       it.fetched = true;
-      it.expiresAt = expiresAt;
+      if (expiresAt !== null) it.expiresAt = expiresAt;
       it.block.retain();
     }
     ctx.release(lock);
