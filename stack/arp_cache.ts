@@ -284,6 +284,8 @@ export class ArpCache<P> {
 
   /** Earliest time {@link poll} has work (a retry or a give-up), or Infinity. */
   nextDeadline(): Time {
+    // Usually nothing is being resolved: skip creating an iterator.
+    if (this.pending.size === 0) return Infinity;
     let t = Infinity;
     for (const p of this.pending.values()) if (p.nextAt < t) t = p.nextAt;
     return t;

@@ -106,6 +106,14 @@ function sumBytes(b: Uint8Array, off: number, len: number): number {
   return fold(sum);
 }
 
+/** Unfolded big-endian sum of 0..3 bytes at `i` (a word loop's unaligned head or tail). */
+function sumEdge(b: Uint8Array, i: number, n: number): number {
+  if (n === 0) return 0;
+  if (n === 1) return b[i] << 8;
+  const w = (b[i] << 8) | b[i + 1];
+  return n === 2 ? w : w + (b[i + 2] << 8);
+}
+
 /**
  * A 32-bit view of the whole of the last buffer summed: receive buffers all
  * live in one region's buffer, so remembering it saves a view per checksum.
@@ -120,15 +128,11 @@ function sumWords(b: Uint8Array, off: number, len: number): number {
   const head = (4 - (abs & 3)) & 3;
   const words = (len - head) >>> 2;
   const tailStart = off + head + words * 4;
-  const tailLen = off + len - tailStart;
-  // Head bytes (0..3) at relative position 0: plain big-endian.
-  let edge = 0;
-  if (head > 0) edge = sumBytes(b, off, head);
-  // Tail bytes start at relative position head + 4*words, parity = head parity.
-  if (tailLen > 0) {
-    const t = sumBytes(b, tailStart, tailLen);
-    edge += (head & 1) === 0 ? t : swap16(t);
-  }
+  // Head bytes (0..3) sit at relative position 0: plain big-endian. Tail bytes
+  // start at relative position head + 4*words, whose parity is the head's.
+  let edge = sumEdge(b, off, head);
+  const tail = sumEdge(b, tailStart, off + len - tailStart);
+  edge += (head & 1) === 0 ? tail : swap16(fold(tail));
   // Word index of the first aligned word (abs + head is a multiple of 4).
   const base = (abs + head) >>> 2;
   const buf = b.buffer;
@@ -143,15 +147,10 @@ function sumWords(b: Uint8Array, off: number, len: number): number {
     // Summing the 16-bit halves separately keeps every value a small integer
     // (no int32 -> double conversions in the optimised loop).
     let lo = 0, hi = 0;
-    let i = base + w;
-    for (; i + 1 < stop; i += 2) {
-      const a = view[i], c = view[i + 1];
-      lo += (a & 0xffff) + (c & 0xffff);
-      hi += (a >>> 16) + (c >>> 16);
-    }
-    if (i < stop) {
-      lo += view[i] & 0xffff;
-      hi += view[i] >>> 16;
+    for (let i = base + w; i < stop; i++) {
+      const a = view[i];
+      lo += a & 0xffff;
+      hi += a >>> 16;
     }
     mid += lo + hi;
   }

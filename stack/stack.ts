@@ -42,8 +42,8 @@ import {
   ETH_HEADER_LEN,
   MAC_LEN,
   macEquals,
-  makeEthernetRepr,
-  parseEthernet,
+  macEqualsAt,
+  putMac,
 } from "./wire/ethernet.ts";
 import {
   emitIcmpEcho,
@@ -66,6 +66,7 @@ import {
   ARP_OP_REQUEST,
   ETHERTYPE_ARP,
   ETHERTYPE_IPV4,
+  get16,
   ICMP_ECHO_REPLY,
   ICMP_ECHO_REQUEST,
   IPPROTO_ICMP,
@@ -279,8 +280,8 @@ export class Stack {
   private readonly acct: Accounting;
   private ipIdent: number;
 
-  // Reusable parse targets (one frame is handled at a time).
-  private readonly ethRx = makeEthernetRepr();
+  // Reusable parse targets (one frame is handled at a time). The Ethernet
+  // header is checked in place (only its destination and EtherType matter).
   private readonly arpRx = makeArpRepr();
   private readonly ipRx = makeIpv4Repr();
   private readonly icmpRx = makeIcmpEchoRepr();
@@ -341,17 +342,17 @@ export class Stack {
   /** Returns true when `rx` was handed to (and released through) a SharedRx. */
   private input(now: Time, b: Uint8Array, rx: RxBuffer): boolean {
     const drops = this.stats.drops;
-    const eth = this.ethRx;
-    if (typeof parseEthernet(b, 0, b.length, eth) === "string") {
+    if (b.length < ETH_HEADER_LEN) {
       drops["eth-truncated"]++;
       return false;
     }
-    if (!macEquals(eth.dst, this.mac) && !macEquals(eth.dst, BROADCAST_MAC)) {
+    if (!macEqualsAt(b, 0, this.mac) && !macEqualsAt(b, 0, BROADCAST_MAC)) {
       drops["eth-not-for-us"]++;
       return false;
     }
-    if (eth.ethertype === ETHERTYPE_IPV4) return this.ipInput(now, b, rx);
-    if (eth.ethertype === ETHERTYPE_ARP) this.arpInput(now, b);
+    const ethertype = get16(b, 2 * MAC_LEN);
+    if (ethertype === ETHERTYPE_IPV4) return this.ipInput(now, b, rx);
+    if (ethertype === ETHERTYPE_ARP) this.arpInput(now, b);
     else drops["eth-unknown-type"]++;
     return false;
   }
@@ -615,7 +616,7 @@ export class Stack {
     l4Len: number,
     dontFragment: boolean,
   ): void {
-    header.set(this.mac, MAC_LEN);
+    putMac(header, MAC_LEN, this.mac);
     put16(header, 2 * MAC_LEN, ETHERTYPE_IPV4);
     const ip = this.ipTx;
     ip.src = src;
@@ -643,7 +644,7 @@ export class Stack {
     }
     const mac = this.arp.lookup(now, hop);
     if (mac !== null) {
-      frame.header.set(mac, 0);
+      putMac(frame.header, 0, mac);
       this.transmit(frame);
       return;
     }
@@ -658,7 +659,7 @@ export class Stack {
   /** Sends frames that waited for `mac`. */
   private flushResolved(frames: readonly PendingFrame[], mac: MacAddr): void {
     for (const f of frames) {
-      f.header.set(mac, 0);
+      putMac(f.header, 0, mac);
       this.transmit(f);
     }
   }

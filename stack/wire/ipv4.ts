@@ -5,7 +5,7 @@
  * Fragments (MF set or a non-zero offset) are reported as `"fragment"`: this
  * stack does not reassemble, the caller counts and drops them.
  */
-import { checksumAdd, fold, internetChecksum } from "../checksum.ts";
+import { checksumAdd, checksumFinish, fold } from "../checksum.ts";
 import { get16, get32, type Ipv4Repr, put16, put32 } from "./repr.ts";
 
 /** Header without options (IHL 5). */
@@ -89,17 +89,28 @@ export function parseIpv4(
  * total length = 20 + `repr.payloadLen` and the header checksum; returns 20.
  */
 export function emitIpv4(repr: Ipv4Repr, out: Uint8Array, off: number): number {
-  out[off] = (VERSION << 4) | (IPV4_HEADER_LEN / 4);
-  out[off + 1] = repr.tos;
-  put16(out, off + 2, IPV4_HEADER_LEN + repr.payloadLen);
-  put16(out, off + 4, repr.ident);
-  put16(out, off + 6, repr.dontFragment ? IPV4_FLAG_DF : 0);
-  out[off + 8] = repr.ttl;
-  out[off + 9] = repr.protocol;
-  put16(out, off + IPV4_CHECKSUM_OFFSET, 0);
-  put32(out, off + 12, repr.src);
-  put32(out, off + 16, repr.dst);
-  put16(out, off + IPV4_CHECKSUM_OFFSET, internetChecksum(out, off, IPV4_HEADER_LEN));
+  const vihl = (VERSION << 4) | (IPV4_HEADER_LEN / 4);
+  // Each field as the 16-bit words it occupies (masked as the byte stores truncate).
+  const tos = repr.tos & 0xff;
+  const total = (IPV4_HEADER_LEN + repr.payloadLen) & 0xffff;
+  const ident = repr.ident & 0xffff;
+  const frag = repr.dontFragment ? IPV4_FLAG_DF : 0;
+  const ttlProto = ((repr.ttl & 0xff) << 8) | (repr.protocol & 0xff);
+  const src = repr.src, dst = repr.dst;
+  out[off] = vihl;
+  out[off + 1] = tos;
+  put16(out, off + 2, total);
+  put16(out, off + 4, ident);
+  put16(out, off + 6, frag);
+  put16(out, off + 8, ttlProto);
+  put32(out, off + 12, src);
+  put32(out, off + 16, dst);
+  // The header checksum from the words just written (RFC 1071 sum with the
+  // field zero): the same value as summing the header bytes, without reading
+  // them back.
+  const sum = ((vihl << 8) | tos) + total + ident + frag + ttlProto +
+    ((src >>> 16) & 0xffff) + (src & 0xffff) + ((dst >>> 16) & 0xffff) + (dst & 0xffff);
+  put16(out, off + IPV4_CHECKSUM_OFFSET, checksumFinish(sum));
   return IPV4_HEADER_LEN;
 }
 
