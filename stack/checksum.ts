@@ -115,12 +115,31 @@ function sumEdge(b: Uint8Array, i: number, n: number): number {
 }
 
 /**
- * A 32-bit view of the whole of the last buffer summed: receive buffers all
- * live in one region's buffer, so remembering it saves a view per checksum.
- * (It keeps that buffer alive until another one is summed.)
+ * 32-bit views of the whole of the last few buffers summed. Frames and
+ * payloads live in a handful of long-lived region buffers (each stack's
+ * receive buffers, each application's send buffers) and a round trip sums
+ * several of them in turn, so remembering a few views (replaced round-robin)
+ * saves creating one per checksum. (They keep those buffers alive until
+ * replaced.)
  */
-let wordBuf: ArrayBufferLike | null = null;
-let wordView: Int32Array<ArrayBufferLike> = new Int32Array(0);
+const WORD_VIEWS = 8;
+const wordBufs: (ArrayBufferLike | null)[] = new Array(WORD_VIEWS).fill(null);
+const wordViews: Int32Array<ArrayBufferLike>[] = new Array(WORD_VIEWS).fill(new Int32Array(0));
+let wordNext = 0;
+
+/** A 32-bit view of the whole of `buf`, from the cache when it holds one. */
+function wordViewOf(buf: ArrayBufferLike): Int32Array<ArrayBufferLike> {
+  const words = buf.byteLength >>> 2;
+  for (let i = 0; i < WORD_VIEWS; i++) {
+    // (A growable buffer may have grown since its view was made: then make a new one.)
+    if (wordBufs[i] === buf && wordViews[i].length === words) return wordViews[i];
+  }
+  const view = new Int32Array(buf, 0, words);
+  wordBufs[wordNext] = buf;
+  wordViews[wordNext] = view;
+  wordNext = (wordNext + 1) % WORD_VIEWS;
+  return view;
+}
 
 /** Word loop through an aligned Int32Array view; folded big-endian result. */
 function sumWords(b: Uint8Array, off: number, len: number): number {
@@ -135,12 +154,7 @@ function sumWords(b: Uint8Array, off: number, len: number): number {
   edge += (head & 1) === 0 ? tail : swap16(fold(tail));
   // Word index of the first aligned word (abs + head is a multiple of 4).
   const base = (abs + head) >>> 2;
-  const buf = b.buffer;
-  if (buf !== wordBuf || base + words > wordView.length) {
-    wordBuf = buf;
-    wordView = new Int32Array(buf, 0, buf.byteLength >>> 2);
-  }
-  const view = wordView;
+  const view = wordViewOf(b.buffer);
   let mid = 0;
   for (let w = 0; w < words; w += WORDS_PER_CHUNK) {
     const stop = base + Math.min(words, w + WORDS_PER_CHUNK);
