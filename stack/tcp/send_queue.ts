@@ -124,6 +124,22 @@ export class SendQueue {
         idx++;
       }
     }
+    const first = len > 0 ? this.refs[idx] : undefined;
+    if (first !== undefined && len <= first.len - off) {
+      // The common case, one piece: a one-element literal instead of a growing array.
+      const whole = off === 0 && len === first.len;
+      const piece = whole ? first : { mem: first.mem, off: first.off + off, len };
+      if (len === first.len - off) {
+        idx++;
+        off = 0;
+      } else {
+        off += len;
+      }
+      this.curIdx = idx;
+      this.curOff = off;
+      this.curAbs = abs + len;
+      return [piece];
+    }
     const out: BufRef[] = [];
     let left = len;
     while (left > 0) {
