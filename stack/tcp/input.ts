@@ -143,6 +143,13 @@ export function inputSynchronized(
 ): void {
   const flags = seg.flags;
   const seq = seg.seq >>> 0;
+  if (
+    c.state === St.Established && (flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) === TCP_ACK &&
+    seq === c.rcvNxt
+  ) {
+    inputPredicted(ctx, c, now, seg, seq, payload, rx);
+    return;
+  }
   const dataLen = payload.len;
   const segLen = dataLen + (flags & TCP_SYN ? 1 : 0) + (flags & TCP_FIN ? 1 : 0);
 
@@ -287,6 +294,51 @@ export function inputSynchronized(
   // 8. FIN.
   if (finInOrder) processFin(ctx, c, now);
   else if (flags & TCP_FIN && seqLt(seqAdd(seq, dataLen), c.rcvNxt)) c.ackNow = true;
+  output(ctx, c, now);
+}
+
+/**
+ * Header prediction (after Van Jacobson's, as in BSD tcp_input): the common
+ * segment of an ESTABLISHED connection, the next in order (it starts at
+ * RCV.NXT) with ACK set and no SYN, FIN or RST. {@link inputSynchronized}
+ * would find it acceptable whatever the window (RFC 9293 3.10.7.4, first
+ * check) and skip its SYN_RECEIVED, RST and SYN steps, so this goes straight
+ * to the timestamp, ACK and text steps: the same state changes, charges and
+ * output in the same order, minus the tests whose outcome is known.
+ */
+function inputPredicted(
+  ctx: TcpCtx,
+  c: Conn,
+  now: Time,
+  seg: TcpRepr,
+  seq: number,
+  payload: BufRef,
+  rx: SharedRx,
+): void {
+  if (c.tsOk && seg.tsVal !== null && seg.tsVal !== undefined) {
+    const tv = seg.tsVal >>> 0;
+    if (seqLe(seq, c.lastAckSent) && seqGe(tv, c.tsRecent)) c.tsRecent = tv;
+  }
+  const ack = seg.ack >>> 0;
+  if (seqGt(ack, c.sndMax) || seqLt(ack, seqAdd(c.sndUna, -c.maxSndWnd))) {
+    ctx.stats.drop("ack_unacceptable");
+    sendAck(ctx, c, now);
+    return;
+  }
+  const dataLen = payload.len;
+  if (!processAck(ctx, c, now, seg, seq, ack, dataLen)) return;
+  // Still ESTABLISHED: no FIN of ours is outstanding there (shutdown moves
+  // the connection to FIN_WAIT_1), so the ACK cannot have changed the state.
+  if (dataLen > 0) {
+    if (c.appClosed) {
+      ctx.stats.drop("data_after_close");
+      sendConnRst(ctx, c, now);
+      ctx.destroy(c, "aborted");
+      return;
+    }
+    // The segment has no FIN, but an earlier out-of-order one may now be in order.
+    if (receiveData(ctx, c, now, seq, payload, rx, false)) processFin(ctx, c, now);
+  }
   output(ctx, c, now);
 }
 
