@@ -449,7 +449,7 @@ export class TcpLayer implements TcpLayerApi, TcpCtx {
   // ------------------------------------------------------------------ events
 
   private flush(): void {
-    if (this.flushing) return;
+    if (this.flushing || this.eventCount === 0) return;
     this.flushing = true;
     const evs = this.events, conns = this.eventConns;
     try {
