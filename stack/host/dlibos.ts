@@ -44,6 +44,7 @@ import {
   EVENT_QUEUE,
   type EventMsg,
   eventWords,
+  type OutgoingMsg,
 } from "./messages.ts";
 import { LockTable } from "../../core/lock.ts";
 import { appEnv, type HostedNode, type NodeConfig, nodeRegions } from "./node.ts";
@@ -116,8 +117,7 @@ class NetCore {
       );
       self.command(m.payload as CommandMsg);
     }
-    slot.runTimers();
-    slot.end();
+    slot.runTimersAndEnd();
     if (slot.rxPending > 0 || noc.pending(self.tile, COMMAND_QUEUE) > 0) self.poller.wake();
   }
 
@@ -152,26 +152,23 @@ class NetCore {
     const ctx = this.slot.ctx!;
     ctx.charge("messaging", c.event_build + c.noc_send + c.noc_send_word * words);
     node.counters.eventsSent++;
-    const msg: EventMsg = { stack: this.index, ev: out };
-    ctx.thenCall(NetCore.doSendEvent, {
-      self: this,
+    const msg: OutgoingMsg<EventMsg> & EventMsg = {
+      stack: this.index,
+      ev: out,
       dst: node.placement.appTiles[app],
-      msg,
       words,
-    });
+    };
+    ctx.thenCall(this.sendEvent, msg);
   }
 
-  private static doSendEvent(
-    t: Time,
-    a: { self: NetCore; dst: number; msg: EventMsg; words: number },
-  ): void {
-    a.self.node.noc.send(t, a.self.tile, a.dst, EVENT_QUEUE, a.msg, a.words);
-  }
+  /** Sends an event message at its point in the work item (one handler per core: no per-event closure). */
+  private readonly sendEvent = (t: Time, m: OutgoingMsg<EventMsg>): void => {
+    this.node.noc.send(t, this.tile, m.dst, EVENT_QUEUE, m, m.words);
+  };
 
   private command(m: CommandMsg): void {
     const cmd = m.cmd;
     const s = this.slot.stack;
-    const now = this.slot.now();
     switch (cmd.kind) {
       case "listen":
         // Every application core asks every network core; listen once per port.
@@ -181,7 +178,7 @@ class NetCore {
         }
         return;
       case "connect": {
-        const conn = s.connect(now, cmd.remote, this.slot.localPortFor(cmd.remote));
+        const conn = s.connect(this.slot.now(), cmd.remote, this.slot.localPortFor(cmd.remote));
         this.owner.set(conn, m.app);
         return;
       }
@@ -192,13 +189,13 @@ class NetCore {
         s.recvDone(cmd.conn, cmd.rxId);
         return;
       case "send":
-        s.send(now, cmd.conn, cmd.refs, cmd.token);
+        s.send(this.slot.now(), cmd.conn, cmd.refs, cmd.token);
         return;
       case "shutdown":
-        s.shutdown(now, cmd.conn);
+        s.shutdown(this.slot.now(), cmd.conn);
         return;
       case "close":
-        s.close(now, cmd.conn);
+        s.close(this.slot.now(), cmd.conn);
         return;
     }
   }
@@ -252,16 +249,19 @@ class AppCore implements SocketApi {
     if (ctx === null) throw new Error("socket command issued outside an application work item");
     ctx.charge("messaging", c.command_build + c.noc_send + c.noc_send_word * words);
     node.counters.commandsSent++;
-    const msg: CommandMsg = { app: this.index, cmd };
-    ctx.thenCall(AppCore.doSend, { self: this, dst: node.placement.netTiles[stack], msg, words });
+    const msg: OutgoingMsg<CommandMsg> & CommandMsg = {
+      app: this.index,
+      cmd,
+      dst: node.placement.netTiles[stack],
+      words,
+    };
+    ctx.thenCall(this.sendCommand, msg);
   }
 
-  private static doSend(
-    t: Time,
-    a: { self: AppCore; dst: number; msg: CommandMsg; words: number },
-  ): void {
-    a.self.node.noc.send(t, a.self.tile, a.dst, COMMAND_QUEUE, a.msg, a.words);
-  }
+  /** Sends a command message at its point in the work item (one handler per core: no per-command closure). */
+  private readonly sendCommand = (t: Time, m: OutgoingMsg<CommandMsg>): void => {
+    this.node.noc.send(t, this.tile, m.dst, COMMAND_QUEUE, m, m.words);
+  };
 
   listen(port: number, backlog: number): void {
     for (let s = 0; s < this.node.netCores.length; s++) {
@@ -397,7 +397,14 @@ export class DlibosNode implements HostedNode {
 
   /** @internal received-data references as the application may see them (read-only). */
   toAppRefs(refs: readonly BufRef[]): BufRef[] {
-    return refs.map((r) => ({ mem: this.rxAppView, off: r.off, len: r.len }));
+    // A plain loop: no closure per call on this per-event path.
+    const mem = this.rxAppView;
+    const out: BufRef[] = [];
+    for (let i = 0; i < refs.length; i++) {
+      const r = refs[i];
+      out.push({ mem, off: r.off, len: r.len });
+    }
+    return out;
   }
 
   /** @internal runs application code, containing its protection faults. */
