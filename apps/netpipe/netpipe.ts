@@ -17,6 +17,7 @@ import type { WorkContext } from "../../core/work.ts";
 import type { Time } from "../../core/time.ts";
 import type { Endpoint, SocketEvent } from "../../stack/events.ts";
 import type { WritableMemory } from "../common/arena.ts";
+import type { BufRef } from "../../stack/buf.ts";
 
 export type NetpipeVariant = "copy" | "nocopy";
 
@@ -69,6 +70,8 @@ abstract class PingPong implements App {
   protected step = 0; // index into the flattened exchange list
   private readonly plan: number[] = [];
   private readonly maxSize: number;
+  /** The references sendCurrent last sent (immutable; reused while the size stays the same). */
+  private sendRefs: readonly BufRef[] = [];
 
   constructor(protected readonly cfg: NetpipeConfig) {
     if (cfg.sizes.length === 0) throw new Error("netpipe: no message sizes");
@@ -133,7 +136,13 @@ abstract class PingPong implements App {
   /** Sends the current message from transmit memory (it holds the received copy in "copy"). */
   protected sendCurrent(ctx: WorkContext, api: SocketApi): void {
     ctx.charge("app", NETPIPE_MSG_CYCLES);
-    api.send(this.conn!, [{ mem: this.cfg.tx, off: 0, len: this.current }], this.step);
+    const n = this.current;
+    // Every message of a size is the same bytes of transmit memory; buffer
+    // references are read-only, so one list per size serves all its sends.
+    if (this.sendRefs.length === 0 || this.sendRefs[0].len !== n) {
+      this.sendRefs = [{ mem: this.cfg.tx, off: 0, len: n }];
+    }
+    api.send(this.conn!, this.sendRefs, this.step);
   }
 
   /** Moves to the next exchange. */
@@ -182,6 +191,8 @@ export class NetpipeServer extends PingPong {
 export class NetpipeClient extends PingPong {
   private sentAt: Time = 0;
   private readonly samples = new Map<number, Time[]>();
+  /** The list the round trip recorded by the running item goes to (see {@link recordRtt}). */
+  private rttList: Time[] | null = null;
   /** Called once when the schedule is complete. */
   onDone: ((t: Time) => void) | null = null;
 
@@ -208,13 +219,12 @@ export class NetpipeClient extends PingPong {
         if (this.conn === null || ev.conn !== this.conn.conn) return;
         if (!this.receive(ctx, api, ev)) return;
         const n = this.current;
-        const start = this.sentAt;
         ctx.charge("app", NETPIPE_MSG_CYCLES);
         if (this.isTimed(this.step)) {
           let list = this.samples.get(n);
           if (list === undefined) this.samples.set(n, list = []);
-          const samples = list;
-          ctx.then((t) => samples.push(t - start));
+          this.rttList = list;
+          ctx.then(this.recordRtt);
         }
         this.advance();
         if (this.done) {
@@ -260,9 +270,23 @@ export class NetpipeClient extends PingPong {
   }
 
   private sendNext(ctx: WorkContext, api: SocketApi): void {
-    ctx.then((t) => {
-      this.sentAt = t;
-    });
+    ctx.then(this.markSent);
     this.sendCurrent(ctx, api);
   }
+
+  // Callbacks made once per client, not one closure per round trip.
+
+  /** Marks when the current message leaves (its point in the sending item). */
+  private readonly markSent = (t: Time): void => {
+    this.sentAt = t;
+  };
+
+  /**
+   * Records the round trip that ends at `t`. `sentAt` still holds its start:
+   * the send's mark ran before this reply could be handled (one connection,
+   * one core, items in order), and the next send's mark is recorded after this.
+   */
+  private readonly recordRtt = (t: Time): void => {
+    this.rttList!.push(t - this.sentAt);
+  };
 }
