@@ -68,7 +68,16 @@ abstract class PingPong implements App {
   protected conn: ConnRef | null = null;
   protected received = 0;
   protected step = 0; // index into the flattened exchange list
-  private readonly plan: number[] = [];
+  /**
+   * The schedule, as counters rather than a list of every exchange: each size
+   * (in order) for `perSize` exchanges (warm-up then timed), `total` in all.
+   */
+  private readonly sizes: readonly number[];
+  private readonly perSize: number;
+  private readonly total: number;
+  /** Index into `sizes` of the current exchange, and the step where its size ends. */
+  private sizeIdx = 0;
+  private sizeEnd: number;
   private readonly maxSize: number;
   /** The references sendCurrent last sent (immutable; reused while the size stays the same). */
   private sendRefs: readonly BufRef[] = [];
@@ -78,8 +87,12 @@ abstract class PingPong implements App {
     if (!(cfg.reps >= 1) || !(cfg.warmup >= 0)) throw new Error("netpipe: reps >= 1, warmup >= 0");
     for (const n of cfg.sizes) {
       if (!Number.isInteger(n) || n < 1) throw new Error(`netpipe: bad message size ${n}`);
-      for (let i = 0; i < cfg.warmup + cfg.reps; i++) this.plan.push(n);
     }
+    this.sizes = [...cfg.sizes];
+    // Exchanges per size: as many as `for (i = 0; i < warmup + reps; i++)` runs.
+    this.perSize = Math.ceil(cfg.warmup + cfg.reps);
+    this.total = this.perSize * this.sizes.length;
+    this.sizeEnd = this.perSize;
     this.maxSize = Math.max(...cfg.sizes);
     if (cfg.tx.size < this.maxSize) {
       throw new Error(
@@ -93,11 +106,11 @@ abstract class PingPong implements App {
 
   /** Size of the current exchange, or 0 when the plan is done. */
   protected get current(): number {
-    return this.step < this.plan.length ? this.plan[this.step] : 0;
+    return this.step < this.total ? this.sizes[this.sizeIdx] : 0;
   }
 
   protected get done(): boolean {
-    return this.step >= this.plan.length;
+    return this.step >= this.total;
   }
 
   /** True when exchange `step` is a timed one (not warm-up). */
@@ -149,6 +162,10 @@ abstract class PingPong implements App {
   protected advance(): void {
     this.received -= this.current;
     this.step++;
+    if (this.step === this.sizeEnd) {
+      this.sizeIdx++;
+      this.sizeEnd += this.perSize;
+    }
   }
 }
 
