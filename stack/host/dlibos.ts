@@ -108,7 +108,8 @@ class NetCore {
     slot.begin(ctx);
     ctx.charge("nic", costs.nic_poll);
     slot.receiveBatch(NET_RX_BATCH);
-    for (let i = 0; i < NET_CMD_BATCH; i++) {
+    let i = 0;
+    for (; i < NET_CMD_BATCH; i++) {
       const m = noc.pop(self.tile, COMMAND_QUEUE);
       if (m === undefined) break;
       ctx.charge(
@@ -118,7 +119,10 @@ class NetCore {
       self.command(m.payload as CommandMsg);
     }
     slot.runTimersAndEnd();
-    if (slot.rxPending > 0 || noc.pending(self.tile, COMMAND_QUEUE) > 0) self.poller.wake();
+    // A pass that emptied the command queue need not ask again: messages
+    // arrive from scheduler events only, never while a pass runs.
+    const cmdsLeft = i === NET_CMD_BATCH && noc.pending(self.tile, COMMAND_QUEUE) > 0;
+    if (slot.rxPending > 0 || cmdsLeft) self.poller.wake();
   }
 
   private event(ev: SocketEvent): void {
@@ -218,7 +222,8 @@ class AppCore implements SocketApi {
   static pass(ctx: CoreContext, self: AppCore): void {
     self.ctx = ctx;
     const { noc, costs, app } = self.node;
-    for (let i = 0; i < APP_EVENT_BATCH; i++) {
+    let i = 0;
+    for (; i < APP_EVENT_BATCH; i++) {
       const m = noc.pop(self.tile, EVENT_QUEUE);
       if (m === undefined) break;
       const em = m.payload as EventMsg;
@@ -232,7 +237,9 @@ class AppCore implements SocketApi {
       }
     }
     self.ctx = null;
-    if (noc.pending(self.tile, EVENT_QUEUE) > 0) self.poller.wake();
+    // Only a full batch can leave events behind (messages arrive from
+    // scheduler events only, never while a pass runs).
+    if (i === APP_EVENT_BATCH && noc.pending(self.tile, EVENT_QUEUE) > 0) self.poller.wake();
   }
 
   static start(ctx: CoreContext, self: AppCore): void {

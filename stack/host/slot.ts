@@ -137,6 +137,7 @@ export class StackSlot {
 
   /** Takes up to `max` frames from this instance's NIC ring into the stack; returns how many. */
   receiveBatch(max: number): number {
+    if (this.ring.length === 0) return 0; // most passes are for commands or timers
     const n = this.nic.poll(this.index, max, this.rxBuf);
     for (let i = 0; i < n; i++) {
       const rx = this.rxBuf[i];
