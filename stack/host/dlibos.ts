@@ -156,7 +156,7 @@ class NetCore {
     const ctx = this.slot.ctx!;
     ctx.charge("messaging", c.event_build + c.noc_send + c.noc_send_word * words);
     node.counters.eventsSent++;
-    const msg: OutgoingMsg<EventMsg> & EventMsg = {
+    const msg: OutgoingMsg<EventMsg> = {
       stack: this.index,
       ev: out,
       dst: node.placement.appTiles[app],
@@ -256,7 +256,7 @@ class AppCore implements SocketApi {
     if (ctx === null) throw new Error("socket command issued outside an application work item");
     ctx.charge("messaging", c.command_build + c.noc_send + c.noc_send_word * words);
     node.counters.commandsSent++;
-    const msg: OutgoingMsg<CommandMsg> & CommandMsg = {
+    const msg: OutgoingMsg<CommandMsg> = {
       app: this.index,
       cmd,
       dst: node.placement.netTiles[stack],
