@@ -17,6 +17,7 @@ import type { WorkContext } from "../../core/work.ts";
 import type { Time } from "../../core/time.ts";
 import type { Endpoint, SocketEvent } from "../../stack/events.ts";
 import type { WritableMemory } from "../common/arena.ts";
+import type { BufRef } from "../../stack/buf.ts";
 
 export type NetpipeVariant = "copy" | "nocopy";
 
@@ -67,16 +68,31 @@ abstract class PingPong implements App {
   protected conn: ConnRef | null = null;
   protected received = 0;
   protected step = 0; // index into the flattened exchange list
-  private readonly plan: number[] = [];
+  /**
+   * The schedule, as counters rather than a list of every exchange: each size
+   * (in order) for `perSize` exchanges (warm-up then timed), `total` in all.
+   */
+  private readonly sizes: readonly number[];
+  private readonly perSize: number;
+  private readonly total: number;
+  /** Index into `sizes` of the current exchange, and the step where its size ends. */
+  private sizeIdx = 0;
+  private sizeEnd: number;
   private readonly maxSize: number;
+  /** The references sendCurrent last sent (immutable; reused while the size stays the same). */
+  private sendRefs: readonly BufRef[] = [];
 
   constructor(protected readonly cfg: NetpipeConfig) {
     if (cfg.sizes.length === 0) throw new Error("netpipe: no message sizes");
     if (!(cfg.reps >= 1) || !(cfg.warmup >= 0)) throw new Error("netpipe: reps >= 1, warmup >= 0");
     for (const n of cfg.sizes) {
       if (!Number.isInteger(n) || n < 1) throw new Error(`netpipe: bad message size ${n}`);
-      for (let i = 0; i < cfg.warmup + cfg.reps; i++) this.plan.push(n);
     }
+    this.sizes = [...cfg.sizes];
+    // Exchanges per size: as many as `for (i = 0; i < warmup + reps; i++)` runs.
+    this.perSize = Math.ceil(cfg.warmup + cfg.reps);
+    this.total = this.perSize * this.sizes.length;
+    this.sizeEnd = this.perSize;
     this.maxSize = Math.max(...cfg.sizes);
     if (cfg.tx.size < this.maxSize) {
       throw new Error(
@@ -90,11 +106,11 @@ abstract class PingPong implements App {
 
   /** Size of the current exchange, or 0 when the plan is done. */
   protected get current(): number {
-    return this.step < this.plan.length ? this.plan[this.step] : 0;
+    return this.step < this.total ? this.sizes[this.sizeIdx] : 0;
   }
 
   protected get done(): boolean {
-    return this.step >= this.plan.length;
+    return this.step >= this.total;
   }
 
   /** True when exchange `step` is a timed one (not warm-up). */
@@ -133,13 +149,23 @@ abstract class PingPong implements App {
   /** Sends the current message from transmit memory (it holds the received copy in "copy"). */
   protected sendCurrent(ctx: WorkContext, api: SocketApi): void {
     ctx.charge("app", NETPIPE_MSG_CYCLES);
-    api.send(this.conn!, [{ mem: this.cfg.tx, off: 0, len: this.current }], this.step);
+    const n = this.current;
+    // Every message of a size is the same bytes of transmit memory; buffer
+    // references are read-only, so one list per size serves all its sends.
+    if (this.sendRefs.length === 0 || this.sendRefs[0].len !== n) {
+      this.sendRefs = [{ mem: this.cfg.tx, off: 0, len: n }];
+    }
+    api.send(this.conn!, this.sendRefs, this.step);
   }
 
   /** Moves to the next exchange. */
   protected advance(): void {
     this.received -= this.current;
     this.step++;
+    if (this.step === this.sizeEnd) {
+      this.sizeIdx++;
+      this.sizeEnd += this.perSize;
+    }
   }
 }
 
@@ -182,6 +208,8 @@ export class NetpipeServer extends PingPong {
 export class NetpipeClient extends PingPong {
   private sentAt: Time = 0;
   private readonly samples = new Map<number, Time[]>();
+  /** The list the round trip recorded by the running item goes to (see {@link recordRtt}). */
+  private rttList: Time[] | null = null;
   /** Called once when the schedule is complete. */
   onDone: ((t: Time) => void) | null = null;
 
@@ -208,13 +236,12 @@ export class NetpipeClient extends PingPong {
         if (this.conn === null || ev.conn !== this.conn.conn) return;
         if (!this.receive(ctx, api, ev)) return;
         const n = this.current;
-        const start = this.sentAt;
         ctx.charge("app", NETPIPE_MSG_CYCLES);
         if (this.isTimed(this.step)) {
           let list = this.samples.get(n);
           if (list === undefined) this.samples.set(n, list = []);
-          const samples = list;
-          ctx.then((t) => samples.push(t - start));
+          this.rttList = list;
+          ctx.then(this.recordRtt);
         }
         this.advance();
         if (this.done) {
@@ -260,9 +287,23 @@ export class NetpipeClient extends PingPong {
   }
 
   private sendNext(ctx: WorkContext, api: SocketApi): void {
-    ctx.then((t) => {
-      this.sentAt = t;
-    });
+    ctx.then(this.markSent);
     this.sendCurrent(ctx, api);
   }
+
+  // Callbacks made once per client, not one closure per round trip.
+
+  /** Marks when the current message leaves (its point in the sending item). */
+  private readonly markSent = (t: Time): void => {
+    this.sentAt = t;
+  };
+
+  /**
+   * Records the round trip that ends at `t`. `sentAt` still holds its start:
+   * the send's mark ran before this reply could be handled (one connection,
+   * one core, items in order), and the next send's mark is recorded after this.
+   */
+  private readonly recordRtt = (t: Time): void => {
+    this.rttList!.push(t - this.sentAt);
+  };
 }

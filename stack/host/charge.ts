@@ -24,18 +24,36 @@ export const STACK_OP_CATEGORY: Readonly<Record<StackOp, Category>> = Object.fre
   reassembly: "tcp-rx",
 });
 
+/** One stack operation's charge: its category and cycles per unit. */
+class OpCharge {
+  constructor(readonly category: Category, readonly cycles: number) {}
+}
+
 /**
  * Accounting bound to whichever work item is running: the host sets `ctx` at
  * the start of every work item that may call into the stack.
+ *
+ * The category and per-unit cost of every operation are read once, at
+ * construction, into one table (cost tables are frozen), so a charge does a
+ * single keyed lookup instead of one per table.
  */
 export class StackCharger implements Accounting {
   ctx: WorkContext | null = null;
+  private readonly ops: Readonly<Record<string, OpCharge>>;
 
-  constructor(private readonly costs: Readonly<Record<StackOp, number>>) {}
+  constructor(costs: Readonly<Record<StackOp, number>>) {
+    const ops: Record<string, OpCharge> = {};
+    for (const op of Object.keys(STACK_OP_CATEGORY) as StackOp[]) {
+      ops[op] = new OpCharge(STACK_OP_CATEGORY[op], costs[op]);
+    }
+    this.ops = ops;
+  }
 
   charge(op: StackOp, units = 1): void {
     const ctx = this.ctx;
     if (ctx === null) throw new Error(`stack charged "${op}" outside a work item`);
-    ctx.charge(STACK_OP_CATEGORY[op], this.costs[op] * units);
+    const e = this.ops[op];
+    if (e === undefined) throw new RangeError(`unknown stack operation "${op}"`);
+    ctx.charge(e.category, e.cycles * units);
   }
 }

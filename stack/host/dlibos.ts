@@ -44,6 +44,7 @@ import {
   EVENT_QUEUE,
   type EventMsg,
   eventWords,
+  type OutgoingMsg,
 } from "./messages.ts";
 import { LockTable } from "../../core/lock.ts";
 import { appEnv, type HostedNode, type NodeConfig, nodeRegions } from "./node.ts";
@@ -107,7 +108,8 @@ class NetCore {
     slot.begin(ctx);
     ctx.charge("nic", costs.nic_poll);
     slot.receiveBatch(NET_RX_BATCH);
-    for (let i = 0; i < NET_CMD_BATCH; i++) {
+    let i = 0;
+    for (; i < NET_CMD_BATCH; i++) {
       const m = noc.pop(self.tile, COMMAND_QUEUE);
       if (m === undefined) break;
       ctx.charge(
@@ -116,9 +118,11 @@ class NetCore {
       );
       self.command(m.payload as CommandMsg);
     }
-    slot.runTimers();
-    slot.end();
-    if (slot.rxPending > 0 || noc.pending(self.tile, COMMAND_QUEUE) > 0) self.poller.wake();
+    slot.runTimersAndEnd();
+    // A pass that emptied the command queue need not ask again: messages
+    // arrive from scheduler events only, never while a pass runs.
+    const cmdsLeft = i === NET_CMD_BATCH && noc.pending(self.tile, COMMAND_QUEUE) > 0;
+    if (slot.rxPending > 0 || cmdsLeft) self.poller.wake();
   }
 
   private event(ev: SocketEvent): void {
@@ -152,26 +156,23 @@ class NetCore {
     const ctx = this.slot.ctx!;
     ctx.charge("messaging", c.event_build + c.noc_send + c.noc_send_word * words);
     node.counters.eventsSent++;
-    const msg: EventMsg = { stack: this.index, ev: out };
-    ctx.thenCall(NetCore.doSendEvent, {
-      self: this,
+    const msg: OutgoingMsg<EventMsg> = {
+      stack: this.index,
+      ev: out,
       dst: node.placement.appTiles[app],
-      msg,
       words,
-    });
+    };
+    ctx.thenCall(this.sendEvent, msg);
   }
 
-  private static doSendEvent(
-    t: Time,
-    a: { self: NetCore; dst: number; msg: EventMsg; words: number },
-  ): void {
-    a.self.node.noc.send(t, a.self.tile, a.dst, EVENT_QUEUE, a.msg, a.words);
-  }
+  /** Sends an event message at its point in the work item (one handler per core: no per-event closure). */
+  private readonly sendEvent = (t: Time, m: OutgoingMsg<EventMsg>): void => {
+    this.node.noc.send(t, this.tile, m.dst, EVENT_QUEUE, m, m.words);
+  };
 
   private command(m: CommandMsg): void {
     const cmd = m.cmd;
     const s = this.slot.stack;
-    const now = this.slot.now();
     switch (cmd.kind) {
       case "listen":
         // Every application core asks every network core; listen once per port.
@@ -181,7 +182,7 @@ class NetCore {
         }
         return;
       case "connect": {
-        const conn = s.connect(now, cmd.remote, this.slot.localPortFor(cmd.remote));
+        const conn = s.connect(this.slot.now(), cmd.remote, this.slot.localPortFor(cmd.remote));
         this.owner.set(conn, m.app);
         return;
       }
@@ -192,13 +193,13 @@ class NetCore {
         s.recvDone(cmd.conn, cmd.rxId);
         return;
       case "send":
-        s.send(now, cmd.conn, cmd.refs, cmd.token);
+        s.send(this.slot.now(), cmd.conn, cmd.refs, cmd.token);
         return;
       case "shutdown":
-        s.shutdown(now, cmd.conn);
+        s.shutdown(this.slot.now(), cmd.conn);
         return;
       case "close":
-        s.close(now, cmd.conn);
+        s.close(this.slot.now(), cmd.conn);
         return;
     }
   }
@@ -221,7 +222,8 @@ class AppCore implements SocketApi {
   static pass(ctx: CoreContext, self: AppCore): void {
     self.ctx = ctx;
     const { noc, costs, app } = self.node;
-    for (let i = 0; i < APP_EVENT_BATCH; i++) {
+    let i = 0;
+    for (; i < APP_EVENT_BATCH; i++) {
       const m = noc.pop(self.tile, EVENT_QUEUE);
       if (m === undefined) break;
       const em = m.payload as EventMsg;
@@ -235,7 +237,9 @@ class AppCore implements SocketApi {
       }
     }
     self.ctx = null;
-    if (noc.pending(self.tile, EVENT_QUEUE) > 0) self.poller.wake();
+    // Only a full batch can leave events behind (messages arrive from
+    // scheduler events only, never while a pass runs).
+    if (i === APP_EVENT_BATCH && noc.pending(self.tile, EVENT_QUEUE) > 0) self.poller.wake();
   }
 
   static start(ctx: CoreContext, self: AppCore): void {
@@ -252,16 +256,19 @@ class AppCore implements SocketApi {
     if (ctx === null) throw new Error("socket command issued outside an application work item");
     ctx.charge("messaging", c.command_build + c.noc_send + c.noc_send_word * words);
     node.counters.commandsSent++;
-    const msg: CommandMsg = { app: this.index, cmd };
-    ctx.thenCall(AppCore.doSend, { self: this, dst: node.placement.netTiles[stack], msg, words });
+    const msg: OutgoingMsg<CommandMsg> = {
+      app: this.index,
+      cmd,
+      dst: node.placement.netTiles[stack],
+      words,
+    };
+    ctx.thenCall(this.sendCommand, msg);
   }
 
-  private static doSend(
-    t: Time,
-    a: { self: AppCore; dst: number; msg: CommandMsg; words: number },
-  ): void {
-    a.self.node.noc.send(t, a.self.tile, a.dst, COMMAND_QUEUE, a.msg, a.words);
-  }
+  /** Sends a command message at its point in the work item (one handler per core: no per-command closure). */
+  private readonly sendCommand = (t: Time, m: OutgoingMsg<CommandMsg>): void => {
+    this.node.noc.send(t, this.tile, m.dst, COMMAND_QUEUE, m, m.words);
+  };
 
   listen(port: number, backlog: number): void {
     for (let s = 0; s < this.node.netCores.length; s++) {
@@ -397,7 +404,14 @@ export class DlibosNode implements HostedNode {
 
   /** @internal received-data references as the application may see them (read-only). */
   toAppRefs(refs: readonly BufRef[]): BufRef[] {
-    return refs.map((r) => ({ mem: this.rxAppView, off: r.off, len: r.len }));
+    // A plain loop: no closure per call on this per-event path.
+    const mem = this.rxAppView;
+    const out: BufRef[] = [];
+    for (let i = 0; i < refs.length; i++) {
+      const r = refs[i];
+      out.push({ mem, off: r.off, len: r.len });
+    }
+    return out;
   }
 
   /** @internal runs application code, containing its protection faults. */

@@ -33,6 +33,19 @@ export interface CommandMsg {
   readonly cmd: SocketCommand;
 }
 
+/**
+ * A message on its way out: the record the receiver reads (`M`) travels in
+ * the same object as its destination tile and size, so sending it at its
+ * point in the work item needs no wrapper object. Receivers read only `M`'s
+ * fields.
+ */
+export type OutgoingMsg<M> = M & {
+  /** Destination tile. */
+  readonly dst: number;
+  /** Size in UDN words (already capped to the queue capacity). */
+  readonly words: number;
+};
+
 export function eventWords(ev: SocketEvent): number {
   switch (ev.kind) {
     case "new_conn":

@@ -7,9 +7,9 @@
  */
 import type { Core, CoreContext } from "../../core/executor.ts";
 import type { Scheduler } from "../../core/scheduler.ts";
-import type { Time } from "../../core/time.ts";
+import type { Clock, Time } from "../../core/time.ts";
 import { Rng } from "../../core/rng.ts";
-import type { Mpipe } from "../../hw/mpipe.ts";
+import type { Mpipe, NotifRing } from "../../hw/mpipe.ts";
 import type { Accounting, StackOp } from "../accounting.ts";
 import type { RxBuffer, TxFrame } from "../buf.ts";
 import type { Endpoint, SocketEvent } from "../events.ts";
@@ -52,16 +52,19 @@ export class StackSlot {
   private nextPort = 0;
   private readonly rxBuf: RxBuffer[] = [];
   private readonly sched: Scheduler;
-  private readonly core: Core;
+  private readonly clock: Clock;
   private readonly nic: Mpipe;
+  /** This instance's notification ring (the NIC's rings are fixed at its construction). */
+  private readonly ring: NotifRing;
   private readonly ip: number;
   private readonly onTimer: () => void;
 
   constructor(o: SlotOptions, acct?: Accounting) {
     this.sched = o.sched;
-    this.core = o.core;
+    this.clock = o.core.clock;
     this.nic = o.nic;
     this.index = o.index;
+    this.ring = o.nic.ring(o.index);
     this.ip = o.node.address.ip;
     this.onTimer = o.onTimer;
     this.charger = new StackCharger(o.costs);
@@ -83,7 +86,7 @@ export class StackSlot {
 
   /** Simulated time inside the running item: dispatch time plus cycles charged so far. */
   now(): Time {
-    return this.sched.now + this.core.clock.cycles(this.ctx!.cycles);
+    return this.sched.now + this.clock.cycles(this.ctx!.cycles);
   }
 
   /** Binds the stack's accounting to a work item. */
@@ -105,6 +108,22 @@ export class StackSlot {
     this.arm(this.stack.nextDeadline());
   }
 
+  /**
+   * {@link runTimers} then {@link end}. When no timer is due the deadline is
+   * read once: nothing runs between the two, so it cannot have moved.
+   */
+  runTimersAndEnd(): void {
+    const now = this.now();
+    let d = this.stack.nextDeadline();
+    if (d <= now) {
+      this.stack.poll(now);
+      d = this.stack.nextDeadline();
+    }
+    this.ctx = null;
+    this.charger.ctx = null;
+    this.arm(d);
+  }
+
   private arm(d: Time): void {
     if (this.timer !== 0) {
       if (this.timerAt <= d) return;
@@ -118,6 +137,7 @@ export class StackSlot {
 
   /** Takes up to `max` frames from this instance's NIC ring into the stack; returns how many. */
   receiveBatch(max: number): number {
+    if (this.ring.length === 0) return 0; // most passes are for commands or timers
     const n = this.nic.poll(this.index, max, this.rxBuf);
     for (let i = 0; i < n; i++) {
       const rx = this.rxBuf[i];
@@ -129,7 +149,7 @@ export class StackSlot {
 
   /** Frames waiting in this instance's NIC ring. */
   get rxPending(): number {
-    return this.nic.ring(this.index).length;
+    return this.ring.length;
   }
 
   /** Runs the stack's timers if one is due at the current point of the item. */
