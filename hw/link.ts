@@ -150,7 +150,10 @@ export class LinkEnd {
       st.drops++;
       return false;
     }
-    const wb = wireBytes(frame.length);
+    // wireBytes(), with a comparison for Math.max (the length is a whole number).
+    const len = frame.length;
+    const wb = (len > ETH_MIN_FRAME ? len : ETH_MIN_FRAME) + ETH_FCS_BYTES + ETH_PREAMBLE_BYTES +
+      ETH_IFG_BYTES;
     const dt = Math.round((wb * BITS_PER_BYTE * PS_PER_SEC) / this.rateBps);
     const start = now > this.busyUntil ? now : this.busyUntil;
     const end = start + dt;
@@ -159,7 +162,7 @@ export class LinkEnd {
     this.count++;
     if (this.count > st.maxQueue) st.maxQueue = this.count;
     st.frames++;
-    st.bytes += frame.length;
+    st.bytes += len;
     st.wireBytes += wb;
     st.busy += dt;
     if (this.onTransmitted !== null) this.sched.at(end, this.doneFn, frame);
