@@ -158,7 +158,9 @@ export class LinkEnd {
     const start = now > this.busyUntil ? now : this.busyUntil;
     const end = start + dt;
     this.busyUntil = end;
-    this.finish[(this.head + this.count) % cap] = end;
+    // Ring index without `%` (an integer division): head < cap and count < cap here.
+    const tail = this.head + this.count;
+    this.finish[tail >= cap ? tail - cap : tail] = end;
     this.count++;
     if (this.count > st.maxQueue) st.maxQueue = this.count;
     st.frames++;
@@ -189,7 +191,8 @@ export class LinkEnd {
   private retire(now: Time): void {
     const cap = this.finish.length;
     while (this.count > 0 && this.finish[this.head] <= now) {
-      this.head = (this.head + 1) % cap;
+      const next = this.head + 1;
+      this.head = next === cap ? 0 : next;
       this.count--;
     }
   }

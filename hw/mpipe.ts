@@ -182,7 +182,9 @@ export class NotifRing {
   pop(): MpipeRxBuffer | undefined {
     if (this.count === 0) return undefined;
     const b = this.bufs[this.slots[this.head]];
-    this.head = (this.head + 1) % this.capacity;
+    // Wrap with a comparison rather than `%` (an integer division).
+    const next = this.head + 1;
+    this.head = next === this.capacity ? 0 : next;
     this.count--;
     b.state = SLOT_HELD;
     return b;
@@ -191,7 +193,8 @@ export class NotifRing {
   /** @internal */
   push(index: number): boolean {
     if (this.count === this.capacity) return false;
-    this.slots[(this.head + this.count) % this.capacity] = index;
+    const tail = this.head + this.count;
+    this.slots[tail >= this.capacity ? tail - this.capacity : tail] = index;
     this.count++;
     if (this.count > this.highWater) this.highWater = this.count;
     return true;

@@ -71,6 +71,20 @@ Deno.test("checksum: RFC 1071 example and odd lengths", () => {
   assert.equal(crc32(new TextEncoder().encode("123456789")), 0xcbf43926);
 });
 
+Deno.test("checksum: any start, length and initial sum matches word-by-word addition", () => {
+  const bytes = Uint8Array.from({ length: 300 }, (_, i) => (i * 131) ^ (i >> 3));
+  for (let start = 0; start < 9; start++) {
+    for (let end = start; end < bytes.length; end += 5) {
+      let sum = 0xfffe;
+      for (let i = start; i < end; i += 2) {
+        sum += (bytes[i] << 8) | (i + 1 < end ? bytes[i + 1] : 0);
+      }
+      while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+      assert.equal(onesComplementSum(bytes, start, end, 0xfffe), sum);
+    }
+  }
+});
+
 Deno.test("flowhash: classification and symmetric flow hash", () => {
   const c: Classification = { cls: "runt", hash: 0 };
   const a = tcpHeader(0x0a000001, 1234, 0x0a000002, 80, 0);
