@@ -41,12 +41,35 @@ function crcByte(crc: number, b: number): number {
   return (CRC_TABLE[(crc ^ b) & 0xff] ^ (crc >>> 8)) >>> 0;
 }
 
+/**
+ * Slicing tables: CRC_SLICE[k][n] is the CRC register contribution of byte n
+ * followed by k zero bytes, so 2 or 4 bytes fold in with independent table
+ * loads instead of a chain of {@link crcByte} steps (the same CRC values).
+ */
+const CRC_SLICE: readonly Uint32Array[] = (() => {
+  const t = [CRC_TABLE];
+  for (let k = 1; k < 4; k++) {
+    const prev = t[k - 1];
+    const next = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) next[n] = ((prev[n] >>> 8) ^ CRC_TABLE[prev[n] & 0xff]) >>> 0;
+    t.push(next);
+  }
+  return t;
+})();
+const [CRC_T0, CRC_T1, CRC_T2, CRC_T3] = CRC_SLICE;
+
+/** crcByte of the high then the low byte of the 16-bit `v`. */
 function crcU16(crc: number, v: number): number {
-  return crcByte(crcByte(crc, (v >>> 8) & 0xff), v & 0xff);
+  const x = crc ^ ((v >>> 8) & 0xff) ^ ((v & 0xff) << 8);
+  return ((crc >>> 16) ^ CRC_T1[x & 0xff] ^ CRC_T0[(x >>> 8) & 0xff]) >>> 0;
 }
 
+/** crcByte of the four bytes of the 32-bit `v`, most significant first. */
 function crcU32(crc: number, v: number): number {
-  return crcU16(crcU16(crc, (v >>> 16) & 0xffff), v & 0xffff);
+  const x = crc ^ (v >>> 24) ^ (((v >>> 16) & 0xff) << 8) ^ (((v >>> 8) & 0xff) << 16) ^
+    ((v & 0xff) << 24);
+  return (CRC_T3[x & 0xff] ^ CRC_T2[(x >>> 8) & 0xff] ^ CRC_T1[(x >>> 16) & 0xff] ^
+    CRC_T0[x >>> 24]) >>> 0;
 }
 
 /** CRC-32 of bytes[start..end). */

@@ -150,16 +150,21 @@ export class LinkEnd {
       st.drops++;
       return false;
     }
-    const wb = wireBytes(frame.length);
+    // wireBytes(), with a comparison for Math.max (the length is a whole number).
+    const len = frame.length;
+    const wb = (len > ETH_MIN_FRAME ? len : ETH_MIN_FRAME) + ETH_FCS_BYTES + ETH_PREAMBLE_BYTES +
+      ETH_IFG_BYTES;
     const dt = Math.round((wb * BITS_PER_BYTE * PS_PER_SEC) / this.rateBps);
     const start = now > this.busyUntil ? now : this.busyUntil;
     const end = start + dt;
     this.busyUntil = end;
-    this.finish[(this.head + this.count) % cap] = end;
+    // Ring index without `%` (an integer division): head < cap and count < cap here.
+    const tail = this.head + this.count;
+    this.finish[tail >= cap ? tail - cap : tail] = end;
     this.count++;
     if (this.count > st.maxQueue) st.maxQueue = this.count;
     st.frames++;
-    st.bytes += frame.length;
+    st.bytes += len;
     st.wireBytes += wb;
     st.busy += dt;
     if (this.onTransmitted !== null) this.sched.at(end, this.doneFn, frame);
@@ -186,7 +191,8 @@ export class LinkEnd {
   private retire(now: Time): void {
     const cap = this.finish.length;
     while (this.count > 0 && this.finish[this.head] <= now) {
-      this.head = (this.head + 1) % cap;
+      const next = this.head + 1;
+      this.head = next === cap ? 0 : next;
       this.count--;
     }
   }

@@ -182,7 +182,9 @@ export class NotifRing {
   pop(): MpipeRxBuffer | undefined {
     if (this.count === 0) return undefined;
     const b = this.bufs[this.slots[this.head]];
-    this.head = (this.head + 1) % this.capacity;
+    // Wrap with a comparison rather than `%` (an integer division).
+    const next = this.head + 1;
+    this.head = next === this.capacity ? 0 : next;
     this.count--;
     b.state = SLOT_HELD;
     return b;
@@ -191,7 +193,8 @@ export class NotifRing {
   /** @internal */
   push(index: number): boolean {
     if (this.count === this.capacity) return false;
-    this.slots[(this.head + this.count) % this.capacity] = index;
+    const tail = this.head + this.count;
+    this.slots[tail >= this.capacity ? tail - this.capacity : tail] = index;
     this.count++;
     if (this.count > this.highWater) this.highWater = this.count;
     return true;
@@ -247,7 +250,7 @@ export class Mpipe {
   private readonly txDmaFn: (t: Time, p: Port) => void;
   /** Where egress frames are gathered (fresh, zeroed, never reused; see core/bytes.ts). */
   private readonly frameSlab = new ByteSlab();
-  private lastTxRegion: MemoryRegion | null = null;
+  private lastTxMem: RegionView | null = null;
   private lastTxView: RegionView | null = null;
 
   constructor(private readonly sched: Scheduler, cfg: MpipeConfig) {
@@ -385,7 +388,7 @@ export class Mpipe {
 
   /** Queues a frame for egress on `port`; false (after counting the drop and calling onSent) if dropped. */
   transmit(now: Time, port: number, frame: TxFrame): boolean {
-    if (!Number.isInteger(port) || port < 0 || port >= this.ports.length) {
+    if (!(port >>> 0 === port && port < this.ports.length)) {
       throw new RangeError(`mpipe: no port ${port} (${this.ports.length} attached)`);
     }
     const p = this.ports[port];
@@ -411,6 +414,8 @@ export class Mpipe {
   }
 
   private checkWorker(w: number): void {
+    // `w >>> 0 === w` admits exactly the whole numbers 0..2^32-1 (and -0): the fast valid case.
+    if (w >>> 0 === w && w < this.workers) return;
     if (!Number.isInteger(w) || w < 0 || w >= this.workers) {
       throw new RangeError(`mpipe: worker ${w} out of range 0..${this.workers - 1}`);
     }
@@ -480,18 +485,23 @@ export class Mpipe {
     let o = frame.header.length;
     for (let i = 0; i < payload.length; i++) {
       const r = payload[i];
-      if (r.mem instanceof RegionView) this.nicViewOf(r.mem.region).readInto(r.off, r.len, out, o);
-      else out.set(r.mem.read(r.off, r.len), o);
+      const mem = r.mem;
+      if (mem === this.lastTxMem || mem instanceof RegionView) {
+        this.nicViewOf(mem as RegionView).readInto(r.off, r.len, out, o);
+      } else out.set(mem.read(r.off, r.len), o);
       o += r.len;
     }
     return out;
   }
 
-  /** The NIC's view of `region` (remembering the last one: egress reads one region in a row). */
-  private nicViewOf(region: MemoryRegion): RegionView {
-    if (region !== this.lastTxRegion) {
-      this.lastTxRegion = region;
-      this.lastTxView = region.view(this.domain);
+  /**
+   * The NIC's view of the region behind `mem` (remembering the last one:
+   * egress reads through the same view frame after frame).
+   */
+  private nicViewOf(mem: RegionView): RegionView {
+    if (mem !== this.lastTxMem) {
+      this.lastTxMem = mem;
+      this.lastTxView = mem.region.view(this.domain);
     }
     return this.lastTxView!;
   }

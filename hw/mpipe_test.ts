@@ -4,7 +4,7 @@ import { Scheduler } from "../core/scheduler.ts";
 import { NS, type Time } from "../core/time.ts";
 import { type BufRef, refOf, type RxBuffer, type TxFrame } from "../stack/buf.ts";
 import { internetChecksum, onesComplementSum } from "./checksum.ts";
-import { type Classification, classifyFrame, crc32, flowHash } from "./flowhash.ts";
+import { addrHash, type Classification, classifyFrame, crc32, flowHash } from "./flowhash.ts";
 import { EthernetLink, wireTime } from "./link.ts";
 import { MemoryRegion, ProtectionFault } from "./memory.ts";
 import {
@@ -71,6 +71,20 @@ Deno.test("checksum: RFC 1071 example and odd lengths", () => {
   assert.equal(crc32(new TextEncoder().encode("123456789")), 0xcbf43926);
 });
 
+Deno.test("checksum: any start, length and initial sum matches word-by-word addition", () => {
+  const bytes = Uint8Array.from({ length: 300 }, (_, i) => (i * 131) ^ (i >> 3));
+  for (let start = 0; start < 9; start++) {
+    for (let end = start; end < bytes.length; end += 5) {
+      let sum = 0xfffe;
+      for (let i = start; i < end; i += 2) {
+        sum += (bytes[i] << 8) | (i + 1 < end ? bytes[i + 1] : 0);
+      }
+      while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+      assert.equal(onesComplementSum(bytes, start, end, 0xfffe), sum);
+    }
+  }
+});
+
 Deno.test("flowhash: classification and symmetric flow hash", () => {
   const c: Classification = { cls: "runt", hash: 0 };
   const a = tcpHeader(0x0a000001, 1234, 0x0a000002, 80, 0);
@@ -89,6 +103,31 @@ Deno.test("flowhash: classification and symmetric flow hash", () => {
   const frag = a.slice();
   frag[ETH + 6] = 0x20; // MF
   assert.equal(classifyFrame(frag, c).cls, "ipv4");
+});
+
+Deno.test("flowhash: flow and address hashes are CRC-32 of the canonical encoding", () => {
+  // Protocol byte, then the lower (address, port) endpoint, then the other, big-endian.
+  const enc = (proto: number, ends: [number, number][], ports: boolean) => {
+    const out = [proto];
+    for (const [ip, port] of ends) {
+      out.push(ip >>> 24, (ip >>> 16) & 0xff, (ip >>> 8) & 0xff, ip & 0xff);
+      if (ports) out.push(port >>> 8, port & 0xff);
+    }
+    return crc32(new Uint8Array(out));
+  };
+  const cases: [number, number, number, number, number][] = [
+    [6, 0x0a000001, 1234, 0x0a000002, 80],
+    [17, 0xc0a80101, 53, 0x08080808, 40000],
+    [6, 0xfffffffe, 65535, 0x00000001, 0],
+    [6, 0x0a000001, 9000, 0x0a000001, 80],
+  ];
+  for (const [p, a, pa, b, pb] of cases) {
+    const lo: [number, number] = a < b || (a === b && pa <= pb) ? [a, pa] : [b, pb];
+    const hi: [number, number] = lo[0] === a && lo[1] === pa ? [b, pb] : [a, pa];
+    assert.equal(flowHash(p, a, pa, b, pb), enc(p, [lo, hi], true));
+    assert.equal(flowHash(p, b, pb, a, pa), enc(p, [lo, hi], true));
+    assert.equal(addrHash(p, a, b), enc(p, [[Math.min(a, b), 0], [Math.max(a, b), 0]], false));
+  }
 });
 
 Deno.test("mpipe: a flow always lands on the same worker; random flows spread evenly", () => {

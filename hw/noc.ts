@@ -46,6 +46,16 @@ const DIR_NORTH = 3;
 /** Directed mesh links per tile (E, W, S, N). */
 const DIRS = 4;
 const DIR_NAMES = ["E", "W", "S", "N"] as const;
+/** Fields of a link's record in NocTransport's link array. */
+const F_BUSY_UNTIL = 0;
+const F_MESSAGES = 1;
+const F_WORDS = 2;
+const F_BUSY = 3;
+const F_DELAY = 4;
+const F_MAX_DELAY = 5;
+const LINK_FIELDS = 6;
+/** Cap on the local cycle-conversion table (larger counts go to the clock). */
+const MAX_CYCLE_TABLE = 1 << 16;
 
 export interface NocConfig {
   /** Cycles per router hop (default {@link UDN_HOP_CYCLES}). */
@@ -96,16 +106,18 @@ export class NocTransport extends QueuedTransport {
   readonly perHopCycles: number;
   private readonly width: number;
   private readonly tilesN: number;
-  private readonly busyUntil: Float64Array;
-  private readonly lMessages: Float64Array;
-  private readonly lWords: Float64Array;
-  private readonly lBusy: Float64Array;
-  private readonly lDelay: Float64Array;
-  private readonly lMaxDelay: Float64Array;
+  /**
+   * Per-link state, {@link LINK_FIELDS} numbers per link (one array so a hop
+   * touches one cache line): busy-until time, messages, words, busy time,
+   * total delay and largest delay.
+   */
+  private readonly links: Float64Array;
+  private readonly linkCount: number;
+  /** Links of each (src, dst) route in order (injection, mesh..., ejection), built on first use. */
+  private readonly paths: (Int32Array | undefined)[];
+  /** `board.clock.cycles(n)` for whole n below its length (the same values, read without a call). */
+  private readonly cycleTable: Float64Array;
   private injected = 0;
-  /** Head position while routing: time base plus cycles since it (exact cycle sums). */
-  private base: Time = 0;
-  private cyc = 0;
 
   constructor(sched: Scheduler, readonly board: Board, cfg: NocConfig = {}) {
     super(sched, `noc(${board.name})`, board.tiles, {
@@ -120,13 +132,15 @@ export class NocTransport extends QueuedTransport {
     this.width = board.width;
     this.tilesN = board.tiles;
     // Links: DIRS mesh links per tile, then one injection and one ejection port per tile.
-    const n = this.tilesN * (DIRS + 2);
-    this.busyUntil = new Float64Array(n);
-    this.lMessages = new Float64Array(n);
-    this.lWords = new Float64Array(n);
-    this.lBusy = new Float64Array(n);
-    this.lDelay = new Float64Array(n);
-    this.lMaxDelay = new Float64Array(n);
+    this.linkCount = this.tilesN * (DIRS + 2);
+    this.links = new Float64Array(this.linkCount * LINK_FIELDS);
+    this.paths = new Array(this.tilesN * this.tilesN).fill(undefined);
+    // Every cycle count route() converts when hops are whole cycles: up to the
+    // longest route's hops plus the largest message's flits.
+    const longest = (board.width + board.height) * Math.ceil(hop) + this.queueWords +
+      NOC_HEADER_WORDS;
+    this.cycleTable = new Float64Array(Math.min(longest + 1, MAX_CYCLE_TABLE));
+    for (let n = 0; n < this.cycleTable.length; n++) this.cycleTable[n] = board.clock.cycles(n);
   }
 
   latency(src: number, dst: number, words: number): Time {
@@ -135,53 +149,72 @@ export class NocTransport extends QueuedTransport {
     );
   }
 
+  /**
+   * Walks the route's links in order. Each link's head entry time is the time
+   * base plus `cyc` cycles (exact cycle sums: the base moves only when a head
+   * waits for a busy link, and then the cycle count restarts from 0).
+   */
   protected route(now: Time, src: number, dst: number, words: number): Time {
     const flits = words + NOC_HEADER_WORDS;
-    const w = this.width;
-    this.base = now;
-    this.cyc = 0;
+    const path = this.paths[src * this.tilesN + dst] ?? this.buildPath(src, dst);
     this.injected++;
-    this.useLink(this.tilesN * DIRS + src, flits);
+    const ls = this.links;
+    const hop = this.perHopCycles;
+    const last = path.length - 1;
+    let base = now;
+    let cyc = 0;
+    for (let i = 0; i <= last; i++) {
+      const at = path[i] * LINK_FIELDS;
+      // The head enters the link, waiting if it is busy; the link stays busy for `flits` cycles.
+      const want = base + this.cycles(cyc);
+      const free = ls[at + F_BUSY_UNTIL];
+      let enter = want;
+      if (free > want) {
+        enter = free;
+        const d = free - want;
+        ls[at + F_DELAY] += d;
+        if (d > ls[at + F_MAX_DELAY]) ls[at + F_MAX_DELAY] = d;
+        base = free;
+        cyc = 0;
+      }
+      const until = base + this.cycles(cyc + flits);
+      ls[at + F_BUSY_UNTIL] = until;
+      ls[at + F_MESSAGES]++;
+      ls[at + F_WORDS] += flits;
+      ls[at + F_BUSY] += until - enter;
+      // Router-to-router links (all but the injection and ejection ports) add the hop latency.
+      if (i > 0 && i < last) cyc += hop;
+    }
+    return base + this.cycles(cyc + flits);
+  }
+
+  /** `board.clock.cycles(n)`, from the local table when it covers n. */
+  private cycles(n: number): Time {
+    const table = this.cycleTable;
+    return n < table.length && n >>> 0 === n ? table[n] : this.board.clock.cycles(n);
+  }
+
+  /** Builds and remembers the dimension-ordered X-then-Y route from src to dst. */
+  private buildPath(src: number, dst: number): Int32Array {
+    const w = this.width;
     let x = src % w;
     let y = (src - x) / w;
     const dx = dst % w;
     const dy = (dst - dx) / w;
-    const hop = this.perHopCycles;
+    const path = new Int32Array(Math.abs(dx - x) + Math.abs(dy - y) + 2);
+    let n = 0;
+    path[n++] = this.tilesN * DIRS + src;
     while (x !== dx) {
-      const dir = dx > x ? DIR_EAST : DIR_WEST;
-      this.useLink((y * w + x) * DIRS + dir, flits);
-      this.cyc += hop;
+      path[n++] = (y * w + x) * DIRS + (dx > x ? DIR_EAST : DIR_WEST);
       x += dx > x ? 1 : -1;
     }
     while (y !== dy) {
-      const dir = dy > y ? DIR_SOUTH : DIR_NORTH;
-      this.useLink((y * w + x) * DIRS + dir, flits);
-      this.cyc += hop;
+      path[n++] = (y * w + x) * DIRS + (dy > y ? DIR_SOUTH : DIR_NORTH);
       y += dy > y ? 1 : -1;
     }
-    this.useLink(this.tilesN * (DIRS + 1) + dst, flits);
-    return this.base + this.board.clock.cycles(this.cyc + flits);
-  }
-
-  /** The head enters `link` (waiting if it is busy); the link stays busy for `flits` cycles. */
-  private useLink(link: number, flits: number): void {
-    const clock = this.board.clock;
-    const want = this.base + clock.cycles(this.cyc);
-    const free = this.busyUntil[link];
-    let enter = want;
-    if (free > want) {
-      enter = free;
-      const d = free - want;
-      this.lDelay[link] += d;
-      if (d > this.lMaxDelay[link]) this.lMaxDelay[link] = d;
-      this.base = free;
-      this.cyc = 0;
-    }
-    const until = this.base + clock.cycles(this.cyc + flits);
-    this.busyUntil[link] = until;
-    this.lMessages[link]++;
-    this.lWords[link] += flits;
-    this.lBusy[link] += until - enter;
+    path[n] = this.tilesN * (DIRS + 1) + dst;
+    this.paths[src * this.tilesN + dst] = path;
+    return path;
   }
 
   /** Statistics of one link (see {@link linkReport} for the layout). */
@@ -213,11 +246,11 @@ export class NocTransport extends QueuedTransport {
       from,
       to,
       dir,
-      messages: this.lMessages[i],
-      words: this.lWords[i],
-      busy: this.lBusy[i],
-      totalDelay: this.lDelay[i],
-      maxDelay: this.lMaxDelay[i],
+      messages: this.links[i * LINK_FIELDS + F_MESSAGES],
+      words: this.links[i * LINK_FIELDS + F_WORDS],
+      busy: this.links[i * LINK_FIELDS + F_BUSY],
+      totalDelay: this.links[i * LINK_FIELDS + F_DELAY],
+      maxDelay: this.links[i * LINK_FIELDS + F_MAX_DELAY],
     };
   }
 
@@ -241,16 +274,17 @@ export class NocTransport extends QueuedTransport {
     const links: LinkStat[] = [];
     let totalDelay = 0, maxDelay = 0, maxMesh = 0, meshSum = 0, meshUsed = 0, traversals = 0;
     const meshEnd = this.tilesN * DIRS;
-    for (let i = 0; i < this.busyUntil.length; i++) {
-      if (this.lMessages[i] === 0) continue;
-      links.push(this.linkStat(i));
-      totalDelay += this.lDelay[i];
-      if (this.lMaxDelay[i] > maxDelay) maxDelay = this.lMaxDelay[i];
+    for (let i = 0; i < this.linkCount; i++) {
+      const s = this.linkStat(i);
+      if (s.messages === 0) continue;
+      links.push(s);
+      totalDelay += s.totalDelay;
+      if (s.maxDelay > maxDelay) maxDelay = s.maxDelay;
       if (i < meshEnd) {
         meshUsed++;
-        meshSum += this.lWords[i];
-        traversals += this.lMessages[i];
-        if (this.lWords[i] > maxMesh) maxMesh = this.lWords[i];
+        meshSum += s.words;
+        traversals += s.messages;
+        if (s.words > maxMesh) maxMesh = s.words;
       }
     }
     return {

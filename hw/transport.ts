@@ -210,18 +210,18 @@ export abstract class QueuedTransport implements Transport {
     words: number,
     onAccepted?: (t: Time) => void,
   ): SendStatus {
-    this.checkEndpoint(src);
-    const qi = this.qIndex(dst, queue);
-    if (!Number.isInteger(words) || words < 1 || words > this.queueWords) {
-      throw new RangeError(
-        `${this.name}: message size must be 1..${this.queueWords} words (the queue capacity), got ${words}`,
-      );
+    const n = this.endpoints;
+    const qpe = this.queuesPerEndpoint;
+    // The valid case in one test (`x >>> 0 === x` admits exactly the whole
+    // numbers 0..2^32-1 and -0); anything else is rejected by the full checks.
+    if (
+      !(src >>> 0 === src && src < n && dst >>> 0 === dst && dst < n && queue >>> 0 === queue &&
+        queue < qpe && words >>> 0 === words && words >= 1 && words <= this.queueWords &&
+        now >= this.sched.now)
+    ) {
+      this.rejectSend(now, src, dst, queue, words);
     }
-    if (!(now >= this.sched.now)) {
-      throw new RangeError(
-        `${this.name}: send at ${now} ps is before the scheduler time ${this.sched.now} ps`,
-      );
-    }
+    const qi = dst * qpe + queue;
     const m = new Msg(src, dst, queue, payload, words, now, onAccepted);
     const ss = this.sStats[src];
     ss.sent++;
@@ -235,6 +235,20 @@ export abstract class QueuedTransport implements Transport {
     if (backlog.length > ss.maxBacklog) ss.maxBacklog = backlog.length;
     if (backlog.length === 1) this.block(src, qi);
     return "stalled";
+  }
+
+  /** Throws the error for a send that failed the fast validity test in {@link send}. */
+  private rejectSend(now: Time, src: number, dst: number, queue: number, words: number): never {
+    this.checkEndpoint(src);
+    this.checkedQIndex(dst, queue);
+    if (!Number.isInteger(words) || words < 1 || words > this.queueWords) {
+      throw new RangeError(
+        `${this.name}: message size must be 1..${this.queueWords} words (the queue capacity), got ${words}`,
+      );
+    }
+    throw new RangeError(
+      `${this.name}: send at ${now} ps is before the scheduler time ${this.sched.now} ps`,
+    );
   }
 
   pop(tile: number, queue: number): Message | undefined {
@@ -280,6 +294,15 @@ export abstract class QueuedTransport implements Transport {
   }
 
   private qIndex(tile: number, queue: number): number {
+    const qpe = this.queuesPerEndpoint;
+    // Fast test for the valid case, as in send(); anything else gets the full checks.
+    if (tile >>> 0 === tile && tile < this.endpoints && queue >>> 0 === queue && queue < qpe) {
+      return tile * qpe + queue;
+    }
+    return this.checkedQIndex(tile, queue);
+  }
+
+  private checkedQIndex(tile: number, queue: number): number {
     this.checkEndpoint(tile);
     if (!Number.isInteger(queue) || queue < 0 || queue >= this.queuesPerEndpoint) {
       throw new RangeError(
