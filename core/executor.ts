@@ -388,7 +388,7 @@ export class Core implements LockOwner {
     if (!this.spinning || this.spinLock !== lock) {
       throw new Error(`${this.name} was granted lock "${lock.name}" it is not waiting for`);
     }
-    this.sched.at(t, onGrant, this);
+    this.sched.post(t, onGrant, this);
   }
 
   /** @internal continues the replay from a scheduler event. */
@@ -561,7 +561,7 @@ export class Core implements LockOwner {
         if (this.armedPc !== i) {
           // Evaluate from an event at t, after everything already scheduled for t.
           this.armedPc = i;
-          this.sched.at(t, onStep, this);
+          this.sched.post(t, onStep, this);
           return;
         }
         const lock = ctx.refs[i] as Lock;
@@ -575,7 +575,7 @@ export class Core implements LockOwner {
         continue;
       }
       if (t > now) {
-        this.sched.at(t, onStep, this);
+        this.sched.post(t, onStep, this);
         return;
       }
       this.pc = i + 1;
@@ -589,7 +589,7 @@ export class Core implements LockOwner {
     }
     const end = this.base + clock.cycles(ctx.total);
     if (end > now) {
-      this.sched.at(end, onStep, this);
+      this.sched.post(end, onStep, this);
       return;
     }
     this.complete(now);

@@ -59,11 +59,27 @@ export class Scheduler {
 
   /** Schedules `fn(now, arg)` at absolute time `t` (must not be in the past). */
   at<A>(t: Time, fn: Handler<A>, arg?: A): EventId {
+    const slot = this.insert(t, fn as Handler<never>, arg);
+    return this.gen[slot] * SLOT_SPACE + slot + 1;
+  }
+
+  /**
+   * Like {@link at} but returns no handle, for events that are never
+   * cancelled. Handles soon exceed the small-integer range, so returning one
+   * costs a heap-number allocation on every call; hot fire-and-forget callers
+   * avoid it here. Dispatch order is the same as with {@link at}.
+   */
+  post<A>(t: Time, fn: Handler<A>, arg?: A): void {
+    this.insert(t, fn as Handler<never>, arg);
+  }
+
+  /** Adds an event and returns its slot. */
+  private insert(t: Time, fn: Handler<never>, arg: unknown): number {
     if (!(t >= this.now)) {
       throw new RangeError(`cannot schedule at ${t} ps: now is ${this.now} ps`);
     }
     const slot = this.allocSlot();
-    this.fns[slot] = fn as Handler<never>;
+    this.fns[slot] = fn;
     this.args[slot] = arg;
     // Sift up inline. The new event has the largest sequence number so far, so
     // it goes after every event with the same time: (t, seq) is smaller than a
@@ -85,7 +101,7 @@ export class Scheduler {
     ht[i] = t;
     hq[i] = this.nextSeq++;
     pos[slot] = i;
-    return this.gen[slot] * SLOT_SPACE + slot + 1;
+    return slot;
   }
 
   /** Schedules `fn(now, arg)` after a delay from now. */
