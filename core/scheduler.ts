@@ -186,7 +186,7 @@ export class Scheduler {
   runUntil(t: Time): number {
     this.stopped = false;
     let n = 0;
-    while (this.nextTime <= t && !this.stopped) {
+    while (this.hasEventBy(t) && !this.stopped) {
       this.step();
       n++;
     }
@@ -203,6 +203,14 @@ export class Scheduler {
       n++;
     }
     return n;
+  }
+
+  /**
+   * True when an event is pending at or before `t`. (Unlike comparing with
+   * {@link nextTime}, this returns no number, which would be boxed per event.)
+   */
+  private hasEventBy(t: Time): boolean {
+    return this.front >= 0 ? this.frontTime <= t : this.size > 0 && this.heapTime[0] <= t;
   }
 
   /** Makes the current run loop return after the event being dispatched. */
