@@ -69,6 +69,16 @@ const NCAT = CATEGORIES.length;
 
 const LOCK_SPIN = categoryIndex("lock-spin");
 
+/*
+ * NUMERIC_FIELDS. The classes here declare every numeric field with an
+ * initializer and take no constructor parameter properties. With parameter
+ * properties, the emitted JavaScript declares all fields first (as undefined)
+ * and assigns them in the constructor, so V8 stores times and cycle counts as
+ * generic tagged fields, and every update of a non-integer or large value
+ * allocates a heap number. Initialised with a number, a field holds its
+ * number unboxed and updates allocate nothing.
+ */
+
 /** Step kinds in the record. */
 const STEP_THEN = 0;
 const STEP_CALL = 1;
@@ -106,8 +116,12 @@ export class CoreContext implements WorkContext {
   /** @internal true while the item's function runs. */
   recording = false;
   private readonly held: LockLike[] = [];
+  readonly core: Core;
 
-  constructor(readonly core: Core) {}
+  // No constructor parameter properties here or in Core (see NUMERIC_FIELDS).
+  constructor(core: Core) {
+    this.core = core;
+  }
 
   /** Cycles charged so far by the current item. */
   get cycles(): number {
@@ -298,6 +312,9 @@ const onGrant: Handler<Core> = (_now, core) => core.resume(true);
 /** One simulated core. See the module documentation for the model. */
 export class Core implements LockOwner {
   readonly name: string;
+  readonly clock: Clock;
+  readonly id: number;
+  private readonly sched: Scheduler;
   /**
    * Called (with the core and the time) whenever the core runs out of work: an
    * item completed and nothing is queued. Work submitted from the hook runs at
@@ -339,12 +356,10 @@ export class Core implements LockOwner {
   private maxQueued = 0;
   private readonly queueLevel: TimeWeighted;
 
-  constructor(
-    private readonly sched: Scheduler,
-    readonly clock: Clock,
-    readonly id: number,
-    name?: string,
-  ) {
+  constructor(sched: Scheduler, clock: Clock, id: number, name?: string) {
+    this.sched = sched;
+    this.clock = clock;
+    this.id = id;
     this.name = name ?? `core${id}`;
     this.ctx = new CoreContext(this);
     for (let p = 0; p < PRIORITY_CLASSES; p++) this.queues.push(new ItemRing());
@@ -629,7 +644,7 @@ export class Core implements LockOwner {
       this.sched.post(end, onStep, this);
       return;
     }
-    this.complete(now);
+    this.complete();
   }
 
   /**
@@ -646,7 +661,9 @@ export class Core implements LockOwner {
     return this.memoTime;
   }
 
-  private complete(now: Time): void {
+  private complete(): void {
+    // Reads the clock itself: a time passed as an argument is a boxed number.
+    const now = this.sched.now;
     const ctx = this.ctx, cat = ctx.cat;
     const frac = 1 - this.fracAccounted;
     // Visit only the charged categories, zeroing them for the next item.
