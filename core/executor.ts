@@ -305,9 +305,9 @@ export interface CoreStats {
 }
 
 /** Scheduler handler: the replay reached an armed step or the item's end. */
-const onStep: Handler<Core> = (_now, core) => core.resume(false);
+const onStep: Handler<Core> = (now, core) => core.resume(false, now);
 /** Scheduler handler: a lock this core waited for was handed to it. */
-const onGrant: Handler<Core> = (_now, core) => core.resume(true);
+const onGrant: Handler<Core> = (now, core) => core.resume(true, now);
 
 /** One simulated core. See the module documentation for the model. */
 export class Core implements LockOwner {
@@ -441,10 +441,14 @@ export class Core implements LockOwner {
     this.sched.post(t, onGrant, this);
   }
 
-  /** @internal continues the replay from a scheduler event. */
-  resume(granted: boolean): void {
+  /**
+   * @internal continues the replay from a scheduler event at `now` (the
+   * handler's argument: passing it on, rather than reading the clock, lets
+   * callbacks share one boxed number).
+   */
+  resume(granted: boolean, now: Time = this.sched.now): void {
     if (granted) {
-      const waited = this.sched.now - this.spinStart;
+      const waited = now - this.spinStart;
       this.spinDone += waited;
       this.base += waited;
       this.memoCycles = -1;
@@ -452,7 +456,7 @@ export class Core implements LockOwner {
       this.spinLock = null;
       this.pc++;
     }
-    this.advance();
+    this.advance(now);
     if (!this.running) {
       this.draining = true;
       this.drain();
@@ -599,12 +603,12 @@ export class Core implements LockOwner {
     } finally {
       ctx.recording = false;
     }
-    this.advance();
+    this.advance(now);
   }
 
   /** Replays steps due now; arms an event for the next one or completes the item. */
-  private advance(): void {
-    const ctx = this.ctx, now = this.sched.now;
+  private advance(now: Time): void {
+    const ctx = this.ctx;
     while (this.pc < ctx.n) {
       const i = this.pc;
       const t = this.cursorTime(ctx.cyc[i]);
