@@ -70,7 +70,7 @@ const NCAT = CATEGORIES.length;
 const LOCK_SPIN = categoryIndex("lock-spin");
 
 /*
- * NUMERIC_FIELDS. The classes here declare every numeric field with an
+ * NUMERIC_FIELDS. Core and CoreContext declare every numeric field with an
  * initializer and take no constructor parameter properties. With parameter
  * properties, the emitted JavaScript declares all fields first (as undefined)
  * and assigns them in the constructor, so V8 stores times and cycle counts as

@@ -36,25 +36,26 @@ export type Category = typeof CATEGORIES[number];
  * with {@link CATEGORIES}.
  */
 export function categoryIndex(category: string): number {
+  // Cases in order of how often the simulator charges them.
   switch (category) {
+    case "messaging":
+      return 5;
     case "nic":
       return 0;
     case "tcp-rx":
       return 1;
     case "tcp-tx":
       return 2;
-    case "timers":
-      return 3;
     case "app":
       return 4;
-    case "messaging":
-      return 5;
+    case "copy":
+      return 8;
+    case "timers":
+      return 3;
     case "lock-spin":
       return 6;
     case "syscall":
       return 7;
-    case "copy":
-      return 8;
     case "irq":
       return 9;
     case "sched":
