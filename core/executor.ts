@@ -37,7 +37,13 @@
  */
 import type { Handler, Scheduler } from "./scheduler.ts";
 import type { Clock, Time } from "./time.ts";
-import { CATEGORIES, type Category, type LockLike, type WorkContext } from "./work.ts";
+import {
+  CATEGORIES,
+  type Category,
+  categoryIndex,
+  type LockLike,
+  type WorkContext,
+} from "./work.ts";
 import { Lock, type LockOwner } from "./lock.ts";
 import { TimeWeighted } from "./stats.ts";
 
@@ -61,11 +67,17 @@ export type WorkFn<A> = (ctx: CoreContext, arg: A) => void;
 /** Number of busy-time categories. */
 const NCAT = CATEGORIES.length;
 
-/** Category name -> index into per-category arrays. */
-const CATEGORY_INDEX: Readonly<Record<string, number>> = Object.freeze(
-  Object.fromEntries(CATEGORIES.map((c, i) => [c, i])),
-);
-const LOCK_SPIN = CATEGORIES.indexOf("lock-spin");
+const LOCK_SPIN = categoryIndex("lock-spin");
+
+/*
+ * NUMERIC_FIELDS. Core and CoreContext declare every numeric field with an
+ * initializer and take no constructor parameter properties. With parameter
+ * properties, the emitted JavaScript declares all fields first (as undefined)
+ * and assigns them in the constructor, so V8 stores times and cycle counts as
+ * generic tagged fields, and every update of a non-integer or large value
+ * allocates a heap number. Initialised with a number, a field holds its
+ * number unboxed and updates allocate nothing.
+ */
 
 /** Step kinds in the record. */
 const STEP_THEN = 0;
@@ -84,8 +96,13 @@ const INITIAL_QUEUE = 16;
 export class CoreContext implements WorkContext {
   /** @internal cumulative cycles charged by the current item. */
   total = 0;
-  /** @internal cycles per category charged by the current item. */
+  /**
+   * @internal cycles per category charged by the current item. Entries are
+   * zeroed when the item completes, so only charged categories are touched.
+   */
   readonly cat = new Float64Array(NCAT);
+  /** @internal bit k set when category k was charged by the current item. */
+  touched = 0;
   /** @internal number of recorded steps. */
   n = 0;
   /** @internal step kinds. */
@@ -99,8 +116,12 @@ export class CoreContext implements WorkContext {
   /** @internal true while the item's function runs. */
   recording = false;
   private readonly held: LockLike[] = [];
+  readonly core: Core;
 
-  constructor(readonly core: Core) {}
+  // No constructor parameter properties here or in Core (see NUMERIC_FIELDS).
+  constructor(core: Core) {
+    this.core = core;
+  }
 
   /** Cycles charged so far by the current item. */
   get cycles(): number {
@@ -109,12 +130,33 @@ export class CoreContext implements WorkContext {
 
   charge(category: Category, cycles: number): void {
     if (!this.recording) this.stale();
-    const k = CATEGORY_INDEX[category];
-    if (k === undefined) throw new RangeError(`unknown work category "${category}"`);
+    const k = categoryIndex(category);
+    if (k < 0) throw new RangeError(`unknown work category "${category}"`);
     if (!(cycles >= 0 && cycles < Infinity)) {
       throw new RangeError(`charge(${category}) needs finite cycles >= 0, got ${cycles}`);
     }
+    this.add(k, cycles);
+  }
+
+  /**
+   * Like {@link charge} with the category given by its index in
+   * {@link CATEGORIES} (see {@link categoryIndex}), for hot callers that look
+   * the index up once.
+   */
+  chargeIndex(k: number, cycles: number): void {
+    if (!this.recording) this.stale();
+    if (!(k >= 0 && k < NCAT && (k | 0) === k)) {
+      throw new RangeError(`unknown work category index ${k}`);
+    }
+    if (!(cycles >= 0 && cycles < Infinity)) {
+      throw new RangeError(`charge(${CATEGORIES[k]}) needs finite cycles >= 0, got ${cycles}`);
+    }
+    this.add(k, cycles);
+  }
+
+  private add(k: number, cycles: number): void {
     this.cat[k] += cycles;
+    this.touched |= 1 << k;
     this.total += cycles;
   }
 
@@ -147,16 +189,20 @@ export class CoreContext implements WorkContext {
     this.push(STEP_CALL, fn, arg);
   }
 
-  /** @internal starts recording a new item. */
+  /** @internal starts recording a new item (`cat` is already all zero). */
   begin(): void {
     this.total = 0;
-    // A plain loop and a guarded truncation: both are far cheaper than
-    // TypedArray.fill and an unconditional length store on this hot path.
-    const cat = this.cat;
-    for (let k = 0; k < NCAT; k++) cat[k] = 0;
+    if (this.touched !== 0) this.discard(); // only after an item threw
+    // A guarded truncation: far cheaper than an unconditional length store.
     this.n = 0;
     if (this.held.length !== 0) this.held.length = 0;
     this.recording = true;
+  }
+
+  /** Zeroes the per-category cycles of an item that never completed. */
+  private discard(): void {
+    this.cat.fill(0);
+    this.touched = 0;
   }
 
   /** @internal drops references held by the last item's steps. */
@@ -259,13 +305,16 @@ export interface CoreStats {
 }
 
 /** Scheduler handler: the replay reached an armed step or the item's end. */
-const onStep: Handler<Core> = (_now, core) => core.resume(false);
+const onStep: Handler<Core> = (now, core) => core.resume(false, now);
 /** Scheduler handler: a lock this core waited for was handed to it. */
-const onGrant: Handler<Core> = (_now, core) => core.resume(true);
+const onGrant: Handler<Core> = (now, core) => core.resume(true, now);
 
 /** One simulated core. See the module documentation for the model. */
 export class Core implements LockOwner {
   readonly name: string;
+  readonly clock: Clock;
+  readonly id: number;
+  private readonly sched: Scheduler;
   /**
    * Called (with the core and the time) whenever the core runs out of work: an
    * item completed and nothing is queued. Work submitted from the hook runs at
@@ -285,6 +334,9 @@ export class Core implements LockOwner {
   private base: Time = 0;
   private pc = 0;
   private armedPc = -1;
+  /** Memo of the last cursor conversion: base + clock.cycles(memoCycles) = memoTime. */
+  private memoCycles = -1;
+  private memoTime: Time = 0;
   private spinning = false;
   private spinStart: Time = 0;
   private spinDone: Time = 0;
@@ -304,12 +356,10 @@ export class Core implements LockOwner {
   private maxQueued = 0;
   private readonly queueLevel: TimeWeighted;
 
-  constructor(
-    private readonly sched: Scheduler,
-    readonly clock: Clock,
-    readonly id: number,
-    name?: string,
-  ) {
+  constructor(sched: Scheduler, clock: Clock, id: number, name?: string) {
+    this.sched = sched;
+    this.clock = clock;
+    this.id = id;
     this.name = name ?? `core${id}`;
     this.ctx = new CoreContext(this);
     for (let p = 0; p < PRIORITY_CLASSES; p++) this.queues.push(new ItemRing());
@@ -388,20 +438,25 @@ export class Core implements LockOwner {
     if (!this.spinning || this.spinLock !== lock) {
       throw new Error(`${this.name} was granted lock "${lock.name}" it is not waiting for`);
     }
-    this.sched.at(t, onGrant, this);
+    this.sched.post(t, onGrant, this);
   }
 
-  /** @internal continues the replay from a scheduler event. */
-  resume(granted: boolean): void {
+  /**
+   * @internal continues the replay from a scheduler event at `now` (the
+   * handler's argument: passing it on, rather than reading the clock, lets
+   * callbacks share one boxed number).
+   */
+  resume(granted: boolean, now: Time = this.sched.now): void {
     if (granted) {
-      const waited = this.sched.now - this.spinStart;
+      const waited = now - this.spinStart;
       this.spinDone += waited;
       this.base += waited;
+      this.memoCycles = -1;
       this.spinning = false;
       this.spinLock = null;
       this.pc++;
     }
-    this.advance();
+    this.advance(now);
     if (!this.running) {
       this.draining = true;
       this.drain();
@@ -426,7 +481,7 @@ export class Core implements LockOwner {
    * rata to how much of its work has elapsed; "lock-spin" includes spin time.
    */
   cyclesIn(category: Category, now: Time = this.sched.now): number {
-    const k = CATEGORY_INDEX[category];
+    const k = categoryIndex(category);
     let c = this.catCycles[k];
     if (this.running) c += this.ctx.cat[k] * (this.workFraction(now) - this.fracAccounted);
     if (k === LOCK_SPIN) c += this.clock.toCycles(this.spinTimeAt(now));
@@ -435,7 +490,7 @@ export class Core implements LockOwner {
 
   /** Time spent in `category` in the window (see {@link cyclesIn}). */
   timeIn(category: Category, now: Time = this.sched.now): Time {
-    const k = CATEGORY_INDEX[category];
+    const k = categoryIndex(category);
     let c = this.catCycles[k];
     if (this.running) c += this.ctx.cat[k] * (this.workFraction(now) - this.fracAccounted);
     return this.clock.cycles(c) + (k === LOCK_SPIN ? this.spinTimeAt(now) : 0);
@@ -534,6 +589,7 @@ export class Core implements LockOwner {
     this.running = true;
     this.itemStart = now;
     this.base = now;
+    this.memoCycles = -1;
     this.pc = 0;
     this.armedPc = -1;
     this.spinDone = 0;
@@ -547,21 +603,21 @@ export class Core implements LockOwner {
     } finally {
       ctx.recording = false;
     }
-    this.advance();
+    this.advance(now);
   }
 
   /** Replays steps due now; arms an event for the next one or completes the item. */
-  private advance(): void {
-    const ctx = this.ctx, clock = this.clock, now = this.sched.now;
+  private advance(now: Time): void {
+    const ctx = this.ctx;
     while (this.pc < ctx.n) {
       const i = this.pc;
-      const t = this.base + clock.cycles(ctx.cyc[i]);
+      const t = this.cursorTime(ctx.cyc[i]);
       const kind = ctx.kinds[i];
       if (kind === STEP_ACQUIRE) {
         if (this.armedPc !== i) {
           // Evaluate from an event at t, after everything already scheduled for t.
           this.armedPc = i;
-          this.sched.at(t, onStep, this);
+          this.sched.post(t, onStep, this);
           return;
         }
         const lock = ctx.refs[i] as Lock;
@@ -575,7 +631,7 @@ export class Core implements LockOwner {
         continue;
       }
       if (t > now) {
-        this.sched.at(t, onStep, this);
+        this.sched.post(t, onStep, this);
         return;
       }
       this.pc = i + 1;
@@ -587,21 +643,41 @@ export class Core implements LockOwner {
         (ctx.refs[i] as Lock).release(this, now);
       }
     }
-    const end = this.base + clock.cycles(ctx.total);
+    const end = this.cursorTime(ctx.total);
     if (end > now) {
-      this.sched.at(end, onStep, this);
+      this.sched.post(end, onStep, this);
       return;
     }
-    this.complete(now);
+    this.complete();
   }
 
-  private complete(now: Time): void {
-    const ctx = this.ctx;
-    const frac = 1 - this.fracAccounted;
-    for (let k = 0; k < NCAT; k++) {
-      const c = ctx.cat[k];
-      if (c !== 0) this.catCycles[k] += c * frac;
+  /**
+   * The time the replay reaches after `cycles` cumulative cycles. A step is
+   * converted when it is first reached and again when its event fires, and the
+   * last step usually shares the item's total, so one memo saves most
+   * conversions.
+   */
+  private cursorTime(cycles: number): Time {
+    if (cycles !== this.memoCycles) {
+      this.memoCycles = cycles;
+      this.memoTime = this.base + this.clock.cycles(cycles);
     }
+    return this.memoTime;
+  }
+
+  private complete(): void {
+    // Reads the clock itself: a time passed as an argument is a boxed number.
+    const now = this.sched.now;
+    const ctx = this.ctx, cat = ctx.cat;
+    const frac = 1 - this.fracAccounted;
+    // Visit only the charged categories, zeroing them for the next item.
+    for (let m = ctx.touched; m !== 0; m &= m - 1) {
+      const k = 31 - Math.clz32(m & -m);
+      const c = cat[k];
+      if (c !== 0) this.catCycles[k] += c * frac;
+      cat[k] = 0;
+    }
+    ctx.touched = 0;
     this.spinTime += this.spinDone - this.spinAccounted;
     this.busyTime += now - this.accountedFrom;
     this.runCount++;

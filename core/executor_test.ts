@@ -4,7 +4,7 @@ import { Lock } from "./lock.ts";
 import { Rng } from "./rng.ts";
 import { Scheduler } from "./scheduler.ts";
 import { Clock, NS, type Time, US } from "./time.ts";
-import { CATEGORIES, type WorkContext } from "./work.ts";
+import { CATEGORIES, categoryIndex, type WorkContext } from "./work.ts";
 
 /** 1 GHz: one cycle is exactly 1 ns, which keeps expected times readable. */
 const GHZ = new Clock(1_000_000_000);
@@ -303,6 +303,22 @@ Deno.test("Core: using a context after its item returned throws", () => {
   sched.runUntilIdle();
   assert.throws(() => saved!.charge("app", 1), /outside its work item/);
   assert.throws(() => core.submit((ctx) => ctx.charge("app", -1)), RangeError);
+});
+
+Deno.test("Core: chargeIndex accounts like charge and rejects bad indices", () => {
+  const { sched, cores: [a, b] } = setup(2);
+  const items: [string, number][] = [["app", 100], ["nic", 30], ["app", 5], ["copy", 7]];
+  for (const [c, n] of items) {
+    a.submit((ctx) => ctx.charge(c as never, n));
+    b.submit((ctx: CoreContext) => ctx.chargeIndex(categoryIndex(c), n));
+  }
+  sched.runUntilIdle();
+  assert.deepEqual(b.breakdown(), a.breakdown());
+  assert.equal(b.cyclesIn("app"), 105);
+  for (const k of [-1, CATEGORIES.length, 1.5, NaN]) {
+    const { cores: [c] } = setup(); // an item that throws leaves its core stuck
+    assert.throws(() => c.submit((ctx: CoreContext) => ctx.chargeIndex(k, 1)), RangeError);
+  }
 });
 
 Deno.test("Core: a running item is accounted pro rata; resetStats splits it between windows", () => {

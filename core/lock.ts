@@ -23,6 +23,7 @@ export interface LockOwner {
 const WAITER_COMPACT_AT = 64;
 
 export class Lock implements LockLike {
+  readonly name: string;
   /** Current holder, or null when free. */
   holder: LockOwner | null = null;
   /** Times the lock was granted (contended or not). */
@@ -47,7 +48,11 @@ export class Lock implements LockLike {
   private readonly waitSince: Time[] = [];
   private waitHead = 0;
 
-  constructor(readonly name: string) {}
+  // No parameter property: it would leave the time fields boxed (see
+  // NUMERIC_FIELDS in executor.ts).
+  constructor(name: string) {
+    this.name = name;
+  }
 
   get isHeld(): boolean {
     return this.holder !== null;

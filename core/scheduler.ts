@@ -5,12 +5,14 @@
  * equal times run in the order they were scheduled, so runs are deterministic.
  * The heap keeps each entry's time and sequence number next to its slot, in
  * heap order, so comparisons while sifting read the keys directly instead of
- * going through the slot. Slots live in typed arrays and are recycled, so
- * scheduling does not allocate
- * beyond the handler closure the caller passes (callers on hot paths pass a
- * long-lived handler plus an argument instead of a fresh closure). Cancellation
- * removes the event from the heap eagerly (O(log n)), because TCP arms and
- * cancels timers constantly and tombstones would bloat the heap.
+ * going through the slot. The earliest event may instead sit in a "front"
+ * slot outside the heap, because most new events are the next to run (see
+ * `insert`). Slots live in typed arrays and are recycled, so scheduling does
+ * not allocate beyond the handler closure the caller passes (callers on hot
+ * paths pass a long-lived handler plus an argument instead of a fresh
+ * closure). Cancellation removes the event from the heap eagerly (O(log n)),
+ * because TCP arms and cancels timers constantly and tombstones would bloat
+ * the heap.
  */
 import type { Time } from "./time.ts";
 
@@ -25,6 +27,9 @@ const SLOT_SPACE = 1 << 24;
 /** Generations wrap below this so that handles stay exact integers. */
 const GEN_LIMIT = 1 << 28;
 const INITIAL_CAPACITY = 1024;
+/** Heap position of a free slot and of the front event's slot. */
+const FREE = -1;
+const FRONT = -2;
 
 export class Scheduler {
   /** Current simulated time. */
@@ -44,27 +49,67 @@ export class Scheduler {
   private freeCount = 0;
   private nextSlot = 0;
   private size = 0;
+  /** Slot of the "front" event (see {@link insert}), or -1. */
+  private front = -1;
+  private frontTime: Time = 0;
+  private frontSeq = 0;
   private nextSeq = 0;
   private stopped = false;
 
   /** Number of pending events. */
   get pending(): number {
-    return this.size;
+    return this.front >= 0 ? this.size + 1 : this.size;
   }
 
   /** Time of the earliest pending event, or Infinity when idle. */
   get nextTime(): Time {
-    return this.size > 0 ? this.heapTime[0] : Infinity;
+    return this.front >= 0 ? this.frontTime : this.size > 0 ? this.heapTime[0] : Infinity;
   }
 
   /** Schedules `fn(now, arg)` at absolute time `t` (must not be in the past). */
   at<A>(t: Time, fn: Handler<A>, arg?: A): EventId {
+    const slot = this.insert(t, fn as Handler<never>, arg);
+    return this.gen[slot] * SLOT_SPACE + slot + 1;
+  }
+
+  /**
+   * Like {@link at} but returns no handle, for events that are never
+   * cancelled. Handles soon exceed the small-integer range, so returning one
+   * costs a heap-number allocation on every call; hot fire-and-forget callers
+   * avoid it here. Dispatch order is the same as with {@link at}.
+   */
+  post<A>(t: Time, fn: Handler<A>, arg?: A): void {
+    this.insert(t, fn as Handler<never>, arg);
+  }
+
+  /**
+   * Adds an event and returns its slot.
+   *
+   * Most new events are earlier than everything pending (a handler schedules
+   * the next step of what it just did), and the earliest event is the next to
+   * run. So the earliest event may be kept out of the heap, in the "front"
+   * slot, which costs no sifting in or out. The front event always precedes
+   * every heap entry in (time, sequence) order; a new event displaces it only
+   * when strictly earlier (an equal time sorts after it), and the displaced
+   * event, earliest of the heap's entries, moves to the root.
+   */
+  private insert(t: Time, fn: Handler<never>, arg: unknown): number {
     if (!(t >= this.now)) {
       throw new RangeError(`cannot schedule at ${t} ps: now is ${this.now} ps`);
     }
     const slot = this.allocSlot();
-    this.fns[slot] = fn as Handler<never>;
+    this.fns[slot] = fn;
     this.args[slot] = arg;
+    const seq = this.nextSeq++;
+    const front = this.front;
+    if (front >= 0 ? t < this.frontTime : this.size === 0 || t < this.heapTime[0]) {
+      if (front >= 0) this.siftUp(this.size++, front, this.frontTime, this.frontSeq);
+      this.front = slot;
+      this.frontTime = t;
+      this.frontSeq = seq;
+      this.pos[slot] = FRONT;
+      return slot;
+    }
     // Sift up inline. The new event has the largest sequence number so far, so
     // it goes after every event with the same time: (t, seq) is smaller than a
     // parent's key exactly when t is smaller than the parent's time.
@@ -83,9 +128,9 @@ export class Scheduler {
     }
     heap[i] = slot;
     ht[i] = t;
-    hq[i] = this.nextSeq++;
+    hq[i] = seq;
     pos[slot] = i;
-    return this.gen[slot] * SLOT_SPACE + slot + 1;
+    return slot;
   }
 
   /** Schedules `fn(now, arg)` after a delay from now. */
@@ -98,8 +143,9 @@ export class Scheduler {
     if (!(id > 0)) return false;
     const slot = (id - 1) % SLOT_SPACE;
     const g = Math.floor((id - 1) / SLOT_SPACE);
-    if (slot >= this.nextSlot || this.gen[slot] !== g || this.pos[slot] < 0) return false;
-    this.removeAt(this.pos[slot]);
+    if (slot >= this.nextSlot || this.gen[slot] !== g || this.pos[slot] === FREE) return false;
+    if (slot === this.front) this.front = -1;
+    else this.removeAt(this.pos[slot]);
     this.releaseSlot(slot);
     return true;
   }
@@ -109,15 +155,21 @@ export class Scheduler {
     if (!(id > 0)) return false;
     const slot = (id - 1) % SLOT_SPACE;
     const g = Math.floor((id - 1) / SLOT_SPACE);
-    return slot < this.nextSlot && this.gen[slot] === g && this.pos[slot] >= 0;
+    return slot < this.nextSlot && this.gen[slot] === g && this.pos[slot] !== FREE;
   }
 
   /** Runs the earliest event. Returns false when idle. */
   step(): boolean {
-    if (this.size === 0) return false;
-    const slot = this.heap[0];
-    const t = this.heapTime[0];
-    this.removeAt(0);
+    let slot = this.front, t: Time;
+    if (slot >= 0) {
+      t = this.frontTime;
+      this.front = -1;
+    } else {
+      if (this.size === 0) return false;
+      slot = this.heap[0];
+      t = this.heapTime[0];
+      this.removeAt(0);
+    }
     const fn = this.fns[slot] as Handler<unknown>;
     const arg = this.args[slot];
     this.now = t;
@@ -134,7 +186,7 @@ export class Scheduler {
   runUntil(t: Time): number {
     this.stopped = false;
     let n = 0;
-    while (this.size > 0 && this.heapTime[0] <= t && !this.stopped) {
+    while (this.hasEventBy(t) && !this.stopped) {
       this.step();
       n++;
     }
@@ -146,11 +198,19 @@ export class Scheduler {
   runUntilIdle(maxEvents = Infinity): number {
     this.stopped = false;
     let n = 0;
-    while (this.size > 0 && n < maxEvents && !this.stopped) {
+    while ((this.front >= 0 || this.size > 0) && n < maxEvents && !this.stopped) {
       this.step();
       n++;
     }
     return n;
+  }
+
+  /**
+   * True when an event is pending at or before `t`. (Unlike comparing with
+   * {@link nextTime}, this returns no number, which would be boxed per event.)
+   */
+  private hasEventBy(t: Time): boolean {
+    return this.front >= 0 ? this.frontTime <= t : this.size > 0 && this.heapTime[0] <= t;
   }
 
   /** Makes the current run loop return after the event being dispatched. */
@@ -170,7 +230,7 @@ export class Scheduler {
   }
 
   private releaseSlot(slot: number): void {
-    this.pos[slot] = -1;
+    this.pos[slot] = FREE;
     this.fns[slot] = null;
     this.args[slot] = undefined;
     this.gen[slot] = (this.gen[slot] + 1) % GEN_LIMIT;

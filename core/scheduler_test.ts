@@ -145,3 +145,44 @@ Deno.test("Scheduler: stop() ends the current run after the event", () => {
   assert.deepEqual(log, [1, 2, 3, 4]);
   assert.equal(s.step(), false);
 });
+
+Deno.test("Scheduler: handlers that schedule and cancel match a reference model", () => {
+  // The reference is a plain list sorted by (time, scheduling order).
+  for (const seed of [1, 2, 3]) {
+    const s = new Scheduler();
+    const rng = new Rng(seed, "sched-model");
+    const model: { t: Time; seq: number; id: EventId | null }[] = [];
+    const got: number[] = [];
+    const want: number[] = [];
+    let seq = 0;
+    const handler = (now: Time, n: number) => {
+      got.push(n);
+      const k = model.findIndex((e) => e.seq === n);
+      assert.equal(k, 0); // the model's earliest event
+      assert.equal(now, model[0].t);
+      want.push(model.shift()!.seq);
+      for (let j = rng.int(3); j > 0; j--) schedule(now);
+      if (model.length > 0 && rng.chance(0.2)) {
+        const victim = model[rng.int(model.length)]; // often the earliest
+        if (victim.id !== null) {
+          assert.equal(s.cancel(victim.id), true);
+          model.splice(model.indexOf(victim), 1);
+        }
+      }
+      assert.equal(s.pending, model.length);
+      assert.equal(s.nextTime, model.length > 0 ? model[0].t : Infinity);
+    };
+    const schedule = (now: Time) => {
+      const t = now + rng.int(4) * 10; // many equal times, some equal to now
+      const n = seq++;
+      const id = rng.chance(0.5) ? s.at(t, handler, n) : (s.post(t, handler, n), null);
+      const e = { t, seq: n, id };
+      let i = model.length;
+      while (i > 0 && model[i - 1].t > t) i--;
+      model.splice(i, 0, e);
+    };
+    for (let i = 0; i < 5; i++) schedule(0);
+    while (seq < 5000 && s.step()) if (model.length === 0) schedule(s.now);
+    assert.deepEqual(got, want);
+  }
+});

@@ -316,11 +316,13 @@ function compareNames(a: string, b: string): number {
  * {@link reset}.
  */
 export class TimeWeighted {
-  private start: Time;
-  private last: Time;
-  private level: number;
+  // Initialised here rather than only in the constructor so that V8 keeps the
+  // fields as unboxed numbers (see NUMERIC_FIELDS in executor.ts).
+  private start: Time = 0;
+  private last: Time = 0;
+  private level = 0;
   private area = 0;
-  private peak: number;
+  private peak = 0;
 
   constructor(start: Time = 0, initial = 0) {
     this.start = start;

@@ -44,6 +44,7 @@ export function toSec(t: Time): number {
 
 /** Cycle counts below this are converted by table lookup in {@link Clock.cycles}. */
 const CYCLE_TABLE_SIZE = 4096;
+const INT32_MAX = 0x7fffffff;
 
 /** Greatest common divisor of two non-negative integers. */
 function gcd(a: number, b: number): number {
@@ -67,9 +68,11 @@ export class Clock {
   /**
    * cycles(n) for small whole n, precomputed with the same formula: the
    * simulator converts small cycle counts constantly, and a table load is
-   * much cheaper than the division.
+   * much cheaper than the division. Int32 entries come back as small
+   * integers, with no float-to-integer check; so the table stops before the
+   * first entry that would not fit (only for clocks under ~2 MHz).
    */
-  private readonly table: Float64Array;
+  private readonly table: Int32Array;
 
   constructor(readonly hz: number) {
     if (!(hz > 0) || !Number.isInteger(hz)) {
@@ -78,15 +81,18 @@ export class Clock {
     const g = gcd(PS_PER_SEC, hz);
     this.periodNum = PS_PER_SEC / g;
     this.periodDen = hz / g;
-    this.table = new Float64Array(CYCLE_TABLE_SIZE);
-    for (let n = 0; n < CYCLE_TABLE_SIZE; n++) this.table[n] = this.exactCycles(n);
+    let size = 0;
+    while (size < CYCLE_TABLE_SIZE && this.exactCycles(size) <= INT32_MAX) size++;
+    this.table = new Int32Array(size);
+    for (let n = 0; n < size; n++) this.table[n] = this.exactCycles(n);
   }
 
   /** Duration of `n` cycles, rounded to the nearest picosecond. */
   cycles(n: number): Time {
     // `n >>> 0 === n` admits the whole numbers 0..2^32-1 and -0 (which maps to +0 here
     // instead of -0: indistinguishable in every sum); not fractions, negatives or NaN.
-    if (n < CYCLE_TABLE_SIZE && n >>> 0 === n) return this.table[n];
+    const table = this.table;
+    if (n < table.length && n >>> 0 === n) return table[n];
     return this.exactCycles(n);
   }
 

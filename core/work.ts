@@ -27,6 +27,44 @@ export const CATEGORIES = [
 
 export type Category = typeof CATEGORIES[number];
 
+/**
+ * Index of a category in {@link CATEGORIES}, or -1 for any other string.
+ *
+ * Written as a switch because work items charge constantly with category
+ * strings that vary per call site: comparing interned strings is several times
+ * cheaper than a keyed property or Map lookup. A unit test checks it agrees
+ * with {@link CATEGORIES}.
+ */
+export function categoryIndex(category: string): number {
+  // Cases in order of how often the simulator charges them.
+  switch (category) {
+    case "messaging":
+      return 5;
+    case "nic":
+      return 0;
+    case "tcp-rx":
+      return 1;
+    case "tcp-tx":
+      return 2;
+    case "app":
+      return 4;
+    case "copy":
+      return 8;
+    case "timers":
+      return 3;
+    case "lock-spin":
+      return 6;
+    case "syscall":
+      return 7;
+    case "irq":
+      return 9;
+    case "sched":
+      return 10;
+    default:
+      return -1;
+  }
+}
+
 /** Something that can be acquired and released inside a work item. */
 export interface LockLike {
   readonly name: string;
