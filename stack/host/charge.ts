@@ -3,7 +3,8 @@
  * running the stack, using a platform cost table, and files them under the
  * profiling categories of core/work.ts.
  */
-import type { Category, WorkContext } from "../../core/work.ts";
+import { type Category, categoryIndex } from "../../core/work.ts";
+import type { CoreContext } from "../../core/executor.ts";
 import type { Accounting, StackOp } from "../accounting.ts";
 
 /** Which profiling category each stack operation's cycles are filed under. */
@@ -24,9 +25,14 @@ export const STACK_OP_CATEGORY: Readonly<Record<StackOp, Category>> = Object.fre
   reassembly: "tcp-rx",
 });
 
-/** One stack operation's charge: its category and cycles per unit. */
+/** One stack operation's charge: its category (as an executor index) and cycles per unit. */
 class OpCharge {
-  constructor(readonly category: Category, readonly cycles: number) {}
+  readonly category: number = 0;
+  readonly cycles: number = 0;
+  constructor(category: Category, cycles: number) {
+    this.category = categoryIndex(category);
+    this.cycles = cycles;
+  }
 }
 
 /**
@@ -35,10 +41,11 @@ class OpCharge {
  *
  * The category and per-unit cost of every operation are read once, at
  * construction, into one table (cost tables are frozen), so a charge does a
- * single keyed lookup instead of one per table.
+ * single keyed lookup instead of one per table, and the category is charged
+ * by its executor index (no second string lookup).
  */
 export class StackCharger implements Accounting {
-  ctx: WorkContext | null = null;
+  ctx: CoreContext | null = null;
   private readonly ops: Readonly<Record<string, OpCharge>>;
 
   constructor(costs: Readonly<Record<StackOp, number>>) {
@@ -54,6 +61,6 @@ export class StackCharger implements Accounting {
     if (ctx === null) throw new Error(`stack charged "${op}" outside a work item`);
     const e = this.ops[op];
     if (e === undefined) throw new RangeError(`unknown stack operation "${op}"`);
-    ctx.charge(e.category, e.cycles * units);
+    ctx.chargeIndex(e.category, e.cycles * units);
   }
 }

@@ -47,6 +47,7 @@ import {
   type OutgoingMsg,
 } from "./messages.ts";
 import { LockTable } from "../../core/lock.ts";
+import { categoryIndex } from "../../core/work.ts";
 import { appEnv, type HostedNode, type NodeConfig, nodeRegions } from "./node.ts";
 
 /** Frames a network core takes from its notification ring per pass (approximation of the driver's batch). */
@@ -61,6 +62,10 @@ export interface DlibosConfig extends NodeConfig {
   readonly layout: Layout;
   readonly costs?: TileGxCosts;
 }
+
+/** Executor indices of the categories the host charges per message (no string lookup per charge). */
+const CAT_NIC = categoryIndex("nic");
+const CAT_MESSAGING = categoryIndex("messaging");
 
 /** Counters of the DLibOS host layer (not the stack's or the NIC's). */
 export interface DlibosCounters {
@@ -106,14 +111,14 @@ class NetCore {
     const { noc, costs } = self.node;
     const slot = self.slot;
     slot.begin(ctx);
-    ctx.charge("nic", costs.nic_poll);
+    ctx.chargeIndex(CAT_NIC, costs.nic_poll);
     slot.receiveBatch(NET_RX_BATCH);
     let i = 0;
     for (; i < NET_CMD_BATCH; i++) {
       const m = noc.pop(self.tile, COMMAND_QUEUE);
       if (m === undefined) break;
-      ctx.charge(
-        "messaging",
+      ctx.chargeIndex(
+        CAT_MESSAGING,
         costs.noc_recv + costs.noc_recv_word * m.words + costs.command_handle,
       );
       self.command(m.payload as CommandMsg);
@@ -154,7 +159,7 @@ class NetCore {
     const words = Math.min(eventWords(ev), node.noc.queueWords);
     const c = node.costs;
     const ctx = this.slot.ctx!;
-    ctx.charge("messaging", c.event_build + c.noc_send + c.noc_send_word * words);
+    ctx.chargeIndex(CAT_MESSAGING, c.event_build + c.noc_send + c.noc_send_word * words);
     node.counters.eventsSent++;
     const msg: OutgoingMsg<EventMsg> = {
       stack: this.index,
@@ -228,7 +233,7 @@ class AppCore implements SocketApi {
       if (m === undefined) break;
       const em = m.payload as EventMsg;
       const handle = em.ev.kind === "data_acked" ? costs.event_ack_handle : costs.event_handle;
-      ctx.charge("messaging", costs.noc_recv + costs.noc_recv_word * m.words + handle);
+      ctx.chargeIndex(CAT_MESSAGING, costs.noc_recv + costs.noc_recv_word * m.words + handle);
       // Inline rather than through guard(): no closure per event.
       try {
         app.onEvent(ctx, self, em.stack, em.ev);
@@ -254,7 +259,7 @@ class AppCore implements SocketApi {
     const c = node.costs;
     const ctx = this.ctx;
     if (ctx === null) throw new Error("socket command issued outside an application work item");
-    ctx.charge("messaging", c.command_build + c.noc_send + c.noc_send_word * words);
+    ctx.chargeIndex(CAT_MESSAGING, c.command_build + c.noc_send + c.noc_send_word * words);
     node.counters.commandsSent++;
     const msg: OutgoingMsg<CommandMsg> = {
       app: this.index,

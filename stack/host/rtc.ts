@@ -25,6 +25,10 @@ import type { Layout } from "./layout.ts";
 import { LockTable } from "../../core/lock.ts";
 import { appEnv, type HostedNode, layoutTiles, type NodeConfig, nodeRegions } from "./node.ts";
 import { StackSlot } from "./slot.ts";
+import { categoryIndex } from "../../core/work.ts";
+
+/** Executor index of the "nic" category (charged on every poll pass). */
+const CAT_NIC = categoryIndex("nic");
 
 /** Frames a core takes from its notification ring per pass (same driver batch as DLibOS). */
 export const RTC_RX_BATCH = 16;
@@ -66,7 +70,7 @@ class RtcCore implements SocketApi {
   static pass(ctx: CoreContext, self: RtcCore): void {
     const slot = self.slot;
     slot.begin(ctx);
-    ctx.charge("nic", self.node.costs.nic_poll);
+    ctx.chargeIndex(CAT_NIC, self.node.costs.nic_poll);
     slot.receiveBatch(RTC_RX_BATCH);
     self.deliver(ctx);
     slot.runTimers();
