@@ -262,23 +262,23 @@ const defaultTcpFactory: TcpFactory = (host, cfg, rng, id) => new TcpLayer(host,
 type PendingFrame = TxFrame;
 
 export class Stack {
-  readonly id: number;
+  readonly id: number = 0;
   readonly mac: MacAddr;
-  readonly ip: Ipv4Addr;
+  readonly ip: Ipv4Addr = 0;
   readonly stats: StackStats = newStats();
   /** The ARP cache (exposed for inspection; the stack drives it). */
   readonly arp: ArpCache<PendingFrame>;
   readonly tcp: TcpLayerApi;
 
-  private readonly mask: number;
-  private readonly subnetBroadcast: number;
+  private readonly mask: number = 0;
+  private readonly subnetBroadcast: number = 0;
   private readonly gateway: Ipv4Addr | null;
-  private readonly ttl: number;
+  private readonly ttl: number = 0;
   private readonly txOffload: boolean;
   private readonly rxOffload: boolean;
   private readonly onEchoReply: EchoReplyHandler | null;
   private readonly acct: Accounting;
-  private ipIdent: number;
+  private ipIdent = 0;
 
   // Reusable parse targets (one frame is handled at a time). The Ethernet
   // header is checked in place (only its destination and EtherType matter).
@@ -291,8 +291,13 @@ export class Stack {
   private readonly headerSlab = new ByteSlab();
   private readonly arpTimerSink: ArpTimerSink<PendingFrame>;
 
-  constructor(cfg: StackConfig, private readonly host: StackHost, rng: Rng) {
+  private readonly host: StackHost;
+
+  // No constructor parameter properties: with them Deno declares every field
+  // undefined first and V8 keeps the numeric ones boxed.
+  constructor(cfg: StackConfig, host: StackHost, rng: Rng) {
     validateConfig(cfg);
+    this.host = host;
     this.id = cfg.id;
     this.mac = Uint8Array.from(cfg.mac);
     this.ip = cfg.ip >>> 0;

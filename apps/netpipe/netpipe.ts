@@ -73,16 +73,21 @@ abstract class PingPong implements App {
    * (in order) for `perSize` exchanges (warm-up then timed), `total` in all.
    */
   private readonly sizes: readonly number[];
-  private readonly perSize: number;
-  private readonly total: number;
+  private readonly perSize: number = 0;
+  private readonly total: number = 0;
   /** Index into `sizes` of the current exchange, and the step where its size ends. */
   private sizeIdx = 0;
-  private sizeEnd: number;
-  private readonly maxSize: number;
+  private sizeEnd = 0;
+  private readonly maxSize: number = 0;
   /** The references sendCurrent last sent (immutable; reused while the size stays the same). */
   private sendRefs: readonly BufRef[] = [];
 
-  constructor(protected readonly cfg: NetpipeConfig) {
+  protected readonly cfg: NetpipeConfig;
+
+  // No constructor parameter properties (here or in subclasses): with them
+  // Deno declares every field undefined first and V8 boxes the numeric ones.
+  constructor(cfg: NetpipeConfig) {
+    this.cfg = cfg;
     if (cfg.sizes.length === 0) throw new Error("netpipe: no message sizes");
     if (!(cfg.reps >= 1) || !(cfg.warmup >= 0)) throw new Error("netpipe: reps >= 1, warmup >= 0");
     for (const n of cfg.sizes) {
@@ -213,8 +218,11 @@ export class NetpipeClient extends PingPong {
   /** Called once when the schedule is complete. */
   onDone: ((t: Time) => void) | null = null;
 
-  constructor(cfg: NetpipeConfig, private readonly server: Endpoint) {
+  private readonly server: Endpoint;
+
+  constructor(cfg: NetpipeConfig, server: Endpoint) {
     super(cfg);
+    this.server = server;
   }
 
   private started = false;

@@ -133,13 +133,14 @@ export class TcpLayer implements TcpLayerApi, TcpCtx {
   private lastNow: Time = 0;
   private challengeWindowStart: Time = -Infinity;
   private challengeCount = 0;
+  readonly host: TcpLayerHost;
+  readonly stackId: number = 0;
 
-  constructor(
-    readonly host: TcpLayerHost,
-    cfg: Partial<TcpConfig>,
-    rng: Rng,
-    readonly stackId: number,
-  ) {
+  // No constructor parameter properties: with them Deno declares every field
+  // undefined first and V8 boxes the time fields (lastNow) on every store.
+  constructor(host: TcpLayerHost, cfg: Partial<TcpConfig>, rng: Rng, stackId: number) {
+    this.host = host;
+    this.stackId = stackId;
     this.cfg = resolveTcpConfig(cfg);
     this.isnRng = rng.stream("tcp-isn");
     this.ports = new EphemeralPorts(
