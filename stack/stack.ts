@@ -52,7 +52,7 @@ import {
   parseIcmpEcho,
 } from "./wire/icmp.ts";
 import {
-  emitIpv4,
+  emitIpv4Fields,
   IPV4_DEFAULT_TTL,
   IPV4_HEADER_LEN,
   IPV4_MAX_TOTAL_LEN,
@@ -286,7 +286,6 @@ export class Stack {
   private readonly ipRx = makeIpv4Repr();
   private readonly icmpRx = makeIcmpEchoRepr();
   private readonly tcpRx: TcpRepr = makeTcpRepr();
-  private readonly ipTx = makeIpv4Repr();
   /** Where TCP frame headers are allocated (fresh, zeroed, never reused; see core/bytes.ts). */
   private readonly headerSlab = new ByteSlab();
   private readonly arpTimerSink: ArpTimerSink<PendingFrame>;
@@ -623,17 +622,9 @@ export class Stack {
   ): void {
     putMac(header, MAC_LEN, this.mac);
     put16(header, 2 * MAC_LEN, ETHERTYPE_IPV4);
-    const ip = this.ipTx;
-    ip.src = src;
-    ip.dst = dst;
-    ip.protocol = protocol;
-    ip.payloadLen = l4Len;
-    ip.ttl = this.ttl;
-    ip.ident = this.ipIdent;
-    ip.dontFragment = dontFragment;
-    ip.tos = 0;
-    this.ipIdent = (this.ipIdent + 1) & 0xffff;
-    emitIpv4(ip, header, IP_OFF);
+    const ident = this.ipIdent;
+    this.ipIdent = (ident + 1) & 0xffff;
+    emitIpv4Fields(header, IP_OFF, 0, l4Len, ident, dontFragment, this.ttl, protocol, src, dst);
     this.acct.charge("ip_tx");
   }
 

@@ -215,6 +215,8 @@ export class NetpipeClient extends PingPong {
   private readonly samples = new Map<number, Time[]>();
   /** The list the round trip recorded by the running item goes to (see {@link recordRtt}). */
   private rttList: Time[] | null = null;
+  /** The message size whose samples {@link rttList} holds. */
+  private rttListSize = 0;
   /** Called once when the schedule is complete. */
   onDone: ((t: Time) => void) | null = null;
 
@@ -246,9 +248,13 @@ export class NetpipeClient extends PingPong {
         const n = this.current;
         ctx.charge("app", NETPIPE_MSG_CYCLES);
         if (this.isTimed(this.step)) {
-          let list = this.samples.get(n);
-          if (list === undefined) this.samples.set(n, list = []);
-          this.rttList = list;
+          // The list of the size in hand is kept: look the map up only when the size changes.
+          if (this.rttList === null || this.rttListSize !== n) {
+            let list = this.samples.get(n);
+            if (list === undefined) this.samples.set(n, list = []);
+            this.rttList = list;
+            this.rttListSize = n;
+          }
           ctx.then(this.recordRtt);
         }
         this.advance();
@@ -276,7 +282,8 @@ export class NetpipeClient extends PingPong {
       if (rtts.length === 0) continue;
       let sum = 0;
       let min = Infinity;
-      for (const r of rtts) {
+      for (let i = 0; i < rtts.length; i++) {
+        const r = rtts[i];
         sum += r;
         if (r < min) min = r;
       }
