@@ -27,8 +27,12 @@ export interface BufRef {
 
 /** Plain, unchecked memory over a Uint8Array. */
 export class Bytes implements Memory {
-  readonly size: number;
-  constructor(readonly data: Uint8Array, readonly name = "bytes") {
+  readonly size: number = 0;
+  readonly data: Uint8Array;
+  readonly name: string;
+  constructor(data: Uint8Array, name = "bytes") {
+    this.data = data;
+    this.name = name;
     this.size = data.length;
   }
   read(off: number, len: number): Uint8Array {
@@ -99,7 +103,10 @@ export interface TxFrame {
  */
 export class SharedRx {
   private count = 1;
-  constructor(readonly rx: RxBuffer) {}
+  readonly rx: RxBuffer;
+  constructor(rx: RxBuffer) {
+    this.rx = rx;
+  }
   get refs(): number {
     return this.count;
   }

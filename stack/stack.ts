@@ -52,7 +52,7 @@ import {
   parseIcmpEcho,
 } from "./wire/icmp.ts";
 import {
-  emitIpv4,
+  emitIpv4Fields,
   IPV4_DEFAULT_TTL,
   IPV4_HEADER_LEN,
   IPV4_MAX_TOTAL_LEN,
@@ -262,23 +262,23 @@ const defaultTcpFactory: TcpFactory = (host, cfg, rng, id) => new TcpLayer(host,
 type PendingFrame = TxFrame;
 
 export class Stack {
-  readonly id: number;
+  readonly id: number = 0;
   readonly mac: MacAddr;
-  readonly ip: Ipv4Addr;
+  readonly ip: Ipv4Addr = 0;
   readonly stats: StackStats = newStats();
   /** The ARP cache (exposed for inspection; the stack drives it). */
   readonly arp: ArpCache<PendingFrame>;
   readonly tcp: TcpLayerApi;
 
-  private readonly mask: number;
-  private readonly subnetBroadcast: number;
+  private readonly mask: number = 0;
+  private readonly subnetBroadcast: number = 0;
   private readonly gateway: Ipv4Addr | null;
-  private readonly ttl: number;
+  private readonly ttl: number = 0;
   private readonly txOffload: boolean;
   private readonly rxOffload: boolean;
   private readonly onEchoReply: EchoReplyHandler | null;
   private readonly acct: Accounting;
-  private ipIdent: number;
+  private ipIdent = 0;
 
   // Reusable parse targets (one frame is handled at a time). The Ethernet
   // header is checked in place (only its destination and EtherType matter).
@@ -286,13 +286,17 @@ export class Stack {
   private readonly ipRx = makeIpv4Repr();
   private readonly icmpRx = makeIcmpEchoRepr();
   private readonly tcpRx: TcpRepr = makeTcpRepr();
-  private readonly ipTx = makeIpv4Repr();
   /** Where TCP frame headers are allocated (fresh, zeroed, never reused; see core/bytes.ts). */
   private readonly headerSlab = new ByteSlab();
   private readonly arpTimerSink: ArpTimerSink<PendingFrame>;
 
-  constructor(cfg: StackConfig, private readonly host: StackHost, rng: Rng) {
+  private readonly host: StackHost;
+
+  // No constructor parameter properties: with them Deno declares every field
+  // undefined first and V8 keeps the numeric ones boxed.
+  constructor(cfg: StackConfig, host: StackHost, rng: Rng) {
     validateConfig(cfg);
+    this.host = host;
     this.id = cfg.id;
     this.mac = Uint8Array.from(cfg.mac);
     this.ip = cfg.ip >>> 0;
@@ -618,17 +622,9 @@ export class Stack {
   ): void {
     putMac(header, MAC_LEN, this.mac);
     put16(header, 2 * MAC_LEN, ETHERTYPE_IPV4);
-    const ip = this.ipTx;
-    ip.src = src;
-    ip.dst = dst;
-    ip.protocol = protocol;
-    ip.payloadLen = l4Len;
-    ip.ttl = this.ttl;
-    ip.ident = this.ipIdent;
-    ip.dontFragment = dontFragment;
-    ip.tos = 0;
-    this.ipIdent = (this.ipIdent + 1) & 0xffff;
-    emitIpv4(ip, header, IP_OFF);
+    const ident = this.ipIdent;
+    this.ipIdent = (ident + 1) & 0xffff;
+    emitIpv4Fields(header, IP_OFF, 0, l4Len, ident, dontFragment, this.ttl, protocol, src, dst);
     this.acct.charge("ip_tx");
   }
 

@@ -73,16 +73,21 @@ abstract class PingPong implements App {
    * (in order) for `perSize` exchanges (warm-up then timed), `total` in all.
    */
   private readonly sizes: readonly number[];
-  private readonly perSize: number;
-  private readonly total: number;
+  private readonly perSize: number = 0;
+  private readonly total: number = 0;
   /** Index into `sizes` of the current exchange, and the step where its size ends. */
   private sizeIdx = 0;
-  private sizeEnd: number;
-  private readonly maxSize: number;
+  private sizeEnd = 0;
+  private readonly maxSize: number = 0;
   /** The references sendCurrent last sent (immutable; reused while the size stays the same). */
   private sendRefs: readonly BufRef[] = [];
 
-  constructor(protected readonly cfg: NetpipeConfig) {
+  protected readonly cfg: NetpipeConfig;
+
+  // No constructor parameter properties (here or in subclasses): with them
+  // Deno declares every field undefined first and V8 boxes the numeric ones.
+  constructor(cfg: NetpipeConfig) {
+    this.cfg = cfg;
     if (cfg.sizes.length === 0) throw new Error("netpipe: no message sizes");
     if (!(cfg.reps >= 1) || !(cfg.warmup >= 0)) throw new Error("netpipe: reps >= 1, warmup >= 0");
     for (const n of cfg.sizes) {
@@ -210,11 +215,16 @@ export class NetpipeClient extends PingPong {
   private readonly samples = new Map<number, Time[]>();
   /** The list the round trip recorded by the running item goes to (see {@link recordRtt}). */
   private rttList: Time[] | null = null;
+  /** The message size whose samples {@link rttList} holds. */
+  private rttListSize = 0;
   /** Called once when the schedule is complete. */
   onDone: ((t: Time) => void) | null = null;
 
-  constructor(cfg: NetpipeConfig, private readonly server: Endpoint) {
+  private readonly server: Endpoint;
+
+  constructor(cfg: NetpipeConfig, server: Endpoint) {
     super(cfg);
+    this.server = server;
   }
 
   private started = false;
@@ -238,9 +248,13 @@ export class NetpipeClient extends PingPong {
         const n = this.current;
         ctx.charge("app", NETPIPE_MSG_CYCLES);
         if (this.isTimed(this.step)) {
-          let list = this.samples.get(n);
-          if (list === undefined) this.samples.set(n, list = []);
-          this.rttList = list;
+          // The list of the size in hand is kept: look the map up only when the size changes.
+          if (this.rttList === null || this.rttListSize !== n) {
+            let list = this.samples.get(n);
+            if (list === undefined) this.samples.set(n, list = []);
+            this.rttList = list;
+            this.rttListSize = n;
+          }
           ctx.then(this.recordRtt);
         }
         this.advance();
@@ -268,7 +282,8 @@ export class NetpipeClient extends PingPong {
       if (rtts.length === 0) continue;
       let sum = 0;
       let min = Infinity;
-      for (const r of rtts) {
+      for (let i = 0; i < rtts.length; i++) {
+        const r = rtts[i];
         sum += r;
         if (r < min) min = r;
       }

@@ -46,17 +46,34 @@ export const STATE_NAMES: readonly string[] = [
 export class Listener {
   /** Connections in SYN_RECEIVED or established but not yet accepted. */
   pending = 0;
-  constructor(readonly port: number, readonly backlog: number) {}
+  readonly port: number = 0;
+  readonly backlog: number = 0;
+  constructor(port: number, backlog: number) {
+    this.port = port;
+    this.backlog = backlog;
+  }
 }
 
+/**
+ * Speed: every numeric field is declared with a numeric initialiser and the
+ * class has no constructor parameter properties (with them, Deno declares all
+ * fields undefined first). V8 then keeps the fields unboxed, so storing a
+ * time or a sequence number above the small-integer range allocates nothing.
+ */
 export class Conn implements TimerOwner {
+  readonly id: ConnId = 0;
+  readonly localAddr: Ipv4Addr = 0;
+  readonly localPort: number = 0;
+  readonly remoteAddr: Ipv4Addr = 0;
+  readonly remotePort: number = 0;
+
   // --- timer heap membership
   deadline: Time = Infinity;
   heapIdx = -1;
 
   state: St = St.Closed;
   /** Opened by connect() (otherwise by a listener). */
-  readonly active: boolean;
+  readonly active: boolean = false;
   /** Listener whose backlog this connection counts against (until accepted or gone). */
   listener: Listener | null = null;
   /** The application knows this connection (connect() returned, or new_conn sent). */
@@ -85,7 +102,7 @@ export class Conn implements TimerOwner {
   sndWscale = 0;
   rcvWscale = 0;
   /** Effective send MSS (payload bytes per segment). */
-  mss: number;
+  mss = 0;
   readonly sq = new SendQueue();
 
   // --- receive sequence space
@@ -148,7 +165,7 @@ export class Conn implements TimerOwner {
   cwndLimited = false;
 
   // --- ACK policy
-  quickAcks: number;
+  quickAcks = 0;
   /** Bytes received since the last ACK we sent. */
   unackedBytes = 0;
   /** Send an ACK at the end of this processing step. */
@@ -157,14 +174,19 @@ export class Conn implements TimerOwner {
   lastOowAck: Time = -Infinity;
 
   constructor(
-    readonly id: ConnId,
-    readonly localAddr: Ipv4Addr,
-    readonly localPort: number,
-    readonly remoteAddr: Ipv4Addr,
-    readonly remotePort: number,
+    id: ConnId,
+    localAddr: Ipv4Addr,
+    localPort: number,
+    remoteAddr: Ipv4Addr,
+    remotePort: number,
     active: boolean,
     cfg: TcpConfig,
   ) {
+    this.id = id;
+    this.localAddr = localAddr;
+    this.localPort = localPort;
+    this.remoteAddr = remoteAddr;
+    this.remotePort = remotePort;
     this.active = active;
     this.mss = cfg.mss;
     this.ooo = new OooQueue(cfg.oooMaxSegments, cfg.oooMaxBytes);

@@ -119,6 +119,8 @@ export class TcpLayer implements TcpLayerApi, TcpCtx {
   private readonly flows = new FlowTable<Conn>();
   /** Live connections by id, in creation order. */
   private readonly conns = new Map<ConnId, Conn>();
+  /** The connection {@link connById} last found (see there). */
+  private lastConn: Conn | null = null;
   private readonly listeners = new Map<number, Listener>();
   private readonly timers = new TimerHeap<Conn>();
   private readonly ports: EphemeralPorts;
@@ -133,13 +135,14 @@ export class TcpLayer implements TcpLayerApi, TcpCtx {
   private lastNow: Time = 0;
   private challengeWindowStart: Time = -Infinity;
   private challengeCount = 0;
+  readonly host: TcpLayerHost;
+  readonly stackId: number = 0;
 
-  constructor(
-    readonly host: TcpLayerHost,
-    cfg: Partial<TcpConfig>,
-    rng: Rng,
-    readonly stackId: number,
-  ) {
+  // No constructor parameter properties: with them Deno declares every field
+  // undefined first and V8 boxes the time fields (lastNow) on every store.
+  constructor(host: TcpLayerHost, cfg: Partial<TcpConfig>, rng: Rng, stackId: number) {
+    this.host = host;
+    this.stackId = stackId;
     this.cfg = resolveTcpConfig(cfg);
     this.isnRng = rng.stream("tcp-isn");
     this.ports = new EphemeralPorts(
@@ -475,6 +478,20 @@ export class TcpLayer implements TcpLayerApi, TcpCtx {
 
   // ------------------------------------------------------------------ commands
 
+  /**
+   * The live connection `id` (as `conns.get(id)`). The last one found is kept
+   * because commands come in runs for one connection; ids are never reused
+   * and a connection leaves `conns` exactly when it is marked gone, so the
+   * kept one answers for its id while not gone.
+   */
+  private connById(id: ConnId): Conn | undefined {
+    const last = this.lastConn;
+    if (last !== null && last.id === id && !last.gone) return last;
+    const c = this.conns.get(id);
+    if (c !== undefined) this.lastConn = c;
+    return c;
+  }
+
   listen(port: number, backlog: number): void {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw new RangeError(`listen: bad port ${port}`);
@@ -543,7 +560,7 @@ export class TcpLayer implements TcpLayerApi, TcpCtx {
   }
 
   accept(conn: ConnId): void {
-    const c = this.conns.get(conn);
+    const c = this.connById(conn);
     if (c === undefined || !c.appKnows) {
       this.stats.unknownConnCommands++;
       return;
@@ -576,7 +593,7 @@ export class TcpLayer implements TcpLayerApi, TcpCtx {
   }
 
   send(now: Time, conn: ConnId, refs: readonly BufRef[], token: number): void {
-    const c = this.conns.get(conn);
+    const c = this.connById(conn);
     if (c === undefined || !c.appKnows) {
       this.stats.unknownConnCommands++;
       return;
@@ -602,7 +619,7 @@ export class TcpLayer implements TcpLayerApi, TcpCtx {
    * to the next poll() (nextDeadline() reports it as due).
    */
   recvDone(conn: ConnId, rxId: number, now?: Time): void {
-    const c = this.conns.get(conn);
+    const c = this.connById(conn);
     if (c === undefined || !c.appKnows) {
       this.stats.unknownConnCommands++;
       return;
@@ -633,7 +650,7 @@ export class TcpLayer implements TcpLayerApi, TcpCtx {
   }
 
   shutdown(now: Time, conn: ConnId): void {
-    const c = this.conns.get(conn);
+    const c = this.connById(conn);
     if (c === undefined || !c.appKnows) {
       this.stats.unknownConnCommands++;
       return;
@@ -664,7 +681,7 @@ export class TcpLayer implements TcpLayerApi, TcpCtx {
   }
 
   close(now: Time, conn: ConnId): void {
-    const c = this.conns.get(conn);
+    const c = this.connById(conn);
     if (c === undefined || !c.appKnows) {
       this.stats.unknownConnCommands++;
       return;
@@ -706,7 +723,7 @@ export class TcpLayer implements TcpLayerApi, TcpCtx {
 
   /** A snapshot of one connection, or undefined if it is gone. */
   info(conn: ConnId): TcpConnInfo | undefined {
-    const c = this.conns.get(conn);
+    const c = this.connById(conn);
     if (c === undefined) return undefined;
     return {
       id: c.id,

@@ -20,7 +20,13 @@ export class OooQueue {
   /** Start of the most recently queued segment (first SACK block, RFC 2018 section 4). */
   private lastSeq = 0;
 
-  constructor(readonly maxSegments: number, readonly maxBytes: number) {}
+  readonly maxSegments: number = 0;
+  readonly maxBytes: number = 0;
+
+  constructor(maxSegments: number, maxBytes: number) {
+    this.maxSegments = maxSegments;
+    this.maxBytes = maxBytes;
+  }
 
   get count(): number {
     return this.seqs.length;

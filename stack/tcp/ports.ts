@@ -8,15 +8,19 @@
 import type { Rng } from "../../core/rng.ts";
 
 export class EphemeralPorts {
-  private next: number;
-  private readonly span: number;
+  private next = 0;
+  private readonly span: number = 0;
+  readonly min: number = 0;
+  readonly max: number = 0;
 
-  constructor(readonly min: number, readonly max: number, rng: Rng) {
+  constructor(min: number, max: number, rng: Rng) {
     if (
       !(Number.isInteger(min) && Number.isInteger(max) && min >= 1 && max <= 65535 && min <= max)
     ) {
       throw new RangeError(`bad ephemeral port range ${min}..${max}`);
     }
+    this.min = min;
+    this.max = max;
     this.span = max - min + 1;
     this.next = rng.int(this.span);
   }

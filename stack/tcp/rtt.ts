@@ -12,16 +12,24 @@ const ALPHA_SHIFT = 3;
 const BETA_SHIFT = 2;
 const K = 4;
 
+/**
+ * Fields are declared with numeric initialisers and set in the constructor
+ * (no parameter properties), so V8 stores these picosecond times unboxed.
+ */
 export class RttEstimator {
   srtt: Time = 0;
   rttvar: Time = 0;
   hasSample = false;
   /** RTO from the estimate, without backoff. */
-  baseRto: Time;
+  baseRto: Time = 0;
   /** RTO in force (with backoff). */
-  rto: Time;
+  rto: Time = 0;
+  readonly minRto: Time = 0;
+  readonly maxRto: Time = 0;
 
-  constructor(initialRto: Time, readonly minRto: Time, readonly maxRto: Time) {
+  constructor(initialRto: Time, minRto: Time, maxRto: Time) {
+    this.minRto = minRto;
+    this.maxRto = maxRto;
     this.baseRto = this.clamp(initialRto);
     this.rto = this.baseRto;
   }

@@ -8,13 +8,22 @@
  */
 import type { BufRef } from "../buf.ts";
 
-/** Compact the front of the arrays once this many consumed entries pile up. */
-const COMPACT_THRESHOLD = 64;
+/** Starting capacity of the rings (a power of two). */
+const INITIAL_CAPACITY = 16;
 
+/**
+ * The references and the tokens live in rings indexed by ever-increasing
+ * logical positions (slot = position & mask), grown by doubling when full:
+ * in the steady state queueing, slicing and acknowledging allocate nothing
+ * but the slices themselves.
+ */
 export class SendQueue {
-  private refs: BufRef[] = [];
+  private refs: (BufRef | undefined)[] = new Array(INITIAL_CAPACITY).fill(undefined);
+  private refMask = INITIAL_CAPACITY - 1;
+  /** Logical positions of the oldest unacknowledged ref and one past the newest. */
   private head = 0;
-  /** Bytes of refs[head] already acknowledged. */
+  private tail = 0;
+  /** Bytes of the ref at `head` already acknowledged. */
   private headOff = 0;
   /** Stream offset of the first unacknowledged byte. */
   acked = 0;
@@ -25,9 +34,11 @@ export class SendQueue {
   private curOff = 0;
   private curAbs = 0;
   // Completion tokens: token tokVal[i] completes when `acked` reaches tokEnd[i].
-  private tokEnd: number[] = [];
-  private tokVal: number[] = [];
+  private tokEnd = new Float64Array(INITIAL_CAPACITY);
+  private tokVal = new Float64Array(INITIAL_CAPACITY);
+  private tokMask = INITIAL_CAPACITY - 1;
   private tokHead = 0;
+  private tokTail = 0;
 
   /** Bytes queued and not yet acknowledged. */
   get bytes(): number {
@@ -37,37 +48,55 @@ export class SendQueue {
   /** Queues `refs` (zero-length refs are skipped); `token` completes when all are acked. */
   push(refs: readonly BufRef[], token: number): number {
     let n = 0;
-    for (const r of refs) {
+    for (let i = 0; i < refs.length; i++) {
+      const r = refs[i];
       if (r.len > 0) {
-        this.refs.push(r);
+        if (this.tail - this.head > this.refMask) this.growRefs();
+        this.refs[this.tail++ & this.refMask] = r;
         n += r.len;
       }
     }
     this.queued += n;
-    this.tokEnd.push(this.queued);
-    this.tokVal.push(token);
+    if (this.tokTail - this.tokHead > this.tokMask) this.growTokens();
+    const i = this.tokTail++ & this.tokMask;
+    this.tokEnd[i] = this.queued;
+    this.tokVal[i] = token;
     return n;
+  }
+
+  private growRefs(): void {
+    const cap = (this.refMask + 1) * 2;
+    const refs: (BufRef | undefined)[] = new Array(cap).fill(undefined);
+    for (let p = this.head; p < this.tail; p++) refs[p & (cap - 1)] = this.refs[p & this.refMask];
+    this.refs = refs;
+    this.refMask = cap - 1;
+  }
+
+  private growTokens(): void {
+    const cap = (this.tokMask + 1) * 2;
+    const end = new Float64Array(cap), val = new Float64Array(cap);
+    for (let p = this.tokHead; p < this.tokTail; p++) {
+      end[p & (cap - 1)] = this.tokEnd[p & this.tokMask];
+      val[p & (cap - 1)] = this.tokVal[p & this.tokMask];
+    }
+    this.tokEnd = end;
+    this.tokVal = val;
+    this.tokMask = cap - 1;
   }
 
   /** True when the oldest pending token's bytes are all acknowledged. */
   tokenReady(): boolean {
-    return this.tokHead < this.tokEnd.length && this.tokEnd[this.tokHead] <= this.acked;
+    return this.tokHead < this.tokTail && this.tokEnd[this.tokHead & this.tokMask] <= this.acked;
   }
 
   /** Removes and returns the oldest token (call only when {@link tokenReady}). */
   popToken(): number {
-    const t = this.tokVal[this.tokHead++];
-    if (this.tokHead >= COMPACT_THRESHOLD && this.tokHead * 2 >= this.tokEnd.length) {
-      this.tokEnd.splice(0, this.tokHead);
-      this.tokVal.splice(0, this.tokHead);
-      this.tokHead = 0;
-    }
-    return t;
+    return this.tokVal[this.tokHead++ & this.tokMask];
   }
 
   /** Number of tokens not yet completed. */
   get pendingTokens(): number {
-    return this.tokEnd.length - this.tokHead;
+    return this.tokTail - this.tokHead;
   }
 
   /** Acknowledges `n` more bytes (clamped to what is queued). */
@@ -77,7 +106,8 @@ export class SendQueue {
     this.acked += n;
     let left = n;
     while (left > 0) {
-      const r = this.refs[this.head];
+      const slot = this.head & this.refMask;
+      const r = this.refs[slot] as BufRef;
       const rest = r.len - this.headOff;
       if (left < rest) {
         this.headOff += left;
@@ -85,15 +115,11 @@ export class SendQueue {
       } else {
         left -= rest;
         this.headOff = 0;
+        this.refs[slot] = undefined;
         this.head++;
       }
     }
     if (this.curAbs < this.acked) this.resetCursor();
-    if (this.head >= COMPACT_THRESHOLD && this.head * 2 >= this.refs.length) {
-      this.refs.splice(0, this.head);
-      this.curIdx -= this.head;
-      this.head = 0;
-    }
   }
 
   private resetCursor(): void {
@@ -109,10 +135,11 @@ export class SendQueue {
    */
   slice(from: number, len: number): BufRef[] {
     if (from < this.curAbs) this.resetCursor();
+    const refs = this.refs, mask = this.refMask;
     // advance the cursor to `from`
     let idx = this.curIdx, off = this.curOff, abs = this.curAbs;
     while (abs < from) {
-      const r = this.refs[idx];
+      const r = refs[idx & mask] as BufRef;
       const rest = r.len - off;
       const step = from - abs;
       if (step < rest) {
@@ -124,7 +151,7 @@ export class SendQueue {
         idx++;
       }
     }
-    const first = len > 0 ? this.refs[idx] : undefined;
+    const first = len > 0 ? refs[idx & mask] : undefined;
     if (first !== undefined && len <= first.len - off) {
       // The common case, one piece: a one-element literal instead of a growing array.
       const whole = off === 0 && len === first.len;
@@ -143,7 +170,7 @@ export class SendQueue {
     const out: BufRef[] = [];
     let left = len;
     while (left > 0) {
-      const r = this.refs[idx];
+      const r = refs[idx & mask] as BufRef;
       const rest = r.len - off;
       const take = left < rest ? left : rest;
       out.push(off === 0 && take === r.len ? r : { mem: r.mem, off: r.off + off, len: take });
@@ -164,11 +191,11 @@ export class SendQueue {
 
   /** Drops everything (connection gone); returns the tokens that never completed. */
   clear(): number[] {
-    const left = this.tokVal.slice(this.tokHead);
-    this.refs.length = 0;
-    this.tokEnd.length = 0;
-    this.tokVal.length = 0;
-    this.head = this.headOff = this.tokHead = 0;
+    const left: number[] = [];
+    for (let p = this.tokHead; p < this.tokTail; p++) left.push(this.tokVal[p & this.tokMask]);
+    this.refs.fill(undefined);
+    this.head = this.tail = this.headOff = 0;
+    this.tokHead = this.tokTail = 0;
     this.acked = this.queued;
     this.resetCursor();
     return left;

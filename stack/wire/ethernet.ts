@@ -55,16 +55,22 @@ export function emitEthernet(repr: EthernetRepr, out: Uint8Array, off: number): 
 
 /** True when the 6 bytes at `off` in `b` equal `mac`. */
 export function macEqualsAt(b: Uint8Array, off: number, mac: MacAddr): boolean {
-  for (let i = 0; i < MAC_LEN; i++) if (b[off + i] !== mac[i]) return false;
-  return true;
+  // Unrolled (per-frame path); out-of-range bytes read as undefined and differ.
+  return b[off] === mac[0] && b[off + 1] === mac[1] && b[off + 2] === mac[2] &&
+    b[off + 3] === mac[3] && b[off + 4] === mac[4] && b[off + 5] === mac[5];
 }
 
 /**
- * Writes `mac` at `off` in `out`. A byte loop: for 6 bytes it is much cheaper
- * than `Uint8Array.prototype.set` (a builtin call per frame).
+ * Writes `mac` at `off` in `out`. Six unrolled byte stores: for 6 bytes much
+ * cheaper than `Uint8Array.prototype.set` (a builtin call per frame) or a loop.
  */
 export function putMac(out: Uint8Array, off: number, mac: MacAddr): void {
-  for (let i = 0; i < MAC_LEN; i++) out[off + i] = mac[i];
+  out[off] = mac[0];
+  out[off + 1] = mac[1];
+  out[off + 2] = mac[2];
+  out[off + 3] = mac[3];
+  out[off + 4] = mac[4];
+  out[off + 5] = mac[5];
 }
 
 /** True when two MAC addresses are equal. */

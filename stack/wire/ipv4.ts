@@ -89,14 +89,43 @@ export function parseIpv4(
  * total length = 20 + `repr.payloadLen` and the header checksum; returns 20.
  */
 export function emitIpv4(repr: Ipv4Repr, out: Uint8Array, off: number): number {
+  return emitIpv4Fields(
+    out,
+    off,
+    repr.tos,
+    repr.payloadLen,
+    repr.ident,
+    repr.dontFragment,
+    repr.ttl,
+    repr.protocol,
+    repr.src,
+    repr.dst,
+  );
+}
+
+/**
+ * {@link emitIpv4} from the field values (the transmit path's form: no repr
+ * to fill and read back). Returns 20.
+ */
+export function emitIpv4Fields(
+  out: Uint8Array,
+  off: number,
+  tosField: number,
+  payloadLen: number,
+  identField: number,
+  dontFragment: boolean,
+  ttl: number,
+  protocol: number,
+  src: number,
+  dst: number,
+): number {
   const vihl = (VERSION << 4) | (IPV4_HEADER_LEN / 4);
   // Each field as the 16-bit words it occupies (masked as the byte stores truncate).
-  const tos = repr.tos & 0xff;
-  const total = (IPV4_HEADER_LEN + repr.payloadLen) & 0xffff;
-  const ident = repr.ident & 0xffff;
-  const frag = repr.dontFragment ? IPV4_FLAG_DF : 0;
-  const ttlProto = ((repr.ttl & 0xff) << 8) | (repr.protocol & 0xff);
-  const src = repr.src, dst = repr.dst;
+  const tos = tosField & 0xff;
+  const total = (IPV4_HEADER_LEN + payloadLen) & 0xffff;
+  const ident = identField & 0xffff;
+  const frag = dontFragment ? IPV4_FLAG_DF : 0;
+  const ttlProto = ((ttl & 0xff) << 8) | (protocol & 0xff);
   out[off] = vihl;
   out[off + 1] = tos;
   put16(out, off + 2, total);
