@@ -142,15 +142,21 @@ const SLOT_HELD = 3;
 /** A receive buffer slot; one object per hardware buffer, reused frame after frame. */
 export class MpipeRxBuffer implements RxBuffer {
   readonly ref: SlotRef;
+  readonly index: number;
   /** Port the frame came in on, its load-balancer bucket and worker, and when it was delivered. */
   port = 0;
   bucket = 0;
   worker = 0;
+  // Initialised here, not through constructor parameter properties (which
+  // would make every field tagged and every time stored a new heap number).
   deliveredAt: Time = 0;
   /** @internal slot state */
   state = SLOT_FREE;
+  private readonly nic: Mpipe;
 
-  constructor(private readonly nic: Mpipe, readonly index: number, mem: Memory, off: number) {
+  constructor(nic: Mpipe, index: number, mem: Memory, off: number) {
+    this.nic = nic;
+    this.index = index;
     this.ref = new SlotRef(mem, off);
   }
 
@@ -409,7 +415,7 @@ export class Mpipe {
     p.inflight++;
     p.dmaFrames.push(frame);
     p.dmaBytes.push(bytes);
-    this.sched.at(now + this.egressLatency, this.txDmaFn, p);
+    this.sched.post(now + this.egressLatency, this.txDmaFn, p);
     return true;
   }
 
@@ -450,7 +456,7 @@ export class Mpipe {
     b.state = SLOT_DMA;
     if (c.cls === "non-ip") st.rxNonIp++;
     else if (c.cls === "malformed") st.rxMalformed++;
-    this.sched.at(t + this.ingressLatency, this.dmaDoneFn, b);
+    this.sched.post(t + this.ingressLatency, this.dmaDoneFn, b);
   }
 
   private ingressDone(t: Time, b: MpipeRxBuffer): void {

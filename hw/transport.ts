@@ -322,7 +322,7 @@ export abstract class QueuedTransport implements Transport {
     if (r > st.highWaterReserved) st.highWaterReserved = r;
     m.injectedAt = now;
     const t = this.route(now, m.src, m.dst, m.words);
-    this.sched.at(t, this.arriveFn, m);
+    this.sched.post(t, this.arriveFn, m);
   }
 
   private arrive(t: Time, m: Msg): void {
