@@ -221,22 +221,6 @@ export class RegionView implements Memory {
   }
 
   private check(off: number, len: number, access: Access): void {
-    // The valid case in one test: the cached permission is current and allows
-    // the access, and offset and length are whole numbers (`x >>> 0 === x`
-    // admits exactly 0..2^32-1 and -0) within the region. Anything else gets
-    // the full checks.
-    const perm = this.perm;
-    if (
-      this.permAt === this.region.grantCount &&
-      (access === "read" ? perm !== "none" : perm === "read-write") &&
-      off >>> 0 === off && len >>> 0 === len && off + len <= this.size
-    ) {
-      return;
-    }
-    this.checkFully(off, len, access);
-  }
-
-  private checkFully(off: number, len: number, access: Access): void {
     const perm = this.permission();
     if (perm === "none" || (access === "write" && perm !== "read-write")) {
       this.counters.faults++;
