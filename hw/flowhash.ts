@@ -24,8 +24,8 @@
 
 /** CRC-32 reflected polynomial (IEEE 802.3). */
 const CRC32_POLY = 0xedb88320;
-/** CRC-32 initial value and final XOR. */
-const CRC32_INIT = 0xffffffff;
+/** CRC-32 initial value and final XOR (all ones, as a signed 32-bit integer: see crcByte). */
+const CRC32_INIT = 0xffffffff | 0;
 
 const CRC_TABLE: Uint32Array = (() => {
   const t = new Uint32Array(256);
@@ -37,8 +37,13 @@ const CRC_TABLE: Uint32Array = (() => {
   return t;
 })();
 
+// The CRC register is carried between steps as a signed 32-bit integer (the
+// same 32 bits: every step only XORs and shifts), which stays a small integer;
+// an unsigned value above 2^31 would be a heap number. Exported functions
+// return the unsigned value.
+
 function crcByte(crc: number, b: number): number {
-  return (CRC_TABLE[(crc ^ b) & 0xff] ^ (crc >>> 8)) >>> 0;
+  return CRC_TABLE[(crc ^ b) & 0xff] ^ (crc >>> 8);
 }
 
 /**
@@ -61,15 +66,15 @@ const [CRC_T0, CRC_T1, CRC_T2, CRC_T3] = CRC_SLICE;
 /** crcByte of the high then the low byte of the 16-bit `v`. */
 function crcU16(crc: number, v: number): number {
   const x = crc ^ ((v >>> 8) & 0xff) ^ ((v & 0xff) << 8);
-  return ((crc >>> 16) ^ CRC_T1[x & 0xff] ^ CRC_T0[(x >>> 8) & 0xff]) >>> 0;
+  return (crc >>> 16) ^ CRC_T1[x & 0xff] ^ CRC_T0[(x >>> 8) & 0xff];
 }
 
 /** crcByte of the four bytes of the 32-bit `v`, most significant first. */
 function crcU32(crc: number, v: number): number {
   const x = crc ^ (v >>> 24) ^ (((v >>> 16) & 0xff) << 8) ^ (((v >>> 8) & 0xff) << 16) ^
     ((v & 0xff) << 24);
-  return (CRC_T3[x & 0xff] ^ CRC_T2[(x >>> 8) & 0xff] ^ CRC_T1[(x >>> 16) & 0xff] ^
-    CRC_T0[x >>> 24]) >>> 0;
+  return CRC_T3[x & 0xff] ^ CRC_T2[(x >>> 8) & 0xff] ^ CRC_T1[(x >>> 16) & 0xff] ^
+    CRC_T0[x >>> 24];
 }
 
 /** CRC-32 of bytes[start..end). */

@@ -100,6 +100,14 @@ export class LinkEnd {
   };
   peer!: LinkEnd;
 
+  readonly name: string;
+  private readonly sched: Scheduler;
+  // Numeric fields are declared with a numeric initialiser (no constructor
+  // parameter properties): a field that first holds `undefined` gets a tagged
+  // representation, and then every store of a time allocates a heap number.
+  private readonly rateBps: number = 0;
+  private readonly propagation: Time = 0;
+  private readonly fault: FaultInjector | undefined;
   private readonly finish: Float64Array;
   private head = 0;
   private count = 0;
@@ -109,13 +117,18 @@ export class LinkEnd {
   private readonly deliverFn: FrameHandler;
 
   constructor(
-    private readonly sched: Scheduler,
-    readonly name: string,
-    private readonly rateBps: number,
-    private readonly propagation: Time,
+    sched: Scheduler,
+    name: string,
+    rateBps: number,
+    propagation: Time,
     queueFrames: number,
-    private readonly fault: FaultInjector | undefined,
+    fault: FaultInjector | undefined,
   ) {
+    this.sched = sched;
+    this.name = name;
+    this.rateBps = rateBps;
+    this.propagation = propagation;
+    this.fault = fault;
     this.finish = new Float64Array(queueFrames);
     this.doneFn = (t, f) => {
       if (this.onTransmitted !== null) this.onTransmitted(t, f);
@@ -167,14 +180,14 @@ export class LinkEnd {
     st.bytes += len;
     st.wireBytes += wb;
     st.busy += dt;
-    if (this.onTransmitted !== null) this.sched.at(end, this.doneFn, frame);
-    this.sched.at(end + this.propagation, this.arriveFn, frame);
+    if (this.onTransmitted !== null) this.sched.post(end, this.doneFn, frame);
+    this.sched.post(end + this.propagation, this.arriveFn, frame);
     return true;
   }
 
   private readonly deliverLater = (t: Time, f: Uint8Array): void => {
     if (t <= this.sched.now) this.peer.receive(t, f, this.tx);
-    else this.sched.at(t, this.deliverFn, f);
+    else this.sched.post(t, this.deliverFn, f);
   };
 
   /** A frame from the peer arrives at this end. */

@@ -142,15 +142,21 @@ const SLOT_HELD = 3;
 /** A receive buffer slot; one object per hardware buffer, reused frame after frame. */
 export class MpipeRxBuffer implements RxBuffer {
   readonly ref: SlotRef;
+  readonly index: number;
   /** Port the frame came in on, its load-balancer bucket and worker, and when it was delivered. */
   port = 0;
   bucket = 0;
   worker = 0;
+  // Initialised here, not through constructor parameter properties (which
+  // would make every field tagged and every time stored a new heap number).
   deliveredAt: Time = 0;
   /** @internal slot state */
   state = SLOT_FREE;
+  private readonly nic: Mpipe;
 
-  constructor(private readonly nic: Mpipe, readonly index: number, mem: Memory, off: number) {
+  constructor(nic: Mpipe, index: number, mem: Memory, off: number) {
+    this.nic = nic;
+    this.index = index;
     this.ref = new SlotRef(mem, off);
   }
 
@@ -246,8 +252,6 @@ export class Mpipe {
   private readonly nonIpToZero: boolean;
   private readonly ports: Port[] = [];
   private readonly cls: Classification = { cls: "runt", hash: 0 };
-  private readonly dmaDoneFn: (t: Time, b: MpipeRxBuffer) => void;
-  private readonly txDmaFn: (t: Time, p: Port) => void;
   /** Where egress frames are gathered (fresh, zeroed, never reused; see core/bytes.ts). */
   private readonly frameSlab = new ByteSlab();
   private lastTxMem: RegionView | null = null;
@@ -304,8 +308,6 @@ export class Mpipe {
       txDrops: zeroDrops(TX_DROP_REASONS),
       perWorker: Array.from({ length: this.workers }, () => ({ frames: 0, bytes: 0 })),
     };
-    this.dmaDoneFn = (t, b) => this.ingressDone(t, b);
-    this.txDmaFn = (t, p) => this.egressDmaDone(t, p);
   }
 
   /** Connects a link end as the next port; returns its port number. */
@@ -409,7 +411,7 @@ export class Mpipe {
     p.inflight++;
     p.dmaFrames.push(frame);
     p.dmaBytes.push(bytes);
-    this.sched.at(now + this.egressLatency, this.txDmaFn, p);
+    this.sched.post(now + this.egressLatency, this.egressDmaDone, p);
     return true;
   }
 
@@ -450,10 +452,11 @@ export class Mpipe {
     b.state = SLOT_DMA;
     if (c.cls === "non-ip") st.rxNonIp++;
     else if (c.cls === "malformed") st.rxMalformed++;
-    this.sched.at(t + this.ingressLatency, this.dmaDoneFn, b);
+    this.sched.post(t + this.ingressLatency, this.ingressDone, b);
   }
 
-  private ingressDone(t: Time, b: MpipeRxBuffer): void {
+  /** End of ingress DMA (an event handler: an arrow function, called without a wrapper). */
+  private readonly ingressDone = (t: Time, b: MpipeRxBuffer): void => {
     const w = b.worker;
     if (!this.rings[w].push(b.index)) {
       this.stats.rxDrops.ring_full++;
@@ -471,7 +474,7 @@ export class Mpipe {
     pw.bytes += b.ref.len;
     const wake = this.wakes[w];
     if (wake !== null) wake(t, w);
-  }
+  };
 
   /** Copies header and payload into one frame, reading payload through the NIC's own views. */
   private gather(frame: TxFrame): Uint8Array {
@@ -525,7 +528,8 @@ export class Mpipe {
     return false;
   }
 
-  private egressDmaDone(t: Time, p: Port): void {
+  /** End of egress DMA (an event handler: an arrow function, called without a wrapper). */
+  private readonly egressDmaDone = (t: Time, p: Port): void => {
     const frame = p.dmaFrames.shift()!;
     const bytes = p.dmaBytes.shift()!;
     if (!p.end.send(t, bytes)) {
@@ -534,7 +538,7 @@ export class Mpipe {
       return;
     }
     p.wire.push(frame);
-  }
+  };
 
   private transmitted(_t: Time, p: Port): void {
     const frame = p.wire.shift();

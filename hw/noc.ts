@@ -48,12 +48,10 @@ const DIRS = 4;
 const DIR_NAMES = ["E", "W", "S", "N"] as const;
 /** Fields of a link's record in NocTransport's link array. */
 const F_BUSY_UNTIL = 0;
-const F_MESSAGES = 1;
-const F_WORDS = 2;
-const F_BUSY = 3;
-const F_DELAY = 4;
-const F_MAX_DELAY = 5;
-const LINK_FIELDS = 6;
+const F_BUSY = 1;
+const F_DELAY = 2;
+const F_MAX_DELAY = 3;
+const LINK_FIELDS = 4;
 /** Cap on the local cycle-conversion table (larger counts go to the clock). */
 const MAX_CYCLE_TABLE = 1 << 16;
 
@@ -108,13 +106,20 @@ export class NocTransport extends QueuedTransport {
   private readonly tilesN: number;
   /**
    * Per-link state, {@link LINK_FIELDS} numbers per link (one array so a hop
-   * touches one cache line): busy-until time, messages, words, busy time,
-   * total delay and largest delay.
+   * touches one cache line): busy-until time, busy time, total delay and
+   * largest delay.
    */
   private readonly links: Float64Array;
   private readonly linkCount: number;
   /** Links of each (src, dst) route in order (injection, mesh..., ejection), built on first use. */
   private readonly paths: (Int32Array | undefined)[];
+  /**
+   * Messages and flits sent on each (src, dst) route. A link's message and
+   * word counts are sums over the routes through it, computed when asked for
+   * ({@link linkCounts}): one update per message instead of two per link.
+   */
+  private readonly pathMessages: Float64Array;
+  private readonly pathFlits: Float64Array;
   /** `board.clock.cycles(n)` for whole n below its length (the same values, read without a call). */
   private readonly cycleTable: Float64Array;
   private injected = 0;
@@ -135,6 +140,8 @@ export class NocTransport extends QueuedTransport {
     this.linkCount = this.tilesN * (DIRS + 2);
     this.links = new Float64Array(this.linkCount * LINK_FIELDS);
     this.paths = new Array(this.tilesN * this.tilesN).fill(undefined);
+    this.pathMessages = new Float64Array(this.tilesN * this.tilesN);
+    this.pathFlits = new Float64Array(this.tilesN * this.tilesN);
     // Every cycle count route() converts when hops are whole cycles: up to the
     // longest route's hops plus the largest message's flits.
     const longest = (board.width + board.height) * Math.ceil(hop) + this.queueWords +
@@ -156,36 +163,42 @@ export class NocTransport extends QueuedTransport {
    */
   protected route(now: Time, src: number, dst: number, words: number): Time {
     const flits = words + NOC_HEADER_WORDS;
-    const path = this.paths[src * this.tilesN + dst] ?? this.buildPath(src, dst);
+    const pi = src * this.tilesN + dst;
+    const path = this.paths[pi] ?? this.buildPath(src, dst);
     this.injected++;
+    this.pathMessages[pi]++;
+    this.pathFlits[pi] += flits;
     const ls = this.links;
     const hop = this.perHopCycles;
+    const table = this.cycleTable;
+    const tn = table.length;
     const last = path.length - 1;
     let base = now;
     let cyc = 0;
+    let until = now;
     for (let i = 0; i <= last; i++) {
       const at = path[i] * LINK_FIELDS;
       // The head enters the link, waiting if it is busy; the link stays busy for `flits` cycles.
-      const want = base + this.cycles(cyc);
+      // (Cycle counts are looked up in the table directly when it covers them: see cycles().)
+      let enter = base + (cyc < tn && cyc >>> 0 === cyc ? table[cyc] : this.cycles(cyc));
       const free = ls[at + F_BUSY_UNTIL];
-      let enter = want;
-      if (free > want) {
-        enter = free;
-        const d = free - want;
+      if (free > enter) {
+        const d = free - enter;
         ls[at + F_DELAY] += d;
         if (d > ls[at + F_MAX_DELAY]) ls[at + F_MAX_DELAY] = d;
+        enter = free;
         base = free;
         cyc = 0;
       }
-      const until = base + this.cycles(cyc + flits);
+      const n = cyc + flits;
+      until = base + (n < tn && n >>> 0 === n ? table[n] : this.cycles(n));
       ls[at + F_BUSY_UNTIL] = until;
-      ls[at + F_MESSAGES]++;
-      ls[at + F_WORDS] += flits;
       ls[at + F_BUSY] += until - enter;
       // Router-to-router links (all but the injection and ejection ports) add the hop latency.
       if (i > 0 && i < last) cyc += hop;
     }
-    return base + this.cycles(cyc + flits);
+    // The tail leaves the ejection port (the last link) when the message is complete.
+    return until;
   }
 
   /** `board.clock.cycles(n)`, from the local table when it covers n. */
@@ -217,8 +230,26 @@ export class NocTransport extends QueuedTransport {
     return path;
   }
 
-  /** Statistics of one link (see {@link linkReport} for the layout). */
-  private linkStat(i: number): LinkStat {
+  /**
+   * Messages and words (flits) carried by every link so far: entries 2i and
+   * 2i+1 for link i, summed over the routes through it.
+   */
+  private linkCounts(): Float64Array {
+    const counts = new Float64Array(this.linkCount * 2);
+    for (let pi = 0; pi < this.paths.length; pi++) {
+      const path = this.paths[pi];
+      if (path === undefined) continue;
+      const m = this.pathMessages[pi], f = this.pathFlits[pi];
+      for (let i = 0; i < path.length; i++) {
+        counts[2 * path[i]] += m;
+        counts[2 * path[i] + 1] += f;
+      }
+    }
+    return counts;
+  }
+
+  /** Statistics of one link (see {@link linkReport} for the layout), given {@link linkCounts}. */
+  private linkStat(i: number, counts: Float64Array): LinkStat {
     const T = this.tilesN;
     let kind: LinkKind = "mesh";
     let from: number, to: number;
@@ -246,8 +277,8 @@ export class NocTransport extends QueuedTransport {
       from,
       to,
       dir,
-      messages: this.links[i * LINK_FIELDS + F_MESSAGES],
-      words: this.links[i * LINK_FIELDS + F_WORDS],
+      messages: counts[2 * i],
+      words: counts[2 * i + 1],
       busy: this.links[i * LINK_FIELDS + F_BUSY],
       totalDelay: this.links[i * LINK_FIELDS + F_DELAY],
       maxDelay: this.links[i * LINK_FIELDS + F_MAX_DELAY],
@@ -266,7 +297,7 @@ export class NocTransport extends QueuedTransport {
     else if (to === from + w) d = DIR_SOUTH;
     else if (to === from - w) d = DIR_NORTH;
     else throw new RangeError(`tiles ${from} and ${to} are not adjacent`);
-    return this.linkStat(from * DIRS + d);
+    return this.linkStat(from * DIRS + d, this.linkCounts());
   }
 
   /** Per-link statistics and a summary, for comparing layouts by path contention. */
@@ -274,8 +305,9 @@ export class NocTransport extends QueuedTransport {
     const links: LinkStat[] = [];
     let totalDelay = 0, maxDelay = 0, maxMesh = 0, meshSum = 0, meshUsed = 0, traversals = 0;
     const meshEnd = this.tilesN * DIRS;
+    const counts = this.linkCounts();
     for (let i = 0; i < this.linkCount; i++) {
-      const s = this.linkStat(i);
+      const s = this.linkStat(i, counts);
       if (s.messages === 0) continue;
       links.push(s);
       totalDelay += s.totalDelay;

@@ -147,7 +147,6 @@ export abstract class QueuedTransport implements Transport {
   /** Queue index a source is registered as waiting on, or -1. */
   private readonly blockedOn: Int32Array;
   private readonly sStats: SourceStats[];
-  private readonly arriveFn: (t: Time, m: Msg) => void;
 
   constructor(
     protected readonly sched: Scheduler,
@@ -190,7 +189,6 @@ export abstract class QueuedTransport implements Transport {
       { length: endpoints },
       () => ({ sent: 0, stalled: 0, maxBacklog: 0, stallTime: 0 }),
     );
-    this.arriveFn = (t, m) => this.arrive(t, m);
   }
 
   /**
@@ -322,10 +320,11 @@ export abstract class QueuedTransport implements Transport {
     if (r > st.highWaterReserved) st.highWaterReserved = r;
     m.injectedAt = now;
     const t = this.route(now, m.src, m.dst, m.words);
-    this.sched.at(t, this.arriveFn, m);
+    this.sched.post(t, this.arrive, m);
   }
 
-  private arrive(t: Time, m: Msg): void {
+  /** The arrival event's handler (an arrow function: the scheduler calls it without a wrapper). */
+  private readonly arrive = (t: Time, m: Msg): void => {
     m.arrivedAt = t;
     const qi = m.dst * this.queuesPerEndpoint + m.queue;
     this.arrived[qi].push(m);
@@ -336,7 +335,7 @@ export abstract class QueuedTransport implements Transport {
     if (occ > st.highWaterWords) st.highWaterWords = occ;
     const h = this.handlers[qi];
     if (h !== null) h(t, m.dst, m.queue);
-  }
+  };
 
   /** Registers `src` (whose head message targets `qi`) as waiting on `qi`. */
   private block(src: number, qi: number): void {
