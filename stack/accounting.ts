@@ -27,6 +27,47 @@ export const STACK_OPS = [
 
 export type StackOp = typeof STACK_OPS[number];
 
+/**
+ * Index of `op` in {@link STACK_OPS}, or -1 for an unknown name. A switch on
+ * the literal (cases in rough order of frequency) is much cheaper than a
+ * keyed lookup by a string that varies per call site, and hosts charge on
+ * every frame.
+ */
+export function stackOpIndex(op: string): number {
+  switch (op) {
+    case "tcp_rx":
+      return 7;
+    case "tcp_tx":
+      return 8;
+    case "eth_rx":
+      return 0;
+    case "eth_tx":
+      return 1;
+    case "ip_rx":
+      return 3;
+    case "ip_tx":
+      return 4;
+    case "flow_lookup":
+      return 6;
+    case "checksum_byte":
+      return 11;
+    case "copy_byte":
+      return 12;
+    case "tcp_timer":
+      return 9;
+    case "tcp_conn":
+      return 10;
+    case "arp":
+      return 2;
+    case "icmp":
+      return 5;
+    case "reassembly":
+      return 13;
+    default:
+      return -1;
+  }
+}
+
 export interface Accounting {
   charge(op: StackOp, units?: number): void;
 }

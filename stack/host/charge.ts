@@ -5,7 +5,7 @@
  */
 import { type Category, categoryIndex } from "../../core/work.ts";
 import type { CoreContext } from "../../core/executor.ts";
-import type { Accounting, StackOp } from "../accounting.ts";
+import { type Accounting, STACK_OPS, type StackOp, stackOpIndex } from "../accounting.ts";
 
 /** Which profiling category each stack operation's cycles are filed under. */
 export const STACK_OP_CATEGORY: Readonly<Record<StackOp, Category>> = Object.freeze({
@@ -25,42 +25,32 @@ export const STACK_OP_CATEGORY: Readonly<Record<StackOp, Category>> = Object.fre
   reassembly: "tcp-rx",
 });
 
-/** One stack operation's charge: its category (as an executor index) and cycles per unit. */
-class OpCharge {
-  readonly category: number = 0;
-  readonly cycles: number = 0;
-  constructor(category: Category, cycles: number) {
-    this.category = categoryIndex(category);
-    this.cycles = cycles;
-  }
-}
-
 /**
  * Accounting bound to whichever work item is running: the host sets `ctx` at
  * the start of every work item that may call into the stack.
  *
- * The category and per-unit cost of every operation are read once, at
- * construction, into one table (cost tables are frozen), so a charge does a
- * single keyed lookup instead of one per table, and the category is charged
- * by its executor index (no second string lookup).
+ * Each operation's category (as an executor index) and per-unit cost are read
+ * once, at construction, into arrays indexed by {@link stackOpIndex}, so a
+ * charge does no keyed lookup by string.
  */
 export class StackCharger implements Accounting {
   ctx: CoreContext | null = null;
-  private readonly ops: Readonly<Record<string, OpCharge>>;
+  private readonly category = new Int32Array(STACK_OPS.length);
+  private readonly cycles = new Float64Array(STACK_OPS.length);
 
   constructor(costs: Readonly<Record<StackOp, number>>) {
-    const ops: Record<string, OpCharge> = {};
-    for (const op of Object.keys(STACK_OP_CATEGORY) as StackOp[]) {
-      ops[op] = new OpCharge(STACK_OP_CATEGORY[op], costs[op]);
+    for (const op of STACK_OPS) {
+      const k = stackOpIndex(op);
+      this.category[k] = categoryIndex(STACK_OP_CATEGORY[op]);
+      this.cycles[k] = costs[op];
     }
-    this.ops = ops;
   }
 
   charge(op: StackOp, units = 1): void {
     const ctx = this.ctx;
     if (ctx === null) throw new Error(`stack charged "${op}" outside a work item`);
-    const e = this.ops[op];
-    if (e === undefined) throw new RangeError(`unknown stack operation "${op}"`);
-    ctx.chargeIndex(e.category, e.cycles * units);
+    const k = stackOpIndex(op);
+    if (k < 0) throw new RangeError(`unknown stack operation "${op}"`);
+    ctx.chargeIndex(this.category[k], this.cycles[k] * units);
   }
 }
