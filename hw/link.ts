@@ -140,6 +140,11 @@ export class LinkEnd {
     };
   }
 
+  /** Time the last accepted frame's serialization ends (0 before the first). */
+  get lastFinish(): Time {
+    return this.busyUntil;
+  }
+
   /** Frames queued or on the wire in this end's sending direction at the scheduler's time. */
   get queued(): number {
     this.retire(this.sched.now);

@@ -207,12 +207,17 @@ export class NotifRing {
   }
 }
 
+/**
+ * One attached link. Frames handed to the link stay "in flight" (they count
+ * against the egress queue) until their serialization ends; `wire` holds them
+ * in order and `ends` (a ring of `egressFrames` entries) their end times.
+ */
 interface Port {
   readonly index: number;
   readonly end: LinkEnd;
-  readonly dmaFrames: Fifo<TxFrame>;
-  readonly dmaBytes: Fifo<Uint8Array>;
   readonly wire: Fifo<TxFrame>;
+  readonly ends: Float64Array;
+  endsHead: number;
   inflight: number;
 }
 
@@ -236,7 +241,7 @@ export class Mpipe {
   readonly bufferSize: number;
   readonly pool: BufferPool;
   readonly domain: string;
-  readonly stats: MpipeStats;
+  private readonly st: MpipeStats;
   /** The last protection fault met by egress DMA (for diagnostics). */
   lastFault: ProtectionFault | null = null;
 
@@ -295,7 +300,7 @@ export class Mpipe {
     this.nonIpToZero = (cfg.nonIp ?? "mac-hash") === "worker0";
     const zeroDrops = <K extends string>(keys: readonly K[]) =>
       Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
-    this.stats = {
+    this.st = {
       rxFrames: 0,
       rxBytes: 0,
       rxDelivered: 0,
@@ -310,19 +315,28 @@ export class Mpipe {
     };
   }
 
+  /**
+   * Counters. Transmitted frames are counted when their serialization has
+   * ended by the scheduler's current time (see {@link retire}).
+   */
+  get stats(): MpipeStats {
+    const now = this.sched.now;
+    for (let i = 0; i < this.ports.length; i++) this.retire(this.ports[i], now);
+    return this.st;
+  }
+
   /** Connects a link end as the next port; returns its port number. */
   attachPort(end: LinkEnd): number {
     const port: Port = {
       index: this.ports.length,
       end,
-      dmaFrames: new Fifo(),
-      dmaBytes: new Fifo(),
       wire: new Fifo(),
+      ends: new Float64Array(this.egressFrames),
+      endsHead: 0,
       inflight: 0,
     };
     this.ports.push(port);
     end.onFrame = (t, frame) => this.ingress(t, port.index, frame);
-    end.onTransmitted = (t) => this.transmitted(t, port);
     return port.index;
   }
 
@@ -384,7 +398,7 @@ export class Mpipe {
       );
     }
     b.state = SLOT_FREE;
-    this.stats.rxReleased++;
+    this.st.rxReleased++;
     this.pool.free(b.index);
   }
 
@@ -394,6 +408,7 @@ export class Mpipe {
       throw new RangeError(`mpipe: no port ${port} (${this.ports.length} attached)`);
     }
     const p = this.ports[port];
+    this.retire(p, now);
     if (p.inflight >= this.egressFrames) return this.txDrop(frame, "egress_full");
     let bytes: Uint8Array;
     try {
@@ -408,11 +423,43 @@ export class Mpipe {
     if (frame.l4ChecksumOffload && !this.offloadChecksum(frame, bytes)) {
       return this.txDrop(frame, "bad_descriptor");
     }
+    // The egress DMA hands the frame to the link egressLatency later. That
+    // latency is the same for every frame, so a port's frames reach its link
+    // in the order they are transmitted here, and nothing else sends on the
+    // link: handing the frame over now, stamped with its DMA completion time,
+    // is the same as doing it from an event at that time (the link queues by
+    // time) and saves that event.
     p.inflight++;
-    p.dmaFrames.push(frame);
-    p.dmaBytes.push(bytes);
-    this.sched.post(now + this.egressLatency, this.egressDmaDone, p);
+    if (!p.end.send(now + this.egressLatency, bytes)) {
+      p.inflight--;
+      return this.txDrop(frame, "link_full");
+    }
+    // The frame leaves the NIC when the link has serialized it (the link's
+    // busy time now ends with this frame). In-flight frames are retired
+    // lazily, by the next transmit or a read of the counters: nothing but
+    // them depends on the moment, so no event is needed, except to run a
+    // frame's onSent callback on time.
+    const end = p.end.lastFinish;
+    let tail = p.endsHead + p.wire.length;
+    if (tail >= p.ends.length) tail -= p.ends.length;
+    p.ends[tail] = end;
+    p.wire.push(frame);
+    if (frame.onSent !== undefined) this.sched.post(end, runOnSent, frame);
     return true;
+  }
+
+  /** Retires the frames of `p` whose serialization ended by `now` (see {@link transmit}). */
+  private retire(p: Port, now: Time): void {
+    const st = this.st;
+    while (p.wire.length > 0 && p.ends[p.endsHead] <= now) {
+      const frame = p.wire.shift()!;
+      p.endsHead = p.endsHead + 1 === p.ends.length ? 0 : p.endsHead + 1;
+      p.inflight--;
+      st.txFrames++;
+      st.txBytes += frame.header.length;
+      const payload = frame.payload;
+      for (let i = 0; i < payload.length; i++) st.txBytes += payload[i].len;
+    }
   }
 
   private checkWorker(w: number): void {
@@ -424,7 +471,7 @@ export class Mpipe {
   }
 
   private ingress(t: Time, port: number, frame: Uint8Array): void {
-    const st = this.stats;
+    const st = this.st;
     st.rxFrames++;
     st.rxBytes += frame.length;
     const c = classifyFrame(frame, this.cls);
@@ -459,7 +506,7 @@ export class Mpipe {
   private readonly ingressDone = (t: Time, b: MpipeRxBuffer): void => {
     const w = b.worker;
     if (!this.rings[w].push(b.index)) {
-      this.stats.rxDrops.ring_full++;
+      this.st.rxDrops.ring_full++;
       b.state = SLOT_FREE;
       this.pool.free(b.index);
       return;
@@ -467,7 +514,7 @@ export class Mpipe {
     b.state = SLOT_RING;
     b.ref.mem = this.rxViews[w];
     b.deliveredAt = t;
-    const st = this.stats;
+    const st = this.st;
     st.rxDelivered++;
     const pw = st.perWorker[w];
     pw.frames++;
@@ -523,35 +570,14 @@ export class Mpipe {
   }
 
   private txDrop(frame: TxFrame, reason: TxDropReason): false {
-    this.stats.txDrops[reason]++;
+    this.st.txDrops[reason]++;
     if (frame.onSent !== undefined) frame.onSent();
     return false;
   }
-
-  /** End of egress DMA (an event handler: an arrow function, called without a wrapper). */
-  private readonly egressDmaDone = (t: Time, p: Port): void => {
-    const frame = p.dmaFrames.shift()!;
-    const bytes = p.dmaBytes.shift()!;
-    if (!p.end.send(t, bytes)) {
-      p.inflight--;
-      this.txDrop(frame, "link_full");
-      return;
-    }
-    p.wire.push(frame);
-  };
-
-  private transmitted(_t: Time, p: Port): void {
-    const frame = p.wire.shift();
-    if (frame === undefined) return;
-    p.inflight--;
-    const st = this.stats;
-    st.txFrames++;
-    st.txBytes += frame.header.length;
-    const payload = frame.payload;
-    for (let i = 0; i < payload.length; i++) st.txBytes += payload[i].len;
-    if (frame.onSent !== undefined) frame.onSent();
-  }
 }
+
+/** Event handler: a transmitted frame has left; its owner may reuse the payload. */
+const runOnSent = (_t: Time, frame: TxFrame): void => frame.onSent!();
 
 /** Verifies an L4 checksum in place (sum over frame[start..] plus `pseudo` must fold to 0xffff). */
 export function l4ChecksumOk(frame: Uint8Array, start: number, pseudo: number): boolean {

@@ -324,3 +324,24 @@ Deno.test("mpipe: configuration errors throw", () => {
   assert.equal(nic.workerOf(6, 3, 4, 1, 2), other);
   assert.throws(() => nic.setWake(2, null), /worker 2/);
 });
+
+Deno.test("mpipe: a frame holds its egress slot until its serialization ends; counters follow", () => {
+  const { sched, nic } = nicSetup({ egressQueueFrames: 1 });
+  const frame = (): TxFrame => ({
+    header: new Uint8Array(60),
+    payload: [refOf(new Uint8Array(100))],
+    l4ChecksumOffload: false,
+    csumStart: 0,
+    csumField: 0,
+  });
+  const done = EGRESS_DMA_LATENCY + wireTime(160);
+  assert.ok(nic.transmit(0, 0, frame()));
+  sched.runUntil(done - 1);
+  assert.equal(nic.stats.txFrames, 0, "still serializing");
+  assert.equal(nic.transmit(sched.now, 0, frame()), false, "slot still held");
+  assert.equal(nic.stats.txDrops.egress_full, 1);
+  sched.runUntil(done);
+  assert.equal(nic.stats.txFrames, 1);
+  assert.equal(nic.stats.txBytes, 160);
+  assert.ok(nic.transmit(sched.now, 0, frame()), "slot free once the frame has left");
+});
