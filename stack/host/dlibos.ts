@@ -409,12 +409,19 @@ export class DlibosNode implements HostedNode {
 
   /** @internal received-data references as the application may see them (read-only). */
   toAppRefs(refs: readonly BufRef[]): BufRef[] {
-    // A plain loop: no closure per call on this per-event path.
+    // Arrays of exactly the right size (an empty array grown by push() gets a
+    // backing store of 17 slots), and a literal for the common single
+    // reference; a plain loop otherwise (no closure on this per-event path).
     const mem = this.rxAppView;
-    const out: BufRef[] = [];
-    for (let i = 0; i < refs.length; i++) {
+    const n = refs.length;
+    if (n === 1) {
+      const r = refs[0];
+      return [{ mem, off: r.off, len: r.len }];
+    }
+    const out: BufRef[] = new Array(n);
+    for (let i = 0; i < n; i++) {
       const r = refs[i];
-      out.push({ mem, off: r.off, len: r.len });
+      out[i] = { mem, off: r.off, len: r.len };
     }
     return out;
   }
