@@ -3,7 +3,7 @@ import { Scheduler } from "../core/scheduler.ts";
 import { NS, type Time } from "../core/time.ts";
 import { Board, customBoard, GX36 } from "./board.ts";
 import { NOC_HEADER_WORDS, NocTransport } from "./noc.ts";
-import type { Message } from "./transport.ts";
+import { type Message, TransportMessage } from "./transport.ts";
 
 /** 6x6 mesh at 1 GHz: one cycle is exactly 1 ns. */
 function setup(cfg = {}) {
@@ -22,6 +22,30 @@ function sink(noc: NocTransport, tile: number, queue = 0): Message[] {
   });
   return got;
 }
+
+Deno.test("noc: a message built ahead goes like send(), is the record popped, and is sent once", () => {
+  const { sched, board, noc } = setup();
+  const src = board.tile(0, 0), dst = board.tile(3, 2);
+  const got = sink(noc, dst);
+  const m = new TransportMessage(src, dst, 0, "ahead", 2);
+  sched.post(5 * NS, () => {
+    assert.equal(noc.sendMessage(sched.now, m), "sent");
+    assert.throws(() => noc.sendMessage(sched.now, m), /sent twice/);
+  });
+  sched.runUntilIdle();
+  assert.equal(got.length, 1);
+  assert.equal(got[0], m);
+  assert.equal(m.payload, "ahead");
+  assert.equal(m.sentAt, 5 * NS);
+  assert.equal(m.injectedAt, 5 * NS);
+  assert.equal(m.arrivedAt, 5 * NS + noc.latency(src, dst, 2));
+  assert.equal(noc.sourceStats(src).sent, 1);
+  // Invalid records are rejected as by send().
+  assert.throws(
+    () => noc.sendMessage(sched.now, new TransportMessage(src, dst, 9, "x", 1)),
+    RangeError,
+  );
+});
 
 Deno.test("noc: latency is hops * perHop + (words + header) cycles", () => {
   const { sched, board, noc } = setup();

@@ -113,19 +113,37 @@ export interface QueueConfig {
   readonly queueWords: number;
 }
 
-/** The mutable record behind {@link Message}; one per send. */
-class Msg implements Message {
-  injectedAt: Time = -1;
-  arrivedAt: Time = -1;
-  constructor(
-    readonly src: number,
-    readonly dst: number,
-    readonly queue: number,
-    readonly payload: unknown,
-    readonly words: number,
-    readonly sentAt: Time,
-    readonly onAccepted: ((t: Time) => void) | undefined,
-  ) {}
+/**
+ * The record behind {@link Message}: one per message, the object the receiver
+ * pops. {@link QueuedTransport.send} creates it; a sender that has to carry a
+ * message's destination and size until its send time (such as a work item's
+ * callback) can build it ahead instead and send it with
+ * {@link QueuedTransport.sendMessage}, so the message needs no second record.
+ * The transport sets the times when it sends the record; each record is sent
+ * once.
+ */
+export class TransportMessage implements Message {
+  readonly src: number;
+  readonly dst: number;
+  readonly queue: number;
+  readonly payload: unknown;
+  readonly words: number;
+  // The times are undefined until the transport sets them (the receiver sees
+  // them all set). Declared without initialisers on purpose: a field that
+  // starts as a number gets a number box allocated with each record, while
+  // one that starts undefined just points at the time values it is given.
+  sentAt!: Time;
+  injectedAt!: Time;
+  arrivedAt!: Time;
+  onAccepted: ((t: Time) => void) | undefined = undefined;
+
+  constructor(src: number, dst: number, queue: number, payload: unknown, words: number) {
+    this.src = src;
+    this.dst = dst;
+    this.queue = queue;
+    this.payload = payload;
+    this.words = words;
+  }
 }
 
 /**
@@ -137,13 +155,13 @@ export abstract class QueuedTransport implements Transport {
   readonly queuesPerEndpoint: number;
   readonly queueWords: number;
 
-  private readonly arrived: Fifo<Msg>[];
+  private readonly arrived: Fifo<TransportMessage>[];
   private readonly waiters: Fifo<number>[];
   private readonly handlers: (ArrivalHandler | null)[];
   private readonly reserved: Int32Array;
   private readonly occupied: Int32Array;
   private readonly qStats: QueueStats[];
-  private readonly backlogs: Fifo<Msg>[];
+  private readonly backlogs: Fifo<TransportMessage>[];
   /** Queue index a source is registered as waiting on, or -1. */
   private readonly blockedOn: Int32Array;
   private readonly sStats: SourceStats[];
@@ -171,7 +189,7 @@ export abstract class QueuedTransport implements Transport {
     this.queuesPerEndpoint = cfg.queues;
     this.queueWords = cfg.queueWords;
     const nq = endpoints * cfg.queues;
-    this.arrived = Array.from({ length: nq }, () => new Fifo<Msg>());
+    this.arrived = Array.from({ length: nq }, () => new Fifo<TransportMessage>());
     this.waiters = Array.from({ length: nq }, () => new Fifo<number>());
     this.handlers = new Array(nq).fill(null);
     this.reserved = new Int32Array(nq);
@@ -183,7 +201,7 @@ export abstract class QueuedTransport implements Transport {
       highWaterReserved: 0,
       stalls: 0,
     }));
-    this.backlogs = Array.from({ length: endpoints }, () => new Fifo<Msg>());
+    this.backlogs = Array.from({ length: endpoints }, () => new Fifo<TransportMessage>());
     this.blockedOn = new Int32Array(endpoints).fill(-1);
     this.sStats = Array.from(
       { length: endpoints },
@@ -208,6 +226,19 @@ export abstract class QueuedTransport implements Transport {
     words: number,
     onAccepted?: (t: Time) => void,
   ): SendStatus {
+    return this.sendMessage(
+      now,
+      new TransportMessage(src, dst, queue, payload, words),
+      onAccepted,
+    );
+  }
+
+  /**
+   * Sends a message built ahead (see {@link TransportMessage}) at `now`: the
+   * same as {@link send} with its fields. A record cannot be sent twice.
+   */
+  sendMessage(now: Time, m: TransportMessage, onAccepted?: (t: Time) => void): SendStatus {
+    const { src, dst, queue, words } = m;
     const n = this.endpoints;
     const qpe = this.queuesPerEndpoint;
     // The valid case in one test (`x >>> 0 === x` admits exactly the whole
@@ -215,12 +246,14 @@ export abstract class QueuedTransport implements Transport {
     if (
       !(src >>> 0 === src && src < n && dst >>> 0 === dst && dst < n && queue >>> 0 === queue &&
         queue < qpe && words >>> 0 === words && words >= 1 && words <= this.queueWords &&
-        now >= this.sched.now)
+        now >= this.sched.now && m.sentAt === undefined)
     ) {
+      if (m.sentAt !== undefined) throw new Error(`${this.name}: message sent twice`);
       this.rejectSend(now, src, dst, queue, words);
     }
     const qi = dst * qpe + queue;
-    const m = new Msg(src, dst, queue, payload, words, now, onAccepted);
+    m.sentAt = now;
+    if (onAccepted !== undefined) m.onAccepted = onAccepted;
     const ss = this.sStats[src];
     ss.sent++;
     const backlog = this.backlogs[src];
@@ -314,7 +347,7 @@ export abstract class QueuedTransport implements Transport {
     return this.reserved[qi] + words <= this.queueWords;
   }
 
-  private inject(now: Time, m: Msg, qi: number): void {
+  private inject(now: Time, m: TransportMessage, qi: number): void {
     const r = (this.reserved[qi] += m.words);
     const st = this.qStats[qi];
     if (r > st.highWaterReserved) st.highWaterReserved = r;
@@ -324,7 +357,7 @@ export abstract class QueuedTransport implements Transport {
   }
 
   /** The arrival event's handler (an arrow function: the scheduler calls it without a wrapper). */
-  private readonly arrive = (t: Time, m: Msg): void => {
+  private readonly arrive = (t: Time, m: TransportMessage): void => {
     m.arrivedAt = t;
     const qi = m.dst * this.queuesPerEndpoint + m.queue;
     this.arrived[qi].push(m);

@@ -23,6 +23,7 @@ import type { Time } from "../../core/time.ts";
 import type { Board } from "../../hw/board.ts";
 import { Core as SimCore } from "../../core/executor.ts";
 import { NocTransport } from "../../hw/noc.ts";
+import { TransportMessage } from "../../hw/transport.ts";
 import { Mpipe } from "../../hw/mpipe.ts";
 import {
   type MemoryRegion,
@@ -37,15 +38,7 @@ import type { ConnId, Endpoint, SocketCommand, SocketEvent } from "../events.ts"
 import type { Stack } from "../stack.ts";
 import { StackSlot } from "./slot.ts";
 import { type Layout, placeLayout, type Placement } from "./layout.ts";
-import {
-  COMMAND_QUEUE,
-  type CommandMsg,
-  commandWords,
-  EVENT_QUEUE,
-  type EventMsg,
-  eventWords,
-  type OutgoingMsg,
-} from "./messages.ts";
+import { COMMAND_QUEUE, commandWords, EVENT_QUEUE, eventWords } from "./messages.ts";
 import { LockTable } from "../../core/lock.ts";
 import { categoryIndex } from "../../core/work.ts";
 import { appEnv, type HostedNode, type NodeConfig, nodeRegions } from "./node.ts";
@@ -121,7 +114,7 @@ class NetCore {
         CAT_MESSAGING,
         costs.noc_recv + costs.noc_recv_word * m.words + costs.command_handle,
       );
-      self.command(m.payload as CommandMsg);
+      self.command(m.payload as SocketCommand, self.node.coreOnTile[m.src]);
     }
     slot.runTimersAndEnd();
     // A pass that emptied the command queue need not ask again: messages
@@ -161,22 +154,24 @@ class NetCore {
     const ctx = this.slot.ctx!;
     ctx.chargeIndex(CAT_MESSAGING, c.event_build + c.noc_send + c.noc_send_word * words);
     node.counters.eventsSent++;
-    const msg: OutgoingMsg<EventMsg> = {
-      stack: this.index,
-      ev: out,
-      dst: node.placement.appTiles[app],
+    // The message record itself carries the event to its send time.
+    const msg = new TransportMessage(
+      this.tile,
+      node.placement.appTiles[app],
+      EVENT_QUEUE,
+      out,
       words,
-    };
+    );
     ctx.thenCall(this.sendEvent, msg);
   }
 
   /** Sends an event message at its point in the work item (one handler per core: no per-event closure). */
-  private readonly sendEvent = (t: Time, m: OutgoingMsg<EventMsg>): void => {
-    this.node.noc.send(t, this.tile, m.dst, EVENT_QUEUE, m, m.words);
+  private readonly sendEvent = (t: Time, m: TransportMessage): void => {
+    this.node.noc.sendMessage(t, m);
   };
 
-  private command(m: CommandMsg): void {
-    const cmd = m.cmd;
+  /** Runs a command from application core `app`. */
+  private command(cmd: SocketCommand, app: number): void {
     const s = this.slot.stack;
     switch (cmd.kind) {
       case "listen":
@@ -188,7 +183,7 @@ class NetCore {
         return;
       case "connect": {
         const conn = s.connect(this.slot.now(), cmd.remote, this.slot.localPortFor(cmd.remote));
-        this.owner.set(conn, m.app);
+        this.owner.set(conn, app);
         return;
       }
       case "accept":
@@ -231,12 +226,12 @@ class AppCore implements SocketApi {
     for (; i < APP_EVENT_BATCH; i++) {
       const m = noc.pop(self.tile, EVENT_QUEUE);
       if (m === undefined) break;
-      const em = m.payload as EventMsg;
-      const handle = em.ev.kind === "data_acked" ? costs.event_ack_handle : costs.event_handle;
+      const ev = m.payload as SocketEvent;
+      const handle = ev.kind === "data_acked" ? costs.event_ack_handle : costs.event_handle;
       ctx.chargeIndex(CAT_MESSAGING, costs.noc_recv + costs.noc_recv_word * m.words + handle);
       // Inline rather than through guard(): no closure per event.
       try {
-        app.onEvent(ctx, self, em.stack, em.ev);
+        app.onEvent(ctx, self, self.node.coreOnTile[m.src], ev);
       } catch (e) {
         self.node.contain(e);
       }
@@ -261,18 +256,20 @@ class AppCore implements SocketApi {
     if (ctx === null) throw new Error("socket command issued outside an application work item");
     ctx.chargeIndex(CAT_MESSAGING, c.command_build + c.noc_send + c.noc_send_word * words);
     node.counters.commandsSent++;
-    const msg: OutgoingMsg<CommandMsg> = {
-      app: this.index,
+    // The message record itself carries the command to its send time.
+    const msg = new TransportMessage(
+      this.tile,
+      node.placement.netTiles[stack],
+      COMMAND_QUEUE,
       cmd,
-      dst: node.placement.netTiles[stack],
       words,
-    };
+    );
     ctx.thenCall(this.sendCommand, msg);
   }
 
   /** Sends a command message at its point in the work item (one handler per core: no per-command closure). */
-  private readonly sendCommand = (t: Time, m: OutgoingMsg<CommandMsg>): void => {
-    this.node.noc.send(t, this.tile, m.dst, COMMAND_QUEUE, m, m.words);
+  private readonly sendCommand = (t: Time, m: TransportMessage): void => {
+    this.node.noc.sendMessage(t, m);
   };
 
   listen(port: number, backlog: number): void {
@@ -323,6 +320,12 @@ export class DlibosNode implements HostedNode {
     eventsOrphaned: 0,
     appFaults: 0,
   };
+  /**
+   * @internal the index of the network or application core on each tile (-1
+   * for none; the two sets of tiles are disjoint): a message's sender is
+   * known by its source tile, so messages carry the bare event or command.
+   */
+  readonly coreOnTile: Int32Array;
   /** The last protection fault the application raised, if any. */
   lastFault: ProtectionFault | null = null;
   private readonly nets: NetCore[] = [];
@@ -337,6 +340,13 @@ export class DlibosNode implements HostedNode {
     const board = cfg.board;
     this.placement = placeLayout(board, cfg.layout);
     this.noc = new NocTransport(sched, board);
+    this.coreOnTile = new Int32Array(board.tiles).fill(-1);
+    this.placement.netTiles.forEach((tile, i) => {
+      this.coreOnTile[tile] = i;
+    });
+    this.placement.appTiles.forEach((tile, j) => {
+      this.coreOnTile[tile] = j;
+    });
     const rxGrants: Record<string, Permission> = { nic: "read-write", app: "read" };
     const txGrants: Record<string, Permission> = { app: "read-write", nic: "read" };
     for (let i = 0; i < cfg.layout.net; i++) {
@@ -409,12 +419,19 @@ export class DlibosNode implements HostedNode {
 
   /** @internal received-data references as the application may see them (read-only). */
   toAppRefs(refs: readonly BufRef[]): BufRef[] {
-    // A plain loop: no closure per call on this per-event path.
+    // Arrays of exactly the right size (an empty array grown by push() gets a
+    // backing store of 17 slots), and a literal for the common single
+    // reference; a plain loop otherwise (no closure on this per-event path).
     const mem = this.rxAppView;
-    const out: BufRef[] = [];
-    for (let i = 0; i < refs.length; i++) {
+    const n = refs.length;
+    if (n === 1) {
+      const r = refs[0];
+      return [{ mem, off: r.off, len: r.len }];
+    }
+    const out: BufRef[] = new Array(n);
+    for (let i = 0; i < n; i++) {
       const r = refs[i];
-      out.push({ mem, off: r.off, len: r.len });
+      out[i] = { mem, off: r.off, len: r.len };
     }
     return out;
   }

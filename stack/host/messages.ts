@@ -1,6 +1,8 @@
 /**
  * Socket-layer events and commands as on-chip messages: their size in UDN
- * words (one word = 8 bytes on the 64-bit TileGX) and the records carried.
+ * words (one word = 8 bytes on the 64-bit TileGX) and the queues they use. A
+ * message's payload is the bare {@link SocketEvent} or {@link SocketCommand};
+ * the sending core is known by the message's source tile.
  */
 import type { SocketCommand, SocketEvent } from "../events.ts";
 
@@ -21,30 +23,6 @@ export const MSG_TOKEN_WORDS = 1;
 export const EVENT_QUEUE = 0;
 /** Demux queue on network tiles that carries commands. */
 export const COMMAND_QUEUE = 1;
-
-export interface EventMsg {
-  readonly stack: number;
-  readonly ev: SocketEvent;
-}
-
-export interface CommandMsg {
-  /** Application core index that sent it. */
-  readonly app: number;
-  readonly cmd: SocketCommand;
-}
-
-/**
- * A message on its way out: the record the receiver reads (`M`) travels in
- * the same object as its destination tile and size, so sending it at its
- * point in the work item needs no wrapper object. Receivers read only `M`'s
- * fields.
- */
-export type OutgoingMsg<M> = M & {
-  /** Destination tile. */
-  readonly dst: number;
-  /** Size in UDN words (already capped to the queue capacity). */
-  readonly words: number;
-};
 
 export function eventWords(ev: SocketEvent): number {
   switch (ev.kind) {
