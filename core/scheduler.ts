@@ -35,6 +35,17 @@ const FRONT = -2;
 const NO_FRONT = -1;
 const UNSLOTTED = -2;
 
+/*
+ * BOXED_TIME. A handler receives the event time as an argument, and a
+ * non-integer-range number passed to a call that is not inlined is a heap
+ * number. Reading the time from a Float64Array or a double field boxes it
+ * afresh on every dispatch; so each pending event also keeps the time as a
+ * tagged reference (a generic array and a field that start out holding null,
+ * so V8 stores references rather than raw doubles), and dispatch passes on
+ * the heap number its scheduler already made (usually when the time was
+ * passed to `post`/`at`). The typed-array copy still serves the comparisons.
+ */
+
 export class Scheduler {
   /** Current simulated time. */
   now: Time = 0;
@@ -49,6 +60,8 @@ export class Scheduler {
   private gen = new Int32Array(INITIAL_CAPACITY);
   private fns: (Handler<never> | null)[] = new Array(INITIAL_CAPACITY).fill(null);
   private args: unknown[] = new Array(INITIAL_CAPACITY).fill(undefined);
+  /** slot -> event time as a tagged reference (see BOXED_TIME). */
+  private refs: (Time | null)[] = new Array(INITIAL_CAPACITY).fill(null);
   private freeSlots = new Int32Array(INITIAL_CAPACITY);
   private freeCount = 0;
   private nextSlot = 0;
@@ -61,6 +74,11 @@ export class Scheduler {
   private front = NO_FRONT;
   private frontTime: Time = 0;
   private frontSeq = 0;
+  /**
+   * frontTime again, as a tagged reference (see BOXED_TIME); null when there
+   * is no front event.
+   */
+  private frontRef: Time | null = null;
   private frontFn: Handler<never> | null = null;
   private frontArg: unknown = undefined;
   private nextSeq = 0;
@@ -126,11 +144,13 @@ export class Scheduler {
       const s = old === UNSLOTTED ? this.allocSlot() : old;
       this.fns[s] = this.frontFn;
       this.args[s] = this.frontArg;
+      this.refs[s] = this.frontRef;
       this.siftUp(this.size++, s, this.frontTime, this.frontSeq);
     }
     if (slot >= 0) this.pos[slot] = FRONT;
     this.front = slot;
     this.frontTime = t;
+    this.frontRef = t;
     this.frontSeq = this.nextSeq++;
     this.frontFn = fn;
     this.frontArg = arg;
@@ -140,6 +160,7 @@ export class Scheduler {
   private heapInsert(slot: number, t: Time, fn: Handler<never>, arg: unknown): void {
     this.fns[slot] = fn;
     this.args[slot] = arg;
+    this.refs[slot] = t;
     const seq = this.nextSeq++;
     // Sift up inline. The new event has the largest sequence number so far, so
     // it goes after every event with the same time: (t, seq) is smaller than a
@@ -192,29 +213,29 @@ export class Scheduler {
   step(): boolean {
     const front = this.front;
     if (front !== NO_FRONT) {
-      const t = this.frontTime, fn = this.frontFn as Handler<unknown>, arg = this.frontArg;
+      const t = this.frontRef as Time, fn = this.frontFn as Handler<unknown>, arg = this.frontArg;
       this.clearFront();
       if (front !== UNSLOTTED) this.releaseSlot(front);
       this.now = t;
       this.dispatched++;
-      fn(this.now, arg);
+      fn(t, arg);
       return true;
     }
     if (this.size === 0) return false;
     const slot = this.heap[0];
-    const t = this.heapTime[0];
     this.removeAt(0);
-    const fn = this.fns[slot] as Handler<unknown>;
+    const t = this.refs[slot] as Time, fn = this.fns[slot] as Handler<unknown>;
     const arg = this.args[slot];
     this.now = t;
     this.releaseSlot(slot);
     this.dispatched++;
-    fn(this.now, arg);
+    fn(t, arg);
     return true;
   }
 
   private clearFront(): void {
     this.front = NO_FRONT;
+    this.frontRef = null;
     this.frontFn = null;
     this.frontArg = undefined;
   }
@@ -299,6 +320,7 @@ export class Scheduler {
     for (let i = this.cap; i < cap; i++) {
       this.fns.push(null);
       this.args.push(undefined);
+      this.refs.push(null);
     }
     this.cap = cap;
   }
