@@ -37,13 +37,14 @@ const UNSLOTTED = -2;
 
 /*
  * BOXED_TIME. A handler receives the event time as an argument, and a
- * non-integer-range number passed to a call that is not inlined is a heap
- * number. Reading the time from a Float64Array or a double field boxes it
- * afresh on every dispatch; so each pending event also keeps the time as a
- * tagged reference (a generic array and a field that start out holding null,
- * so V8 stores references rather than raw doubles), and dispatch passes on
- * the heap number its scheduler already made (usually when the time was
- * passed to `post`/`at`). The typed-array copy still serves the comparisons.
+ * number beyond the small-integer range passed to a call that is not inlined
+ * is a heap number. Reading the time from a Float64Array or a double field
+ * boxes it afresh on every dispatch; so each pending event also keeps its time
+ * as a tagged reference (a generic array and a field that start out holding
+ * null, so V8 stores references rather than raw doubles), and dispatch passes
+ * on the heap number the caller already made (usually when passing the time
+ * to `post`/`at`). The typed-array copy of each time still serves the heap
+ * comparisons.
  */
 
 export class Scheduler {
