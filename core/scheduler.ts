@@ -7,13 +7,13 @@
  * heap order, so comparisons while sifting read the keys directly instead of
  * going through the slot. The earliest event may instead sit in the "front"
  * fields outside the heap, because most new events are the next to run (see
- * `becomesFront`); a front event scheduled by `post` (no handle) takes no slot at
- * all unless a later event pushes it into the heap. Slots live in typed arrays
- * and are recycled, so scheduling does not allocate beyond the handler closure
- * the caller passes (callers on hot paths pass a long-lived handler plus an
- * argument instead of a fresh closure). Cancellation removes the event from the heap eagerly (O(log n)),
- * because TCP arms and cancels timers constantly and tombstones would bloat
- * the heap.
+ * `becomesFront`); a front event scheduled by `post` (no handle) takes no
+ * slot at all unless a later event pushes it into the heap. Slots live in
+ * typed arrays and are recycled, so scheduling does not allocate beyond the
+ * handler closure the caller passes (callers on hot paths pass a long-lived
+ * handler plus an argument instead of a fresh closure). Cancellation removes
+ * the event from the heap eagerly (O(log n)), because TCP arms and cancels
+ * timers constantly and tombstones would bloat the heap.
  */
 import type { Time } from "./time.ts";
 
