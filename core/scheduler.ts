@@ -5,14 +5,15 @@
  * equal times run in the order they were scheduled, so runs are deterministic.
  * The heap keeps each entry's time and sequence number next to its slot, in
  * heap order, so comparisons while sifting read the keys directly instead of
- * going through the slot. The earliest event may instead sit in a "front"
- * slot outside the heap, because most new events are the next to run (see
- * `insert`). Slots live in typed arrays and are recycled, so scheduling does
- * not allocate beyond the handler closure the caller passes (callers on hot
- * paths pass a long-lived handler plus an argument instead of a fresh
- * closure). Cancellation removes the event from the heap eagerly (O(log n)),
- * because TCP arms and cancels timers constantly and tombstones would bloat
- * the heap.
+ * going through the slot. The earliest event may instead sit in the "front"
+ * fields outside the heap, because most new events are the next to run (see
+ * `becomesFront`); a front event scheduled by `post` (no handle) takes no
+ * slot at all unless a later event pushes it into the heap. Slots live in
+ * typed arrays and are recycled, so scheduling does not allocate beyond the
+ * handler closure the caller passes (callers on hot paths pass a long-lived
+ * handler plus an argument instead of a fresh closure). Cancellation removes
+ * the event from the heap eagerly (O(log n)), because TCP arms and cancels
+ * timers constantly and tombstones would bloat the heap.
  */
 import type { Time } from "./time.ts";
 
@@ -30,6 +31,21 @@ const INITIAL_CAPACITY = 1024;
 /** Heap position of a free slot and of the front event's slot. */
 const FREE = -1;
 const FRONT = -2;
+/** {@link Scheduler} front slot value: no front event, or a front event without a slot. */
+const NO_FRONT = -1;
+const UNSLOTTED = -2;
+
+/*
+ * BOXED_TIME. A handler receives the event time as an argument, and a
+ * number beyond the small-integer range passed to a call that is not inlined
+ * is a heap number. Reading the time from a Float64Array or a double field
+ * boxes it afresh on every dispatch; so each pending event also keeps its time
+ * as a tagged reference (a generic array and a field that start out holding
+ * null, so V8 stores references rather than raw doubles), and dispatch passes
+ * on the heap number the caller already made (usually when passing the time
+ * to `post`/`at`). The typed-array copy of each time still serves the heap
+ * comparisons.
+ */
 
 export class Scheduler {
   /** Current simulated time. */
@@ -45,30 +61,46 @@ export class Scheduler {
   private gen = new Int32Array(INITIAL_CAPACITY);
   private fns: (Handler<never> | null)[] = new Array(INITIAL_CAPACITY).fill(null);
   private args: unknown[] = new Array(INITIAL_CAPACITY).fill(undefined);
+  /** slot -> event time as a tagged reference (see BOXED_TIME). */
+  private refs: (Time | null)[] = new Array(INITIAL_CAPACITY).fill(null);
   private freeSlots = new Int32Array(INITIAL_CAPACITY);
   private freeCount = 0;
   private nextSlot = 0;
   private size = 0;
-  /** Slot of the "front" event (see {@link insert}), or -1. */
-  private front = -1;
+  /**
+   * The "front" event (see {@link becomesFront}): its slot, UNSLOTTED for a posted
+   * event (which needs no handle), or NO_FRONT; its handler and argument live
+   * here rather than in the slot arrays.
+   */
+  private front = NO_FRONT;
   private frontTime: Time = 0;
   private frontSeq = 0;
+  /**
+   * frontTime again, as a tagged reference (see BOXED_TIME); null when there
+   * is no front event.
+   */
+  private frontRef: Time | null = null;
+  private frontFn: Handler<never> | null = null;
+  private frontArg: unknown = undefined;
   private nextSeq = 0;
   private stopped = false;
 
   /** Number of pending events. */
   get pending(): number {
-    return this.front >= 0 ? this.size + 1 : this.size;
+    return this.front !== NO_FRONT ? this.size + 1 : this.size;
   }
 
   /** Time of the earliest pending event, or Infinity when idle. */
   get nextTime(): Time {
-    return this.front >= 0 ? this.frontTime : this.size > 0 ? this.heapTime[0] : Infinity;
+    return this.front !== NO_FRONT ? this.frontTime : this.size > 0 ? this.heapTime[0] : Infinity;
   }
 
   /** Schedules `fn(now, arg)` at absolute time `t` (must not be in the past). */
   at<A>(t: Time, fn: Handler<A>, arg?: A): EventId {
-    const slot = this.insert(t, fn as Handler<never>, arg);
+    this.checkTime(t);
+    const slot = this.allocSlot();
+    if (this.becomesFront(t)) this.setFront(slot, t, fn as Handler<never>, arg);
+    else this.heapInsert(slot, t, fn as Handler<never>, arg);
     return this.gen[slot] * SLOT_SPACE + slot + 1;
   }
 
@@ -76,40 +108,61 @@ export class Scheduler {
    * Like {@link at} but returns no handle, for events that are never
    * cancelled. Handles soon exceed the small-integer range, so returning one
    * costs a heap-number allocation on every call; hot fire-and-forget callers
-   * avoid it here. Dispatch order is the same as with {@link at}.
+   * avoid it here. Without a handle, a front event needs no slot either.
+   * Dispatch order is the same as with {@link at}.
    */
   post<A>(t: Time, fn: Handler<A>, arg?: A): void {
-    this.insert(t, fn as Handler<never>, arg);
+    this.checkTime(t);
+    if (this.becomesFront(t)) this.setFront(UNSLOTTED, t, fn as Handler<never>, arg);
+    else this.heapInsert(this.allocSlot(), t, fn as Handler<never>, arg);
+  }
+
+  private checkTime(t: Time): void {
+    if (!(t >= this.now)) {
+      throw new RangeError(`cannot schedule at ${t} ps: now is ${this.now} ps`);
+    }
   }
 
   /**
-   * Adds an event and returns its slot.
+   * True when a new event at `t` goes to the front.
    *
    * Most new events are earlier than everything pending (a handler schedules
    * the next step of what it just did), and the earliest event is the next to
-   * run. So the earliest event may be kept out of the heap, in the "front"
-   * slot, which costs no sifting in or out. The front event always precedes
+   * run. So the earliest event may be kept out of the heap, in the front
+   * fields, which costs no sifting in or out. The front event always precedes
    * every heap entry in (time, sequence) order; a new event displaces it only
    * when strictly earlier (an equal time sorts after it), and the displaced
    * event, earliest of the heap's entries, moves to the root.
    */
-  private insert(t: Time, fn: Handler<never>, arg: unknown): number {
-    if (!(t >= this.now)) {
-      throw new RangeError(`cannot schedule at ${t} ps: now is ${this.now} ps`);
+  private becomesFront(t: Time): boolean {
+    return this.front !== NO_FRONT ? t < this.frontTime : this.size === 0 || t < this.heapTime[0];
+  }
+
+  /** Makes (slot or UNSLOTTED, t, fn, arg) the front event, moving the old one to the heap. */
+  private setFront(slot: number, t: Time, fn: Handler<never>, arg: unknown): void {
+    const old = this.front;
+    if (old !== NO_FRONT) {
+      const s = old === UNSLOTTED ? this.allocSlot() : old;
+      this.fns[s] = this.frontFn;
+      this.args[s] = this.frontArg;
+      this.refs[s] = this.frontRef;
+      this.siftUp(this.size++, s, this.frontTime, this.frontSeq);
     }
-    const slot = this.allocSlot();
+    if (slot >= 0) this.pos[slot] = FRONT;
+    this.front = slot;
+    this.frontTime = t;
+    this.frontRef = t;
+    this.frontSeq = this.nextSeq++;
+    this.frontFn = fn;
+    this.frontArg = arg;
+  }
+
+  /** Adds a new event that is not the earliest to the heap. */
+  private heapInsert(slot: number, t: Time, fn: Handler<never>, arg: unknown): void {
     this.fns[slot] = fn;
     this.args[slot] = arg;
+    this.refs[slot] = t;
     const seq = this.nextSeq++;
-    const front = this.front;
-    if (front >= 0 ? t < this.frontTime : this.size === 0 || t < this.heapTime[0]) {
-      if (front >= 0) this.siftUp(this.size++, front, this.frontTime, this.frontSeq);
-      this.front = slot;
-      this.frontTime = t;
-      this.frontSeq = seq;
-      this.pos[slot] = FRONT;
-      return slot;
-    }
     // Sift up inline. The new event has the largest sequence number so far, so
     // it goes after every event with the same time: (t, seq) is smaller than a
     // parent's key exactly when t is smaller than the parent's time.
@@ -130,7 +183,6 @@ export class Scheduler {
     ht[i] = t;
     hq[i] = seq;
     pos[slot] = i;
-    return slot;
   }
 
   /** Schedules `fn(now, arg)` after a delay from now. */
@@ -144,7 +196,7 @@ export class Scheduler {
     const slot = (id - 1) % SLOT_SPACE;
     const g = Math.floor((id - 1) / SLOT_SPACE);
     if (slot >= this.nextSlot || this.gen[slot] !== g || this.pos[slot] === FREE) return false;
-    if (slot === this.front) this.front = -1;
+    if (slot === this.front) this.clearFront();
     else this.removeAt(this.pos[slot]);
     this.releaseSlot(slot);
     return true;
@@ -160,23 +212,33 @@ export class Scheduler {
 
   /** Runs the earliest event. Returns false when idle. */
   step(): boolean {
-    let slot = this.front, t: Time;
-    if (slot >= 0) {
-      t = this.frontTime;
-      this.front = -1;
-    } else {
-      if (this.size === 0) return false;
-      slot = this.heap[0];
-      t = this.heapTime[0];
-      this.removeAt(0);
+    const front = this.front;
+    if (front !== NO_FRONT) {
+      const t = this.frontRef as Time, fn = this.frontFn as Handler<unknown>, arg = this.frontArg;
+      this.clearFront();
+      if (front !== UNSLOTTED) this.releaseSlot(front);
+      this.now = t;
+      this.dispatched++;
+      fn(t, arg);
+      return true;
     }
-    const fn = this.fns[slot] as Handler<unknown>;
+    if (this.size === 0) return false;
+    const slot = this.heap[0];
+    this.removeAt(0);
+    const t = this.refs[slot] as Time, fn = this.fns[slot] as Handler<unknown>;
     const arg = this.args[slot];
     this.now = t;
     this.releaseSlot(slot);
     this.dispatched++;
-    fn(this.now, arg);
+    fn(t, arg);
     return true;
+  }
+
+  private clearFront(): void {
+    this.front = NO_FRONT;
+    this.frontRef = null;
+    this.frontFn = null;
+    this.frontArg = undefined;
   }
 
   /**
@@ -198,7 +260,7 @@ export class Scheduler {
   runUntilIdle(maxEvents = Infinity): number {
     this.stopped = false;
     let n = 0;
-    while ((this.front >= 0 || this.size > 0) && n < maxEvents && !this.stopped) {
+    while ((this.front !== NO_FRONT || this.size > 0) && n < maxEvents && !this.stopped) {
       this.step();
       n++;
     }
@@ -210,7 +272,7 @@ export class Scheduler {
    * {@link nextTime}, this returns no number, which would be boxed per event.)
    */
   private hasEventBy(t: Time): boolean {
-    return this.front >= 0 ? this.frontTime <= t : this.size > 0 && this.heapTime[0] <= t;
+    return this.front !== NO_FRONT ? this.frontTime <= t : this.size > 0 && this.heapTime[0] <= t;
   }
 
   /** Makes the current run loop return after the event being dispatched. */
@@ -259,6 +321,7 @@ export class Scheduler {
     for (let i = this.cap; i < cap; i++) {
       this.fns.push(null);
       this.args.push(undefined);
+      this.refs.push(null);
     }
     this.cap = cap;
   }
