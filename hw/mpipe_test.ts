@@ -287,26 +287,30 @@ Deno.test("mpipe: egress without NIC permission is a counted protection drop", (
   assert.equal(nic.lastFault?.region, "secret");
 });
 
-Deno.test("mpipe: a bounded egress queue drops and counts; bad descriptors are dropped", () => {
-  const { sched, nic } = nicSetup({ egressQueueFrames: 2 });
-  const plain = (): TxFrame => ({
+/** A 160-byte frame (60-byte header, 100-byte payload) without checksum offload. */
+function plainFrame(): TxFrame {
+  return {
     header: new Uint8Array(60),
     payload: [refOf(new Uint8Array(100))],
     l4ChecksumOffload: false,
     csumStart: 0,
     csumField: 0,
-  });
-  assert.ok(nic.transmit(0, 0, plain()));
-  assert.ok(nic.transmit(0, 0, plain()));
-  assert.equal(nic.transmit(0, 0, plain()), false);
+  };
+}
+
+Deno.test("mpipe: a bounded egress queue drops and counts; bad descriptors are dropped", () => {
+  const { sched, nic } = nicSetup({ egressQueueFrames: 2 });
+  assert.ok(nic.transmit(0, 0, plainFrame()));
+  assert.ok(nic.transmit(0, 0, plainFrame()));
+  assert.equal(nic.transmit(0, 0, plainFrame()), false);
   assert.equal(nic.stats.txDrops.egress_full, 1);
   sched.runUntilIdle();
   assert.equal(nic.stats.txFrames, 2);
-  assert.ok(nic.transmit(sched.now, 0, plain()), "room again after completion");
-  const bad = { ...plain(), l4ChecksumOffload: true, csumStart: 10, csumField: 500 };
+  assert.ok(nic.transmit(sched.now, 0, plainFrame()), "room again after completion");
+  const bad = { ...plainFrame(), l4ChecksumOffload: true, csumStart: 10, csumField: 500 };
   assert.equal(nic.transmit(sched.now, 0, bad), false);
   assert.equal(nic.stats.txDrops.bad_descriptor, 1);
-  assert.throws(() => nic.transmit(0, 3, plain()), /no port 3/);
+  assert.throws(() => nic.transmit(0, 3, plainFrame()), /no port 3/);
 });
 
 Deno.test("mpipe: configuration errors throw", () => {
@@ -327,21 +331,14 @@ Deno.test("mpipe: configuration errors throw", () => {
 
 Deno.test("mpipe: a frame holds its egress slot until its serialization ends; counters follow", () => {
   const { sched, nic } = nicSetup({ egressQueueFrames: 1 });
-  const frame = (): TxFrame => ({
-    header: new Uint8Array(60),
-    payload: [refOf(new Uint8Array(100))],
-    l4ChecksumOffload: false,
-    csumStart: 0,
-    csumField: 0,
-  });
   const done = EGRESS_DMA_LATENCY + wireTime(160);
-  assert.ok(nic.transmit(0, 0, frame()));
+  assert.ok(nic.transmit(0, 0, plainFrame()));
   sched.runUntil(done - 1);
   assert.equal(nic.stats.txFrames, 0, "still serializing");
-  assert.equal(nic.transmit(sched.now, 0, frame()), false, "slot still held");
+  assert.equal(nic.transmit(sched.now, 0, plainFrame()), false, "slot still held");
   assert.equal(nic.stats.txDrops.egress_full, 1);
   sched.runUntil(done);
   assert.equal(nic.stats.txFrames, 1);
   assert.equal(nic.stats.txBytes, 160);
-  assert.ok(nic.transmit(sched.now, 0, frame()), "slot free once the frame has left");
+  assert.ok(nic.transmit(sched.now, 0, plainFrame()), "slot free once the frame has left");
 });

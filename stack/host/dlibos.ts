@@ -149,26 +149,17 @@ class NetCore {
         bytes: ev.bytes,
       }
       : ev;
-    const words = Math.min(eventWords(ev), node.noc.queueWords);
-    const c = node.costs;
-    const ctx = this.slot.ctx!;
-    ctx.chargeIndex(CAT_MESSAGING, c.event_build + c.noc_send + c.noc_send_word * words);
     node.counters.eventsSent++;
-    // The message record itself carries the event to its send time.
-    const msg = new TransportMessage(
+    node.sendFrom(
+      this.slot.ctx!,
+      node.costs.event_build,
       this.tile,
       node.placement.appTiles[app],
       EVENT_QUEUE,
       out,
-      words,
+      Math.min(eventWords(ev), node.noc.queueWords),
     );
-    ctx.thenCall(this.sendEvent, msg);
   }
-
-  /** Sends an event message at its point in the work item (one handler per core: no per-event closure). */
-  private readonly sendEvent = (t: Time, m: TransportMessage): void => {
-    this.node.noc.sendMessage(t, m);
-  };
 
   /** Runs a command from application core `app`. */
   private command(cmd: SocketCommand, app: number): void {
@@ -250,27 +241,19 @@ class AppCore implements SocketApi {
 
   private command(stack: number, cmd: SocketCommand): void {
     const node = this.node;
-    const words = Math.min(commandWords(cmd), node.noc.queueWords);
-    const c = node.costs;
     const ctx = this.ctx;
     if (ctx === null) throw new Error("socket command issued outside an application work item");
-    ctx.chargeIndex(CAT_MESSAGING, c.command_build + c.noc_send + c.noc_send_word * words);
     node.counters.commandsSent++;
-    // The message record itself carries the command to its send time.
-    const msg = new TransportMessage(
+    node.sendFrom(
+      ctx,
+      node.costs.command_build,
       this.tile,
       node.placement.netTiles[stack],
       COMMAND_QUEUE,
       cmd,
-      words,
+      Math.min(commandWords(cmd), node.noc.queueWords),
     );
-    ctx.thenCall(this.sendCommand, msg);
   }
-
-  /** Sends a command message at its point in the work item (one handler per core: no per-command closure). */
-  private readonly sendCommand = (t: Time, m: TransportMessage): void => {
-    this.node.noc.sendMessage(t, m);
-  };
 
   listen(port: number, backlog: number): void {
     for (let s = 0; s < this.node.netCores.length; s++) {
@@ -435,6 +418,30 @@ export class DlibosNode implements HostedNode {
     }
     return out;
   }
+
+  /**
+   * @internal charges building (`buildCycles`) and sending a message of
+   * `words` words on the running item, and sends it from tile `src` at the
+   * item's point after those cycles. The message record itself carries the
+   * payload to its send time (one object per message, one handler per node).
+   */
+  sendFrom(
+    ctx: CoreContext,
+    buildCycles: number,
+    src: number,
+    dst: number,
+    queue: number,
+    payload: SocketEvent | SocketCommand,
+    words: number,
+  ): void {
+    const c = this.costs;
+    ctx.chargeIndex(CAT_MESSAGING, buildCycles + c.noc_send + c.noc_send_word * words);
+    ctx.thenCall(this.sendAt, new TransportMessage(src, dst, queue, payload, words));
+  }
+
+  private readonly sendAt = (t: Time, m: TransportMessage): void => {
+    this.noc.sendMessage(t, m);
+  };
 
   /** @internal runs application code, containing its protection faults. */
   guard(fn: () => void): void {
