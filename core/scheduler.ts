@@ -162,27 +162,9 @@ export class Scheduler {
     this.fns[slot] = fn;
     this.args[slot] = arg;
     this.refs[slot] = t;
-    const seq = this.nextSeq++;
-    // Sift up inline. The new event has the largest sequence number so far, so
-    // it goes after every event with the same time: (t, seq) is smaller than a
-    // parent's key exactly when t is smaller than the parent's time.
-    const heap = this.heap, ht = this.heapTime, hq = this.heapSeq, pos = this.pos;
-    let i = this.size++;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const pt = ht[p];
-      if (t >= pt) break;
-      const ps = heap[p];
-      heap[i] = ps;
-      ht[i] = pt;
-      hq[i] = hq[p];
-      pos[ps] = i;
-      i = p;
-    }
-    heap[i] = slot;
-    ht[i] = t;
-    hq[i] = seq;
-    pos[slot] = i;
+    // The new event has the largest sequence number so far, so it sorts after
+    // every pending event with the same time.
+    this.siftUp(this.size++, slot, t, this.nextSeq++);
   }
 
   /** Schedules `fn(now, arg)` after a delay from now. */
