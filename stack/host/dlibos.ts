@@ -116,7 +116,7 @@ class NetCore {
       );
       self.command(m.payload as SocketCommand, self.node.coreOnTile[m.src]);
     }
-    slot.runTimersAndEnd();
+    slot.end(slot.runTimers());
     // A pass that emptied the command queue need not ask again: messages
     // arrive from scheduler events only, never while a pass runs.
     const cmdsLeft = i === NET_CMD_BATCH && noc.pending(self.tile, COMMAND_QUEUE) > 0;

@@ -403,8 +403,7 @@ class Cpu {
       while (n < NAPI_BUDGET && cpu.receiveOne(ctx)) n++;
       cpu.exhausted = n === NAPI_BUDGET;
     }
-    slot.runTimers();
-    slot.end();
+    slot.end(slot.runTimers());
     if (napi) ctx.thenCall(Cpu.napiEnd, cpu);
   }
 

@@ -100,28 +100,14 @@ export class StackSlot {
    * the stack's next deadline. An armed event that is earlier than the
    * deadline is kept (TCP pushes deadlines later on almost every segment);
    * when it fires early it re-arms itself instead of waking the core, so this
-   * saves scheduler work without changing what is simulated.
+   * saves scheduler work without changing what is simulated. Pass the
+   * deadline when it is already known (e.g. from {@link runTimers} with nothing
+   * run in between); by default it is read from the stack.
    */
-  end(): void {
+  end(deadline: Time = this.stack.nextDeadline()): void {
     this.ctx = null;
     this.charger.ctx = null;
-    this.arm(this.stack.nextDeadline());
-  }
-
-  /**
-   * {@link runTimers} then {@link end}. When no timer is due the deadline is
-   * read once: nothing runs between the two, so it cannot have moved.
-   */
-  runTimersAndEnd(): void {
-    const now = this.now();
-    let d = this.stack.nextDeadline();
-    if (d <= now) {
-      this.stack.poll(now);
-      d = this.stack.nextDeadline();
-    }
-    this.ctx = null;
-    this.charger.ctx = null;
-    this.arm(d);
+    this.arm(deadline);
   }
 
   private arm(d: Time): void {
@@ -152,10 +138,16 @@ export class StackSlot {
     return this.ring.length;
   }
 
-  /** Runs the stack's timers if one is due at the current point of the item. */
-  runTimers(): void {
+  /**
+   * Runs the stack's timers if one is due at the current point of the item;
+   * returns the stack's next deadline afterwards.
+   */
+  runTimers(): Time {
     const now = this.now();
-    if (this.stack.nextDeadline() <= now) this.stack.poll(now);
+    const d = this.stack.nextDeadline();
+    if (d > now) return d;
+    this.stack.poll(now);
+    return this.stack.nextDeadline();
   }
 
   /** A local port whose flow the NIC hashes back to this instance. */
