@@ -21,7 +21,7 @@
  * Receive queues and back-pressure are {@link QueuedTransport}'s.
  */
 import type { Scheduler } from "../core/scheduler.ts";
-import type { Time } from "../core/time.ts";
+import type { Clock, Time } from "../core/time.ts";
 import type { Board } from "./board.ts";
 import { QueuedTransport } from "./transport.ts";
 
@@ -52,8 +52,6 @@ const F_BUSY = 1;
 const F_DELAY = 2;
 const F_MAX_DELAY = 3;
 const LINK_FIELDS = 4;
-/** Cap on the local cycle-conversion table (larger counts go to the clock). */
-const MAX_CYCLE_TABLE = 1 << 16;
 
 export interface NocConfig {
   /** Cycles per router hop (default {@link UDN_HOP_CYCLES}). */
@@ -120,8 +118,7 @@ export class NocTransport extends QueuedTransport {
    */
   private readonly pathMessages: Float64Array;
   private readonly pathFlits: Float64Array;
-  /** `board.clock.cycles(n)` for whole n below its length (the same values, read without a call). */
-  private readonly cycleTable: Float64Array;
+  private readonly clock: Clock;
   private injected = 0;
 
   constructor(sched: Scheduler, readonly board: Board, cfg: NocConfig = {}) {
@@ -142,12 +139,7 @@ export class NocTransport extends QueuedTransport {
     this.paths = new Array(this.tilesN * this.tilesN).fill(undefined);
     this.pathMessages = new Float64Array(this.tilesN * this.tilesN);
     this.pathFlits = new Float64Array(this.tilesN * this.tilesN);
-    // Every cycle count route() converts when hops are whole cycles: up to the
-    // longest route's hops plus the largest message's flits.
-    const longest = (board.width + board.height) * Math.ceil(hop) + this.queueWords +
-      NOC_HEADER_WORDS;
-    this.cycleTable = new Float64Array(Math.min(longest + 1, MAX_CYCLE_TABLE));
-    for (let n = 0; n < this.cycleTable.length; n++) this.cycleTable[n] = board.clock.cycles(n);
+    this.clock = board.clock;
   }
 
   latency(src: number, dst: number, words: number): Time {
@@ -170,8 +162,7 @@ export class NocTransport extends QueuedTransport {
     this.pathFlits[pi] += flits;
     const ls = this.links;
     const hop = this.perHopCycles;
-    const table = this.cycleTable;
-    const tn = table.length;
+    const clock = this.clock;
     const last = path.length - 1;
     let base = now;
     let cyc = 0;
@@ -179,8 +170,7 @@ export class NocTransport extends QueuedTransport {
     for (let i = 0; i <= last; i++) {
       const at = path[i] * LINK_FIELDS;
       // The head enters the link, waiting if it is busy; the link stays busy for `flits` cycles.
-      // (Cycle counts are looked up in the table directly when it covers them: see cycles().)
-      let enter = base + (cyc < tn && cyc >>> 0 === cyc ? table[cyc] : this.cycles(cyc));
+      let enter = base + clock.cycles(cyc);
       const free = ls[at + F_BUSY_UNTIL];
       if (free > enter) {
         const d = free - enter;
@@ -190,8 +180,7 @@ export class NocTransport extends QueuedTransport {
         base = free;
         cyc = 0;
       }
-      const n = cyc + flits;
-      until = base + (n < tn && n >>> 0 === n ? table[n] : this.cycles(n));
+      until = base + clock.cycles(cyc + flits);
       ls[at + F_BUSY_UNTIL] = until;
       ls[at + F_BUSY] += until - enter;
       // Router-to-router links (all but the injection and ejection ports) add the hop latency.
@@ -199,12 +188,6 @@ export class NocTransport extends QueuedTransport {
     }
     // The tail leaves the ejection port (the last link) when the message is complete.
     return until;
-  }
-
-  /** `board.clock.cycles(n)`, from the local table when it covers n. */
-  private cycles(n: number): Time {
-    const table = this.cycleTable;
-    return n < table.length && n >>> 0 === n ? table[n] : this.board.clock.cycles(n);
   }
 
   /** Builds and remembers the dimension-ordered X-then-Y route from src to dst. */
