@@ -268,7 +268,7 @@ export abstract class QueuedTransport implements Transport {
     return "stalled";
   }
 
-  /** Throws the error for a send that failed the fast validity test in {@link send}. */
+  /** Throws the error for a send that failed the fast validity test in {@link sendMessage}. */
   private rejectSend(now: Time, src: number, dst: number, queue: number, words: number): never {
     this.checkEndpoint(src);
     this.checkedQIndex(dst, queue);
