@@ -140,6 +140,11 @@ export class LinkEnd {
     };
   }
 
+  /** Most frames this direction's egress queue holds (queued or being serialized). */
+  get capacity(): number {
+    return this.finish.length;
+  }
+
   /** Time the last accepted frame's serialization ends (0 before the first). */
   get lastFinish(): Time {
     return this.busyUntil;

@@ -31,10 +31,17 @@
  *  - With `l4ChecksumOffload`, the checksum over frame[csumStart..] is
  *    computed (the field already holds the pseudo-header sum) and stored.
  *  - After {@link EGRESS_DMA_LATENCY} the frame goes to the port's link;
- *    `onSent` runs when its serialization finishes. At most `egressQueueFrames`
- *    frames per port may be in the NIC or the link's queue; further frames are
- *    dropped ("egress_full"). A dropped frame's `onSent` runs at once (the NIC
- *    holds no reference to its payload any more) and `transmit` returns false.
+ *    `onSent` runs when its serialization finishes.
+ *  - Back-pressure, not loss: at most `egressQueueFrames` frames per port (and
+ *    never more than the link's own queue holds) may be posted to the eDMA
+ *    ring or be on the link. A frame that finds the ring full waits in the
+ *    port's backlog, in order, as a real driver stops its queue and leaves the
+ *    segment with the stack (Linux's qdisc, a user-level stack's pending
+ *    list); it is posted when a frame ahead of it has left. Its payload is
+ *    read at that point, and its `onSent` runs when it leaves, so the owner
+ *    keeps the bytes until then. Only a frame the egress DMA cannot read
+ *    ("protection_fault") or whose descriptor is invalid ("bad_descriptor")
+ *    is dropped; its `onSent` runs at once and `transmit` returns false.
  */
 import type { Scheduler } from "../core/scheduler.ts";
 import { NS, type Time } from "../core/time.ts";
@@ -77,8 +84,6 @@ const UDP_CSUM_OFFSET = 6;
 export const RX_DROP_REASONS = ["runt", "oversize", "no_buffer", "ring_full"] as const;
 export type RxDropReason = typeof RX_DROP_REASONS[number];
 export const TX_DROP_REASONS = [
-  "egress_full",
-  "link_full",
   "protection_fault",
   "bad_descriptor",
 ] as const;
@@ -120,6 +125,10 @@ export interface MpipeStats {
   txFrames: number;
   txBytes: number;
   txDrops: Record<TxDropReason, number>;
+  /** Frames that found the egress ring full and waited in a port's backlog (none were lost). */
+  txDeferred: number;
+  /** Most frames waiting in one port's backlog at once. */
+  txBacklogMax: number;
   perWorker: { frames: number; bytes: number }[];
 }
 
@@ -219,6 +228,12 @@ interface Port {
   readonly ends: Float64Array;
   endsHead: number;
   inflight: number;
+  /** Most frames posted at once: the eDMA ring size, capped by the link's queue. */
+  readonly limit: number;
+  /** Frames accepted while the ring was full, waiting to be posted (FIFO). */
+  readonly backlog: Fifo<TxFrame>;
+  /** A drain event is pending for this port. */
+  drainArmed: boolean;
 }
 
 function posInt(v: number, name: string): number {
@@ -311,6 +326,8 @@ export class Mpipe {
       txFrames: 0,
       txBytes: 0,
       txDrops: zeroDrops(TX_DROP_REASONS),
+      txDeferred: 0,
+      txBacklogMax: 0,
       perWorker: Array.from({ length: this.workers }, () => ({ frames: 0, bytes: 0 })),
     };
   }
@@ -334,6 +351,9 @@ export class Mpipe {
       ends: new Float64Array(this.egressFrames),
       endsHead: 0,
       inflight: 0,
+      limit: Math.min(this.egressFrames, end.capacity),
+      backlog: new Fifo(),
+      drainArmed: false,
     };
     this.ports.push(port);
     end.onFrame = (t, frame) => this.ingress(t, port.index, frame);
@@ -402,14 +422,36 @@ export class Mpipe {
     this.pool.free(b.index);
   }
 
-  /** Queues a frame for egress on `port`; false (after counting the drop and calling onSent) if dropped. */
+  /**
+   * Queues a frame for egress on `port`. Returns true when the frame was
+   * accepted (posted now, or waiting in the port's backlog until the ring has
+   * room); false, after counting the drop and calling onSent, only when the
+   * egress DMA cannot read it.
+   */
   transmit(now: Time, port: number, frame: TxFrame): boolean {
     if (!(port >>> 0 === port && port < this.ports.length)) {
       throw new RangeError(`mpipe: no port ${port} (${this.ports.length} attached)`);
     }
     const p = this.ports[port];
     this.retire(p, now);
-    if (p.inflight >= this.egressFrames) return this.txDrop(frame, "egress_full");
+    if (p.backlog.length > 0 || p.inflight >= p.limit) {
+      p.backlog.push(frame);
+      const st = this.st;
+      st.txDeferred++;
+      if (p.backlog.length > st.txBacklogMax) st.txBacklogMax = p.backlog.length;
+      this.armDrain(p);
+      return true;
+    }
+    return this.post(p, now, frame);
+  }
+
+  /** Frames waiting in `port`'s backlog for room in the egress ring. */
+  backlogOf(port: number): number {
+    return this.ports[port]?.backlog.length ?? 0;
+  }
+
+  /** Posts a frame to the port's eDMA ring (there is room). */
+  private post(p: Port, now: Time, frame: TxFrame): boolean {
     let bytes: Uint8Array;
     try {
       bytes = this.gather(frame);
@@ -425,14 +467,14 @@ export class Mpipe {
     }
     // The egress DMA hands the frame to the link egressLatency later. That
     // latency is the same for every frame, so a port's frames reach its link
-    // in the order they are transmitted here, and nothing else sends on the
+    // in the order they are posted here, and nothing else sends on the
     // link: handing the frame over now, stamped with its DMA completion time,
     // is the same as doing it from an event at that time (the link queues by
-    // time) and saves that event.
+    // time) and saves that event. The link has room: p.limit does not exceed
+    // its queue, and every frame on it is counted in p.inflight.
     p.inflight++;
     if (!p.end.send(now + this.egressLatency, bytes)) {
-      p.inflight--;
-      return this.txDrop(frame, "link_full");
+      throw new Error(`mpipe: link of port ${p.index} refused a frame within its queue bound`);
     }
     // The frame leaves the NIC when the link has serialized it (the link's
     // busy time now ends with this frame). In-flight frames are retired
@@ -447,6 +489,21 @@ export class Mpipe {
     if (frame.onSent !== undefined) this.sched.post(end, runOnSent, frame);
     return true;
   }
+
+  /** Schedules a drain of `p`'s backlog when its oldest in-flight frame leaves. */
+  private armDrain(p: Port): void {
+    if (p.drainArmed) return;
+    p.drainArmed = true;
+    this.sched.post(p.ends[p.endsHead], this.drain, p);
+  }
+
+  /** Event handler: frames have left `p`; post waiting frames while there is room. */
+  private readonly drain = (t: Time, p: Port): void => {
+    p.drainArmed = false;
+    this.retire(p, t);
+    while (p.backlog.length > 0 && p.inflight < p.limit) this.post(p, t, p.backlog.shift()!);
+    if (p.backlog.length > 0) this.armDrain(p);
+  };
 
   /** Retires the frames of `p` whose serialization ended by `now` (see {@link transmit}). */
   private retire(p: Port, now: Time): void {

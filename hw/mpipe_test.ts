@@ -5,7 +5,7 @@ import { NS, type Time } from "../core/time.ts";
 import { type BufRef, refOf, type RxBuffer, type TxFrame } from "../stack/buf.ts";
 import { internetChecksum, onesComplementSum } from "./checksum.ts";
 import { addrHash, type Classification, classifyFrame, crc32, flowHash } from "./flowhash.ts";
-import { EthernetLink, wireTime } from "./link.ts";
+import { EthernetLink, type LinkConfig, wireTime } from "./link.ts";
 import { MemoryRegion, ProtectionFault } from "./memory.ts";
 import {
   EGRESS_DMA_LATENCY,
@@ -52,12 +52,12 @@ function pseudoSum(src: number, dst: number, l4len: number): number {
   return onesComplementSum(p);
 }
 
-function nicSetup(cfg: Partial<MpipeConfig> = {}, workers = 4) {
+function nicSetup(cfg: Partial<MpipeConfig> = {}, linkCfg: LinkConfig = {}, workers = 4) {
   const sched = new Scheduler();
   const rx = new MemoryRegion("rx", 64 * 2048, { nic: "read-write" });
   for (let w = 0; w < workers; w++) rx.grant(`stack:${w}`, "read");
   const nic = new Mpipe(sched, { workers, rxRegion: rx, ...cfg });
-  const link = new EthernetLink(sched);
+  const link = new EthernetLink(sched, linkCfg);
   nic.attachPort(link.a);
   return { sched, rx, nic, peer: link.b, link };
 }
@@ -131,7 +131,7 @@ Deno.test("flowhash: flow and address hashes are CRC-32 of the canonical encodin
 });
 
 Deno.test("mpipe: a flow always lands on the same worker; random flows spread evenly", () => {
-  const { sched, nic, peer } = nicSetup({ buffers: 64, ringEntries: 64 }, 12);
+  const { sched, nic, peer } = nicSetup({ buffers: 64, ringEntries: 64 }, {}, 12);
   const rng = new Rng(42, "flows");
   const flows = 12_000;
   const counts = new Array(12).fill(0);
@@ -179,7 +179,7 @@ Deno.test("mpipe: ingress DMA writes through the NIC view and hands out the work
 });
 
 Deno.test("mpipe: an empty buffer stack drops and counts; release returns buffers", () => {
-  const { sched, nic, peer } = nicSetup({ buffers: 4 }, 1);
+  const { sched, nic, peer } = nicSetup({ buffers: 4 }, {}, 1);
   for (let i = 0; i < 6; i++) {
     peer.send(sched.now, tcpHeader(0x0b000001, 1000 + i, 0x0a000001, 80, 0));
   }
@@ -197,7 +197,7 @@ Deno.test("mpipe: an empty buffer stack drops and counts; release returns buffer
 });
 
 Deno.test("mpipe: a full notification ring drops, counts and returns the buffer", () => {
-  const { sched, nic, peer } = nicSetup({ buffers: 8, ringEntries: 2 }, 1);
+  const { sched, nic, peer } = nicSetup({ buffers: 8, ringEntries: 2 }, {}, 1);
   for (let i = 0; i < 5; i++) {
     peer.send(sched.now, tcpHeader(0x0b000001, 1000 + i, 0x0a000001, 80, 0));
   }
@@ -210,7 +210,7 @@ Deno.test("mpipe: a full notification ring drops, counts and returns the buffer"
 });
 
 Deno.test("mpipe: runts, oversize frames and the worker0 policy for non-IP", () => {
-  const { sched, nic, peer } = nicSetup({ nonIp: "worker0", bufferSize: 128 }, 4);
+  const { sched, nic, peer } = nicSetup({ nonIp: "worker0", bufferSize: 128 }, {}, 4);
   peer.send(0, new Uint8Array(8));
   peer.send(0, new Uint8Array(200));
   const arp = new Uint8Array(42).fill(0x33);
@@ -298,19 +298,31 @@ function plainFrame(): TxFrame {
   };
 }
 
-Deno.test("mpipe: a bounded egress queue drops and counts; bad descriptors are dropped", () => {
+Deno.test("mpipe: a full egress ring holds frames back in order (none lost); bad descriptors are dropped", () => {
   const { sched, nic } = nicSetup({ egressQueueFrames: 2 });
-  assert.ok(nic.transmit(0, 0, plainFrame()));
-  assert.ok(nic.transmit(0, 0, plainFrame()));
-  assert.equal(nic.transmit(0, 0, plainFrame()), false);
-  assert.equal(nic.stats.txDrops.egress_full, 1);
+  const order: number[] = [];
+  const frame = (n: number): TxFrame => ({ ...plainFrame(), onSent: () => order.push(n) });
+  for (let n = 0; n < 5; n++) assert.ok(nic.transmit(0, 0, frame(n)), `frame ${n} accepted`);
+  assert.equal(nic.stats.txDeferred, 3);
+  assert.equal(nic.stats.txBacklogMax, 3);
+  assert.equal(nic.backlogOf(0), 3);
   sched.runUntilIdle();
-  assert.equal(nic.stats.txFrames, 2);
-  assert.ok(nic.transmit(sched.now, 0, plainFrame()), "room again after completion");
+  assert.deepEqual(order, [0, 1, 2, 3, 4], "every frame left, in order");
+  assert.equal(nic.stats.txFrames, 5);
+  assert.equal(nic.backlogOf(0), 0);
+  assert.equal(Object.values(nic.stats.txDrops).reduce((x, y) => x + y, 0), 0);
   const bad = { ...plainFrame(), l4ChecksumOffload: true, csumStart: 10, csumField: 500 };
   assert.equal(nic.transmit(sched.now, 0, bad), false);
   assert.equal(nic.stats.txDrops.bad_descriptor, 1);
   assert.throws(() => nic.transmit(0, 3, plainFrame()), /no port 3/);
+});
+
+Deno.test("mpipe: the egress bound never exceeds the link's own queue", () => {
+  const { sched, nic } = nicSetup({ egressQueueFrames: 8 }, { queueFrames: 2 });
+  for (let n = 0; n < 6; n++) assert.ok(nic.transmit(0, 0, plainFrame()));
+  assert.equal(nic.stats.txDeferred, 4, "the link holds two frames, four wait");
+  sched.runUntilIdle();
+  assert.equal(nic.stats.txFrames, 6);
 });
 
 Deno.test("mpipe: configuration errors throw", () => {
@@ -335,10 +347,12 @@ Deno.test("mpipe: a frame holds its egress slot until its serialization ends; co
   assert.ok(nic.transmit(0, 0, plainFrame()));
   sched.runUntil(done - 1);
   assert.equal(nic.stats.txFrames, 0, "still serializing");
-  assert.equal(nic.transmit(sched.now, 0, plainFrame()), false, "slot still held");
-  assert.equal(nic.stats.txDrops.egress_full, 1);
+  assert.ok(nic.transmit(sched.now, 0, plainFrame()), "accepted, but waits");
+  assert.equal(nic.stats.txDeferred, 1, "slot still held");
   sched.runUntil(done);
   assert.equal(nic.stats.txFrames, 1);
   assert.equal(nic.stats.txBytes, 160);
-  assert.ok(nic.transmit(sched.now, 0, plainFrame()), "slot free once the frame has left");
+  assert.equal(nic.backlogOf(0), 0, "posted once the first frame has left");
+  sched.runUntilIdle();
+  assert.equal(nic.stats.txFrames, 2);
 });
