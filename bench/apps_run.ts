@@ -17,6 +17,7 @@ import type { Layout } from "../stack/host/layout.ts";
 import type { HostedNode, HostMode } from "../stack/host/node.ts";
 import { Pair, testbedIp } from "../stack/host/testbed.ts";
 import { BOARDS } from "./netpipe.ts";
+import { addLossCounters, emptyLossCounters, type LossCounters } from "../stack/host/counters.ts";
 
 export type ServerApp = "memcached" | "web";
 export const SERVER_APPS: readonly ServerApp[] = ["memcached", "web"];
@@ -54,6 +55,8 @@ export interface AppOutcome {
   readonly simTime: Time;
   readonly events: number;
   readonly server: HostedNode;
+  /** Drops, retransmissions and RTO expiries on both nodes (stacks and NICs). */
+  readonly loss: LossCounters;
 }
 
 function webConfig(pageBytes: number): WebConfig {
@@ -130,5 +133,10 @@ export function runAppLoad(run: AppRun): AppOutcome {
     simTime: pair.sched.now,
     events: pair.sched.dispatched,
     server: pair.b,
+    loss: addLossCounters(
+      addLossCounters(emptyLossCounters(), pair.a.stacks, pair.a.nic),
+      pair.b.stacks,
+      pair.b.nic,
+    ),
   };
 }

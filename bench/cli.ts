@@ -16,6 +16,7 @@ import type { NetpipeVariant } from "../apps/netpipe/netpipe.ts";
 import { PcapWriter } from "../stack/pcap.ts";
 import { runAppLoad, type ServerApp } from "./apps_run.ts";
 import { toUs } from "../core/time.ts";
+import { formatLoss, lossFields } from "../stack/host/counters.ts";
 import { collectMeta, makeResults, serializeResults, writeResults } from "../report/results.ts";
 
 const VARIANTS: readonly NetpipeVariant[] = ["copy", "nocopy"];
@@ -136,6 +137,7 @@ function appCommand(app: ServerApp) {
           seed: v.seed,
         });
         progress.tick(1, mode);
+        if (!v.quiet) console.error(`${mode}: ${formatLoss(o.loss)}`);
         return {
           name: mode,
           mode,
@@ -146,6 +148,7 @@ function appCommand(app: ServerApp) {
             requestsPerSec: o.requestsPerSec,
             p50Us: toUs(o.latency.p50),
             p99Us: toUs(o.latency.p99),
+            ...lossFields(o.loss),
           }],
         };
       });

@@ -1,3 +1,4 @@
+import { TcpStats } from "./tcp/stats.ts";
 import assert from "node:assert/strict";
 import { Rng } from "../core/rng.ts";
 import { FaultInjector } from "../hw/fault.ts";
@@ -46,6 +47,7 @@ const MAC_A = localMac(1), MAC_B = localMac(2);
 
 /** A stand-in TCP layer: records what it is given, sends what the test asks. */
 class FakeTcp implements TcpLayerApi {
+  readonly stats = new TcpStats();
   inputs: { now: Time; src: Ipv4Addr; repr: TcpRepr; payload: Uint8Array }[] = [];
   polls: Time[] = [];
   deadline: Time = Infinity;

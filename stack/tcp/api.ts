@@ -6,6 +6,7 @@
  * {@link TcpLayerHost.output}, and the IP layer builds the TCP header from the
  * repr, the checksum (or leaves it to the NIC), IPv4 and Ethernet headers.
  */
+import type { TcpStats } from "./stats.ts";
 import type { Accounting } from "../accounting.ts";
 import type { BufRef, SharedRx } from "../buf.ts";
 import type { ConnId, Endpoint, EventSink, Ipv4Addr } from "../events.ts";
@@ -19,6 +20,8 @@ export interface TcpLayerHost extends EventSink {
 }
 
 export interface TcpLayerApi {
+  /** Counters (segments, retransmissions, RTO expiries, drops by reason). */
+  readonly stats: TcpStats;
   /**
    * A validated segment arrived. `payload` is the segment's data (len may be 0)
    * inside the frame held by `rx`; TCP calls `rx.retain()` for every piece it
