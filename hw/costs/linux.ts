@@ -83,29 +83,51 @@ export const LINUX_TILEGX_COSTS: LinuxCosts = defineTable<LinuxOp | StackOp>({
   reassembly: 1000,
 });
 
-/** Linux on the x86 client (cycles at hw/costs/x86.ts X86_HOST.hz, 2.6 GHz). */
+/**
+ * Linux on the x86 client hosts: a Skylake-SP server core at 2.6 GHz
+ * (hw/costs/x86.ts X86_HOST), the kernel of the paper's time (2017: before
+ * KPTI). Cycles = published time x 2.6 GHz; each entry names its source and
+ * the published bounds around it (facts.md "Costs with sources").
+ */
 export const LINUX_X86_COSTS: LinuxCosts = defineTable<LinuxOp | StackOp>({
-  // ~100 ns null syscall round trip (FlexSC, OSDI 2010, before KPTI). Approximation.
-  syscall: 250,
-  // Approximation, docs/CALIBRATION.md.
+  // 0.20 us: system call entry 0.10 + kernel return 0.10 us per call (Arrakis, OSDI'14, Table 1,
+  // Linux UDP echo). Bounds: 0.034 us (lmbench null syscall, Linux 4.10) to 0.237 us (Skylake
+  // with KPTI and retpolines, Phoronix 2018-09-08).
+  syscall: 520,
+  // Fixed part of copy_to_user/copy_from_user (access_ok, fault fix-up set-up); the bytes are
+  // copy_byte. Assumption (no public figure): ~20 ns; bounds 0-100 ns.
   copy_call: 50,
-  // ~1 us interrupt path. Approximation, docs/CALIBRATION.md.
+  // ~1 us from the device's MSI-X write to the handler's return, including the entry/exit
+  // and the cache misses around it. Assumption (facts.md lists no public figure for x86
+  // interrupt cost); bounds 0.5-2 us.
   irq: 2600,
-  // ~0.5 us per packet of softirq overhead (IX, OSDI 2014; mTCP, NSDI 2014 report the Linux
-  // stack at well under 1 M small packets/s per core). Approximation, docs/CALIBRATION.md.
-  softirq_packet: 1300,
-  // Approximation, docs/CALIBRATION.md.
+  // Softirq/NAPI overhead per packet beyond the protocol ops (GRO, netif_receive_skb,
+  // skb bookkeeping). Derived so that a received small packet costs ~1.26 us in the kernel
+  // ("stack in", Arrakis, OSDI'14, Table 1): 1.26 us = 3276 cycles, minus eth_rx + ip_rx +
+  // flow_lookup + tcp_rx (2300) here. Bounds 0.2-1 us.
+  softirq_packet: 1000,
+  // Per NAPI poll round (napi_poll loop, budget check, re-enabling the interrupt). Assumption:
+  // ~0.2 us; bounds 0.05-0.5 us.
   napi_poll: 500,
+  // skb allocation and free (kmem_cache, slab fast path). Part of Arrakis' 1.05 us "stack out":
+  // eth_tx + ip_tx + tcp_tx (2200) + skb_alloc (250) + skb_free (150) = 2600 cycles = 1.0 us.
   skb_alloc: 250,
   skb_free: 150,
-  // ~1 us wakeup with IPI. Approximation, docs/CALIBRATION.md.
-  wakeup: 2600,
-  // ~2 us including indirect costs (Li, Ding & Shen, ExpCS 2007). Approximation.
-  context_switch: 5200,
-  // Approximation, docs/CALIBRATION.md.
+  // 0.17 us: the scheduler's share of Linux UDP echo (Arrakis, OSDI'14, Table 1), for making
+  // a blocked thread runnable. Bounds 0.1-1 us (with an IPI to another core).
+  wakeup: 440,
+  // 2.2 us: the extra cost per packet when the receiving process was not running (Arrakis,
+  // OSDI'14 sec. 2.1), i.e. switching in a thread with its cache and TLB refill. Bounds: 1-5 us
+  // (Li, Ding & Shen, ExpCS'07, several us including indirect costs).
+  context_switch: 5720,
+  // Uncontended lock_sock/release_sock pair: two atomic operations on a line the core already
+  // holds. Assumption: ~30 ns; bounds 10-100 ns. Contention is modelled by the locks themselves.
   socket_lock: 80,
-  // ~0.5 us per call. Approximation, docs/CALIBRATION.md.
-  epoll_wait: 1300,
+  // ~160 ns per call: eventfd write + epoll_wait (1 ready) + eventfd read = 483 ns per loop
+  // (grpc/grpc issue 10330, test/cpp/microbenchmarks/bm_pollset.cc, 2017). Bounds 0.1-0.5 us.
+  epoll_wait: 420,
+  // Per returned event (copy of one epoll_event to user space, ready-list bookkeeping).
+  // Assumption: ~40 ns; bounds 10-100 ns.
   epoll_event: 100,
   // Kernel protocol ops on x86: hw/costs/x86.ts.
   eth_rx: X86_COSTS.eth_rx,

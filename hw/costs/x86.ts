@@ -20,7 +20,12 @@ export interface X86Host {
   readonly cores: number;
 }
 
-/** A 2.6 GHz, 16-thread Xeon-class client (approximation of a 2017 server CPU; docs/CALIBRATION.md). */
+/**
+ * A 16-core, 2.6 GHz Skylake-SP server core (Intel Xeon Gold 6142, launched
+ * 2017, base clock 2.6 GHz, 16 cores): a client machine of the paper's time.
+ * The paper names no client CPU, so this is an assumption; the cycle costs
+ * in this file and in LINUX_X86_COSTS are converted at this clock.
+ */
 export const X86_HOST: X86Host = Object.freeze({
   name: "x86-client",
   hz: 2_600_000_000,
@@ -39,11 +44,12 @@ export type X86Costs = CostTable<X86Op>;
 
 /**
  * Kernel protocol processing on x86, per stack op (cycles at X86_HOST.hz).
- * Order of magnitude from the public literature: the Linux stack spends
- * roughly 1-2 us of CPU per small packet end to end (e.g. Jeong et al., mTCP,
- * NSDI 2014; Belay et al., IX, OSDI 2014), split here across the layers; the
- * per-packet driver/softirq overheads are in linux.ts. All approximations, to
- * be calibrated in docs/CALIBRATION.md.
+ * The split across layers is an assumption; the sums are sourced: a small
+ * packet costs ~1.26 us in the kernel on the way in and ~1.05 us on the way
+ * out (Arrakis, OSDI'14, Table 1), which LINUX_X86_COSTS (hw/costs/linux.ts)
+ * reaches with these ops plus its softirq and skb entries; IX (OSDI'14)
+ * derives ~19K cycles per 64-byte TCP request and reply on Linux, all
+ * kernel paths included (facts.md). Bounds per op: half to twice the value.
  */
 export const X86_COSTS: X86Costs = defineTable<X86Op>({
   // Driver descriptor and skb set-up share of netif_receive_skb. Approximation, docs/CALIBRATION.md.
