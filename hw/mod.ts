@@ -13,6 +13,7 @@ export * from "./link.ts";
 export * from "./checksum.ts";
 export * from "./flowhash.ts";
 export * from "./mpipe.ts";
+export * from "./costs/ops.ts";
 export * from "./costs/table.ts";
 export * from "./costs/tilegx.ts";
 export * from "./costs/x86.ts";
