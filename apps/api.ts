@@ -9,7 +9,7 @@
  * (stack instance) and its connection id.
  */
 import type { WorkContext } from "../core/work.ts";
-import type { BufRef } from "../stack/buf.ts";
+import type { BufRef } from "../hw/buffers.ts";
 import type { ConnId, Endpoint, SocketEvent } from "../stack/events.ts";
 
 /** A connection as the application names it: (network core / stack id, conn id). */

@@ -1,12 +1,14 @@
 /**
- * The machine model: boards, the mesh NoC and shared-memory transports,
- * protected memory, Ethernet links with fault injection, the mPIPE NIC and
- * the platform cost tables.
+ * The machine model: the buffer types it shares with the software on it,
+ * boards, the mesh NoC and shared-memory transports, protected memory,
+ * Ethernet links with fault injection, the mPIPE NIC and the platform cost
+ * tables with the stack operations they price.
  */
 export * from "./board.ts";
 export * from "./transport.ts";
 export * from "./noc.ts";
 export * from "./shmring.ts";
+export * from "./buffers.ts";
 export * from "./memory.ts";
 export * from "./fault.ts";
 export * from "./link.ts";

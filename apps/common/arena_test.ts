@@ -7,7 +7,7 @@ import { plainLocks } from "./locks.ts";
 import { Outbox, plainRelease } from "./outbox.ts";
 import { ImmediateContext } from "../../core/work.ts";
 import type { ConnRef, SocketApi } from "../api.ts";
-import type { BufRef } from "../../stack/buf.ts";
+import type { BufRef } from "../../hw/buffers.ts";
 import { ascii } from "./ascii.ts";
 
 Deno.test("ByteArena: bounds-checked read and write", () => {

@@ -8,7 +8,7 @@
  */
 import { SEC, type Time } from "../../core/time.ts";
 import { type AppCosts, resolveAppCosts } from "../common/costs.ts";
-import type { WritableMemory } from "../common/arena.ts";
+import type { WritableMemory } from "../../hw/buffers.ts";
 import { type LockFactory, plainLocks } from "../common/locks.ts";
 
 /** memcached's default TCP port. */

@@ -45,7 +45,8 @@ import { LINUX_TILEGX_COSTS, type LinuxCosts, type LinuxOp } from "../../hw/cost
 import { MemoryRegion, ProtectionFault, RegionView } from "../../hw/memory.ts";
 import { Mpipe } from "../../hw/mpipe.ts";
 import type { App, ConnRef, SocketApi } from "../../apps/api.ts";
-import { type BufRef, Bytes, type Memory, type RxBuffer, totalLen } from "../buf.ts";
+import { Bytes, totalLen } from "../buf.ts";
+import type { BufRef, Memory, RxBuffer } from "../../hw/buffers.ts";
 import type { ConnId, Endpoint, SocketEvent } from "../events.ts";
 import type { Stack } from "../stack.ts";
 import { ETH_HEADER_LEN } from "../wire/ethernet.ts";

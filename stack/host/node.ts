@@ -13,7 +13,7 @@ import { MemoryRegion, type Permission } from "../../hw/memory.ts";
 import { MPIPE_BUFFER_SIZE } from "../../hw/mpipe.ts";
 import { type Layout, placeLayout } from "./layout.ts";
 import type { App } from "../../apps/api.ts";
-import type { WritableMemory } from "../../apps/common/arena.ts";
+import type { WritableMemory } from "../../hw/buffers.ts";
 import type { Ipv4Addr } from "../events.ts";
 import type { MacAddr } from "../wire/repr.ts";
 import type { Stack } from "../stack.ts";

@@ -18,7 +18,7 @@ import { Mpipe } from "../../hw/mpipe.ts";
 import type { MemoryRegion } from "../../hw/memory.ts";
 import { TILEGX_COSTS, type TileGxCosts } from "../../hw/costs/tilegx.ts";
 import type { App, ConnRef, SocketApi } from "../../apps/api.ts";
-import type { BufRef } from "../buf.ts";
+import type { BufRef } from "../../hw/buffers.ts";
 import type { ConnId, Endpoint, SocketEvent } from "../events.ts";
 import type { Stack } from "../stack.ts";
 import type { Layout } from "./layout.ts";

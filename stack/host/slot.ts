@@ -12,7 +12,7 @@ import { Rng } from "../../core/rng.ts";
 import type { Mpipe, NotifRing } from "../../hw/mpipe.ts";
 import type { Accounting } from "../accounting.ts";
 import type { StackOp } from "../../hw/costs/ops.ts";
-import type { RxBuffer, TxFrame } from "../buf.ts";
+import type { RxBuffer, TxFrame } from "../../hw/buffers.ts";
 import type { Endpoint, SocketEvent } from "../events.ts";
 import { IPPROTO_TCP } from "../wire/repr.ts";
 import { Stack } from "../stack.ts";

@@ -7,7 +7,8 @@
  * repr, the checksum (or leaves it to the NIC), IPv4 and Ethernet headers.
  */
 import type { Accounting } from "../accounting.ts";
-import type { BufRef, SharedRx } from "../buf.ts";
+import type { SharedRx } from "../buf.ts";
+import type { BufRef } from "../../hw/buffers.ts";
 import type { ConnId, Endpoint, EventSink, Ipv4Addr } from "../events.ts";
 import type { TcpRepr } from "../wire/repr.ts";
 import type { Time } from "../../core/time.ts";
