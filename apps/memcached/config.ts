@@ -9,7 +9,7 @@
 import { SEC, type Time } from "../../core/time.ts";
 import { type AppCosts, resolveAppCosts } from "../common/costs.ts";
 import type { WritableMemory } from "../../hw/buffers.ts";
-import { type LockFactory, plainLocks } from "../common/locks.ts";
+import { type LockFactory, plainLocks } from "../../core/work.ts";
 
 /** memcached's default TCP port. */
 export const MEMCACHED_PORT = 11211;

@@ -44,7 +44,7 @@ import type { Board } from "../../hw/board.ts";
 import { LINUX_TILEGX_COSTS, type LinuxCosts, type LinuxOp } from "../../hw/costs/linux.ts";
 import { MemoryRegion, ProtectionFault, RegionView } from "../../hw/memory.ts";
 import { Mpipe } from "../../hw/mpipe.ts";
-import type { App, ConnRef, SocketApi } from "../../apps/api.ts";
+import type { App, ConnRef, SocketApi } from "../socket.ts";
 import { Bytes, totalLen } from "../buf.ts";
 import type { BufRef, Memory, RxBuffer } from "../../hw/buffers.ts";
 import type { ConnId, Endpoint, SocketEvent } from "../events.ts";

@@ -5,7 +5,7 @@ import type { WorkContext } from "../../core/work.ts";
 import { GX36, makeBoard } from "../../hw/board.ts";
 import { EthernetLink } from "../../hw/link.ts";
 import { RegionView } from "../../hw/memory.ts";
-import type { App, ConnRef, SocketApi } from "../../apps/api.ts";
+import type { App, ConnRef, SocketApi } from "../socket.ts";
 import type { BufRef, WritableMemory } from "../../hw/buffers.ts";
 import {
   NETPIPE_PORT,

@@ -17,7 +17,7 @@ import type { Board } from "../../hw/board.ts";
 import { Mpipe } from "../../hw/mpipe.ts";
 import type { MemoryRegion } from "../../hw/memory.ts";
 import { TILEGX_COSTS, type TileGxCosts } from "../../hw/costs/tilegx.ts";
-import type { App, ConnRef, SocketApi } from "../../apps/api.ts";
+import type { App, ConnRef, SocketApi } from "../socket.ts";
 import type { BufRef } from "../../hw/buffers.ts";
 import type { ConnId, Endpoint, SocketEvent } from "../events.ts";
 import type { Stack } from "../stack.ts";

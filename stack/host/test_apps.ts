@@ -20,7 +20,7 @@ import { type Core, CoreContext } from "../../core/executor.ts";
 import type { Category, WorkContext } from "../../core/work.ts";
 import { type BoardSpec, GX36, makeBoard } from "../../hw/board.ts";
 import { EthernetLink, type LinkConfig } from "../../hw/link.ts";
-import type { App, ConnRef, SocketApi } from "../../apps/api.ts";
+import type { App, ConnRef, SocketApi } from "../socket.ts";
 import type { BufRef, WritableMemory } from "../../hw/buffers.ts";
 import type {
   ConnId,
