@@ -18,6 +18,7 @@ export * from "./hw/mod.ts";
 export * from "./stack/buf.ts";
 export * from "./stack/accounting.ts";
 export * from "./stack/events.ts";
+export type { App, ConnRef, SocketApi } from "./stack/socket.ts";
 export * from "./stack/wire/repr.ts";
 export { Stack, type StackConfig, type StackHost } from "./stack/stack.ts";
 export { PcapWriter } from "./stack/pcap.ts";
@@ -29,7 +30,6 @@ export { DlibosNode } from "./stack/host/dlibos.ts";
 export { RtcNode } from "./stack/host/rtc.ts";
 export { buildNode, Pair } from "./stack/host/testbed.ts";
 // Applications.
-export type { App, ConnRef, SocketApi } from "./apps/api.ts";
 export * from "./apps/netpipe/netpipe.ts";
 // Experiments and reports.
 export { runNetpipe } from "./bench/netpipe.ts";

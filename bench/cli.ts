@@ -5,7 +5,7 @@
  *
  * Bad options print one line naming the problem and exit 2.
  */
-import { command, dispatch, opt, type Program, runCli, UsageError } from "./args.ts";
+import { command, dispatch, opt, type Program, runCli, UsageError } from "../core/cli.ts";
 import { Progress } from "./progress.ts";
 import { BOARDS, NETPIPE_DEFAULT_REPS, NETPIPE_DEFAULT_WARMUP } from "./netpipe.ts";
 import { defaultSizes } from "./netpipe.ts";

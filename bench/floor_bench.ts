@@ -17,7 +17,8 @@
 import { Rng } from "../core/rng.ts";
 import { NS, type Time } from "../core/time.ts";
 import { FREE_ACCOUNTING } from "../stack/accounting.ts";
-import { type BufRef, Bytes, refOf, type RxBuffer, type TxFrame } from "../stack/buf.ts";
+import { Bytes, refOf } from "../stack/buf.ts";
+import type { BufRef, RxBuffer, TxFrame } from "../hw/buffers.ts";
 import type { ConnId, SocketEvent } from "../stack/events.ts";
 import { Stack } from "../stack/stack.ts";
 import { ETH_MIN_FRAME_NO_FCS, localMac } from "../stack/wire/ethernet.ts";

@@ -3,7 +3,7 @@
  * report/out/index.html (self-contained) and report/out/results/<experiment>.json.
  * Experiments that are not implemented yet are listed as such.
  */
-import { parseArgs } from "node:util";
+import { opt, parseOptions, type ParseSettings, runCli } from "../core/cli.ts";
 import { ReportBuilder } from "../report/html.ts";
 import { writeResults } from "../report/results.ts";
 import { notYet, PAPER_CLAIMS } from "../report/claims.ts";
@@ -12,66 +12,65 @@ import { EXPERIMENTS } from "./experiments.ts";
 const DEFAULT_OUT = "report/out";
 const DEFAULT_SEED = 1;
 
-function usage(msg: string): never {
-  console.error(`error: ${msg}`);
-  Deno.exit(2);
-}
+/** The program's options. */
+export const REPRODUCE_OPTIONS = {
+  out: opt.string("output directory", { default: DEFAULT_OUT, placeholder: "DIR" }),
+  seed: opt.int("random seed", { min: 0, default: DEFAULT_SEED }),
+};
 
-let args;
-try {
-  args = parseArgs({
-    args: Deno.args,
-    options: { out: { type: "string" }, seed: { type: "string" }, help: { type: "boolean" } },
-  });
-} catch (e) {
-  usage((e as Error).message.split("\n")[0]);
-}
-if (args.values.help) {
-  console.log(
-    "usage: reproduce [--out DIR] [--seed N]\n\nRuns every implemented experiment and " +
-      "writes DIR/index.html (default report/out) and DIR/results/<experiment>.json.",
+const REPRODUCE_SETTINGS: ParseSettings = {
+  usage: "reproduce [--out DIR] [--seed N]",
+  summary: "Runs every implemented experiment and writes DIR/index.html and " +
+    "DIR/results/<experiment>.json.",
+};
+
+/**
+ * Parses `argv` (a bad option throws a one-line `UsageError`, `--help` the
+ * help text; see core/cli.ts), runs every implemented experiment and writes
+ * the report.
+ */
+export async function reproduceMain(argv: readonly string[]): Promise<number> {
+  const { values } = parseOptions(REPRODUCE_OPTIONS, argv, REPRODUCE_SETTINGS);
+  const { out, seed } = values;
+  const available = EXPERIMENTS.filter((e) => e.run !== null);
+  console.error(
+    `dlibos reproduce: ${available.length} of ${EXPERIMENTS.length} experiments implemented`,
   );
-  Deno.exit(0);
-}
-const out = args.values.out ?? DEFAULT_OUT;
-const seed = args.values.seed === undefined ? DEFAULT_SEED : Number(args.values.seed);
-if (!Number.isInteger(seed) || seed < 0) usage(`--seed must be a non-negative integer`);
-
-const available = EXPERIMENTS.filter((e) => e.run !== null);
-console.error(
-  `dlibos reproduce: ${available.length} of ${EXPERIMENTS.length} experiments implemented`,
-);
-const report = new ReportBuilder("dlibos: reproducing DLibOS (ASPLOS 2018)");
-report.section(
-  "About",
-  "A deterministic simulation of the DLibOS evaluation. Every figure below emerges from the " +
-    "modeled machine (cores, NoC, mPIPE, links) running a real TCP/IP stack; see docs/ for the " +
-    "model and docs/CALIBRATION.md for the constants tuned against the paper.",
-);
-const covered = new Set<string>();
-const t0 = performance.now();
-for (const e of EXPERIMENTS) {
-  if (e.run === null) {
-    console.error(`  not yet implemented: ${e.name} (${e.paper})`);
-    continue;
+  const report = new ReportBuilder("dlibos: reproducing DLibOS (ASPLOS 2018)");
+  report.section(
+    "About",
+    "A deterministic simulation of the DLibOS evaluation. Every figure below emerges from the " +
+      "modeled machine (cores, NoC, mPIPE, links) running a real TCP/IP stack; see docs/ for the " +
+      "model and docs/CALIBRATION.md for the constants tuned against the paper.",
+  );
+  const covered = new Set<string>();
+  const t0 = performance.now();
+  for (const e of EXPERIMENTS) {
+    if (e.run === null) {
+      console.error(`  not yet implemented: ${e.name} (${e.paper})`);
+      continue;
+    }
+    console.error(`running ${e.name} ...`);
+    const r = await e.run(seed, (label) => console.error(`  ${label}`));
+    await writeResults(`${out}/results/${e.name}.json`, r.results);
+    await r.report(report);
+    for (const c of r.results.claims ?? []) covered.add(c.id);
   }
-  console.error(`running ${e.name} ...`);
-  const r = await e.run(seed, (label) => console.error(`  ${label}`));
-  await writeResults(`${out}/results/${e.name}.json`, r.results);
-  await r.report(report);
-  for (const c of r.results.claims ?? []) covered.add(c.id);
+  const pending = PAPER_CLAIMS.filter((c) => !covered.has(c.id)).map((c) =>
+    notYet(c.id, `needs the ${c.experiment} experiment`)
+  );
+  report.section("Claims not covered yet");
+  report.claims(pending);
+  await report.writeHtml(`${out}/index.html`);
+  console.error(
+    `wrote ${out}/index.html in ${((performance.now() - t0) / 1000).toFixed(1)} s` +
+      (EXPERIMENTS.some((e) => e.run === null)
+        ? ` (not yet implemented: ${
+          EXPERIMENTS.filter((e) => e.run === null).map((e) => e.name).join(", ")
+        })`
+        : ""),
+  );
+  return 0;
 }
-const pending = PAPER_CLAIMS.filter((c) => !covered.has(c.id)).map((c) =>
-  notYet(c.id, `needs the ${c.experiment} experiment`)
-);
-report.section("Claims not covered yet");
-report.claims(pending);
-await report.writeHtml(`${out}/index.html`);
-console.error(
-  `wrote ${out}/index.html in ${((performance.now() - t0) / 1000).toFixed(1)} s` +
-    (EXPERIMENTS.some((e) => e.run === null)
-      ? ` (not yet implemented: ${
-        EXPERIMENTS.filter((e) => e.run === null).map((e) => e.name).join(", ")
-      })`
-      : ""),
-);
+
+if (import.meta.main) await runCli(() => reproduceMain(Deno.args));

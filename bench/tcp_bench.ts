@@ -6,7 +6,8 @@
  * at once, and the pair is pumped until idle (data, ACKs, data_acked).
  * segments/s = SEGMENTS / (time per iteration).
  */
-import { type BufRef, refOf } from "../stack/buf.ts";
+import { refOf } from "../stack/buf.ts";
+import type { BufRef } from "../hw/buffers.ts";
 import { MemPair } from "../stack/tcp/mem_pair.ts";
 
 /** Data segments per benchmark iteration. */

@@ -70,6 +70,30 @@ export interface LockLike {
   readonly name: string;
 }
 
+/**
+ * How software obtains its locks: the lock registered under a name. Code
+ * never creates lock objects itself; whoever runs it (a hosting mode) passes a
+ * factory, which in a simulation returns a core/lock.ts spinlock the executor
+ * can contend on. The same name must always give the same lock.
+ */
+export type LockFactory = (name: string) => LockLike;
+
+/**
+ * A factory of plain named lock tokens, one per name (memoised), for unit tests
+ * and hosts that do not model contention.
+ */
+export function plainLocks(): LockFactory {
+  const locks = new Map<string, LockLike>();
+  return (name: string) => {
+    let l = locks.get(name);
+    if (l === undefined) {
+      l = { name };
+      locks.set(name, l);
+    }
+    return l;
+  };
+}
+
 export interface WorkContext {
   /** Charges `cycles` of work in `category` at the current point of the item. */
   charge(category: Category, cycles: number): void;

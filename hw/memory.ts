@@ -13,11 +13,11 @@
  * hardware it is a fault that kills the offending process, so it is not
  * "bad input" to be counted and dropped.
  *
- * `read` returns a view of the bytes without copying (as stack/buf.ts's Memory
+ * `read` returns a view of the bytes without copying (as hw/buffers.ts's Memory
  * requires). JavaScript cannot make it read-only; simulated code must not write
  * through it, and all writes in the model go through {@link RegionView.write}.
  */
-import type { Memory } from "../stack/buf.ts";
+import type { Memory } from "./buffers.ts";
 
 export type Permission = "none" | "read" | "read-write";
 export type Access = "read" | "write";

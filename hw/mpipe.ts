@@ -46,7 +46,7 @@
 import type { Scheduler } from "../core/scheduler.ts";
 import { NS, type Time } from "../core/time.ts";
 import { ByteSlab } from "../core/bytes.ts";
-import type { BufRef, Memory, RxBuffer, TxFrame } from "../stack/buf.ts";
+import type { BufRef, Memory, RxBuffer, TxFrame } from "./buffers.ts";
 import { internetChecksum, onesComplementSum } from "./checksum.ts";
 import { Fifo } from "./fifo.ts";
 import { type Classification, classifyFrame, flowHash } from "./flowhash.ts";

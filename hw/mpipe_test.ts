@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Rng } from "../core/rng.ts";
 import { Scheduler } from "../core/scheduler.ts";
 import { NS, type Time } from "../core/time.ts";
-import { type BufRef, refOf, type RxBuffer, type TxFrame } from "../stack/buf.ts";
+import type { BufRef, Memory, RxBuffer, TxFrame } from "./buffers.ts";
 import { internetChecksum, onesComplementSum } from "./checksum.ts";
 import { addrHash, type Classification, classifyFrame, crc32, flowHash } from "./flowhash.ts";
 import { EthernetLink, type LinkConfig, wireTime } from "./link.ts";
@@ -287,11 +287,16 @@ Deno.test("mpipe: egress without NIC permission is a counted protection drop", (
   assert.equal(nic.lastFault?.region, "secret");
 });
 
+/** Plain, unprotected memory over `data` (the NIC reads it as is). */
+function plainMemory(data: Uint8Array): Memory {
+  return { name: "plain", size: data.length, read: (off, len) => data.subarray(off, off + len) };
+}
+
 /** A 160-byte frame (60-byte header, 100-byte payload) without checksum offload. */
 function plainFrame(): TxFrame {
   return {
     header: new Uint8Array(60),
-    payload: [refOf(new Uint8Array(100))],
+    payload: [{ mem: plainMemory(new Uint8Array(100)), off: 0, len: 100 }],
     l4ChecksumOffload: false,
     csumStart: 0,
     csumField: 0,

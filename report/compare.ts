@@ -7,7 +7,7 @@
  * CLI:
  *   deno run -A report/compare.ts old.json new.json [--html out.html] [--key bytes] [--changed]
  */
-import { opt, parseOptions, type ParseSettings, runCli, UsageError } from "../bench/args.ts";
+import { opt, parseOptions, type ParseSettings, runCli, UsageError } from "../core/cli.ts";
 import { holdsText } from "./claims.ts";
 import { type Cell, ReportBuilder } from "./html.ts";
 import { flattenJson, type Point, readResults, type Results, type Series } from "./results.ts";

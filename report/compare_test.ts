@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { UsageError } from "../bench/args.ts";
+import { UsageError } from "../core/cli.ts";
 import {
   compareMain,
   compareResults,

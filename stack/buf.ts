@@ -1,29 +1,15 @@
 /**
- * Memory references the stack passes around instead of copying bytes.
+ * Memory references the stack passes around instead of copying bytes: the
+ * stack-side helpers over the buffer types of hw/buffers.ts.
  *
  * The stack never owns application or NIC memory: it holds {@link BufRef}s
  * (a slice of some {@link Memory}) and reads through them only when it must
  * (software checksum, or a mode that copies). The hardware model's protected
  * regions implement {@link Memory} with permission checks; tests and the
- * in-memory harness use {@link Bytes}.
+ * in-memory harness use {@link Bytes}. Received frames are held through
+ * {@link SharedRx} reference counts.
  */
-
-/** Something bytes can be read from. Implementations may check permissions. */
-export interface Memory {
-  /** Human-readable name (region name) for errors and reports. */
-  readonly name: string;
-  /** Size in bytes. */
-  readonly size: number;
-  /** A read-only view of `len` bytes at `off` (no copy). May throw ProtectionFault. */
-  read(off: number, len: number): Uint8Array;
-}
-
-/** A slice of memory: `len` bytes at `off` in `mem`. */
-export interface BufRef {
-  readonly mem: Memory;
-  readonly off: number;
-  readonly len: number;
-}
+import type { BufRef, Memory, RxBuffer } from "../hw/buffers.ts";
 
 /** Plain, unchecked memory over a Uint8Array. */
 export class Bytes implements Memory {
@@ -64,34 +50,6 @@ export function gather(refs: readonly BufRef[]): Uint8Array {
     o += r.len;
   }
   return out;
-}
-
-/**
- * A received frame in a receive buffer. The stack (and, through new_data, the
- * application) hold parts of it; `release` returns the buffer to its pool and
- * must be called exactly once, when nobody references it any more.
- */
-export interface RxBuffer {
-  readonly ref: BufRef;
-  release(): void;
-}
-
-/**
- * A frame handed to the NIC for transmission: headers built by the stack in its
- * own memory, followed by payload references gathered by egress DMA. When
- * `l4ChecksumOffload` is set the NIC computes the TCP/UDP checksum: the stack
- * has stored the pseudo-header sum in the checksum field (as real NICs expect)
- * and `csumStart` is the offset of the L4 header within the frame,
- * `csumField` the offset of the checksum field within the frame.
- */
-export interface TxFrame {
-  readonly header: Uint8Array;
-  readonly payload: readonly BufRef[];
-  readonly l4ChecksumOffload: boolean;
-  readonly csumStart: number;
-  readonly csumField: number;
-  /** Called once the frame has left (payload may be reused by its owner then). */
-  readonly onSent?: () => void;
 }
 
 /**

@@ -8,7 +8,7 @@
  * behind an epoll/read/write model. The stack itself emits events through
  * {@link EventSink}.
  */
-import type { BufRef } from "./buf.ts";
+import type { BufRef } from "../hw/buffers.ts";
 
 /** IPv4 address as an unsigned 32-bit integer (host order, a.b.c.d = a<<24|...). */
 export type Ipv4Addr = number;

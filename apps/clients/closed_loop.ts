@@ -9,9 +9,8 @@ import type { App, ConnRef, SocketApi } from "../api.ts";
 import type { WorkContext } from "../../core/work.ts";
 import type { Time } from "../../core/time.ts";
 import { LatencyHistogram } from "../../core/stats.ts";
-import type { BufRef } from "../../stack/buf.ts";
+import type { BufRef, WritableMemory } from "../../hw/buffers.ts";
 import type { Endpoint, SocketEvent } from "../../stack/events.ts";
-import type { WritableMemory } from "../common/arena.ts";
 
 /** How a protocol's responses are delimited. */
 export interface ClientProtocol {

@@ -18,13 +18,7 @@
  * All allocators are deterministic (free lists are LIFO stacks, pages are
  * carved in address order) and bounded: running out is reported as `null`.
  */
-import type { BufRef, Memory } from "../../stack/buf.ts";
-
-/** Memory the application can write as well as read. */
-export interface WritableMemory extends Memory {
-  /** Copies `bytes` to `off`. May throw ProtectionFault. */
-  write(off: number, bytes: Uint8Array): void;
-}
+import type { BufRef, Memory, WritableMemory } from "../../hw/buffers.ts";
 
 /** Plain writable memory over a Uint8Array (tests, and apps run without a machine model). */
 export class ByteArena implements WritableMemory {

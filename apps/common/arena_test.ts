@@ -3,11 +3,10 @@ import { BumpAllocator, ByteArena, SlabAllocator } from "./arena.ts";
 import { ConnTable } from "./conns.ts";
 import { resolveAppCosts } from "./costs.ts";
 import { PartialLine } from "./lines.ts";
-import { plainLocks } from "./locks.ts";
 import { Outbox, plainRelease } from "./outbox.ts";
 import { ImmediateContext } from "../../core/work.ts";
 import type { ConnRef, SocketApi } from "../api.ts";
-import type { BufRef } from "../../stack/buf.ts";
+import type { BufRef } from "../../hw/buffers.ts";
 import { ascii } from "./ascii.ts";
 
 Deno.test("ByteArena: bounds-checked read and write", () => {
@@ -90,10 +89,7 @@ Deno.test("PartialLine grows and clears", () => {
   assert.equal(p.len, 0);
 });
 
-Deno.test("plainLocks memoises by name; costs validate overrides", () => {
-  const f = plainLocks();
-  assert.equal(f("a"), f("a"));
-  assert.notEqual(f("a"), f("b"));
+Deno.test("resolveAppCosts validates overrides", () => {
   assert.equal(resolveAppCosts({ commandBase: 1 }).commandBase, 1);
   assert.throws(() => resolveAppCosts({ commandBase: -1 }), RangeError);
   assert.throws(() => resolveAppCosts({ nope: 1 } as never));

@@ -12,7 +12,7 @@
  * until full.
  */
 import type { WorkContext } from "../../core/work.ts";
-import type { BufRef } from "../../stack/buf.ts";
+import type { BufRef } from "../../hw/buffers.ts";
 import type { ConnRef, SocketApi } from "../api.ts";
 import type { SlabAllocator, TxBlock } from "./arena.ts";
 import { type AppCosts, chargeApp } from "./costs.ts";

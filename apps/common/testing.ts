@@ -15,7 +15,8 @@
  */
 import type { Time } from "../../core/time.ts";
 import type { Category, LockLike, WorkContext } from "../../core/work.ts";
-import { type BufRef, Bytes, gather } from "../../stack/buf.ts";
+import { Bytes, gather } from "../../stack/buf.ts";
+import type { BufRef } from "../../hw/buffers.ts";
 import type { CleanupReason, ConnId, Endpoint, SocketEvent } from "../../stack/events.ts";
 import type { App, ConnRef, SocketApi } from "../api.ts";
 import { latin1 } from "./ascii.ts";

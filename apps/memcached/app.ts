@@ -12,13 +12,8 @@
 import type { WorkContext } from "../../core/work.ts";
 import type { SocketEvent } from "../../stack/events.ts";
 import type { App, ConnRef, SocketApi } from "../api.ts";
-import {
-  BumpAllocator,
-  ByteArena,
-  SlabAllocator,
-  type TxBlock,
-  type WritableMemory,
-} from "../common/arena.ts";
+import { BumpAllocator, ByteArena, SlabAllocator, type TxBlock } from "../common/arena.ts";
+import type { WritableMemory } from "../../hw/buffers.ts";
 import { ConnTable } from "../common/conns.ts";
 import { type AppCosts, chargeApp } from "../common/costs.ts";
 import { type BlockReleaser, Outbox } from "../common/outbox.ts";

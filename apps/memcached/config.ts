@@ -8,8 +8,8 @@
  */
 import { SEC, type Time } from "../../core/time.ts";
 import { type AppCosts, resolveAppCosts } from "../common/costs.ts";
-import type { WritableMemory } from "../common/arena.ts";
-import { type LockFactory, plainLocks } from "../common/locks.ts";
+import type { WritableMemory } from "../../hw/buffers.ts";
+import { type LockFactory, plainLocks } from "../../core/work.ts";
 
 /** memcached's default TCP port. */
 export const MEMCACHED_PORT = 11211;

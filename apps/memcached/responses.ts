@@ -2,7 +2,7 @@
  * memcached's fixed replies, written once into the app's transmit memory and
  * sent by reference. Texts are memcached's own (proto_text.c).
  */
-import type { BufRef } from "../../stack/buf.ts";
+import type { BufRef } from "../../hw/buffers.ts";
 import type { BumpAllocator } from "../common/arena.ts";
 import { ascii } from "../common/ascii.ts";
 

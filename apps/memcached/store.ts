@@ -29,10 +29,10 @@
  */
 import { SEC, type Time } from "../../core/time.ts";
 import type { LockLike, WorkContext } from "../../core/work.ts";
-import { SlabAllocator, type TxBlock, type WritableMemory } from "../common/arena.ts";
+import { SlabAllocator, type TxBlock } from "../common/arena.ts";
+import type { BufRef, WritableMemory } from "../../hw/buffers.ts";
 import { CR, LF, SP, writeAscii, writeDecimal } from "../common/ascii.ts";
 import { type AppCosts, chargeApp, chargeCopy } from "../common/costs.ts";
-import type { BufRef } from "../../stack/buf.ts";
 import { MC_ITEM_HEADER_BYTES, MEMCACHED_KEY_MAX, type ResolvedMemcachedConfig } from "./config.ts";
 import type { McStats } from "./stats.ts";
 

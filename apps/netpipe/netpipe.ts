@@ -16,8 +16,7 @@ import type { App, ConnRef, SocketApi } from "../api.ts";
 import type { WorkContext } from "../../core/work.ts";
 import type { Time } from "../../core/time.ts";
 import type { Endpoint, SocketEvent } from "../../stack/events.ts";
-import type { WritableMemory } from "../common/arena.ts";
-import type { BufRef } from "../../stack/buf.ts";
+import type { BufRef, WritableMemory } from "../../hw/buffers.ts";
 
 export type NetpipeVariant = "copy" | "nocopy";
 

@@ -13,7 +13,8 @@
 import type { WorkContext } from "../../core/work.ts";
 import type { SocketEvent } from "../../stack/events.ts";
 import type { App, ConnRef, SocketApi } from "../api.ts";
-import { BumpAllocator, ByteArena, type WritableMemory } from "../common/arena.ts";
+import { BumpAllocator, ByteArena } from "../common/arena.ts";
+import type { WritableMemory } from "../../hw/buffers.ts";
 import { ConnTable } from "../common/conns.ts";
 import { type AppCosts, chargeApp } from "../common/costs.ts";
 import { Outbox, plainRelease } from "../common/outbox.ts";

@@ -2,7 +2,7 @@
  * Webserver configuration, defaults (nginx's where it has one) and a default
  * site generator.
  */
-import type { WritableMemory } from "../common/arena.ts";
+import type { WritableMemory } from "../../hw/buffers.ts";
 import { type AppCosts, resolveAppCosts } from "../common/costs.ts";
 
 /** HTTP's well-known port. */

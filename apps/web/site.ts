@@ -9,7 +9,7 @@
  * sends the first two only. Files are found by a hash table over the
  * normalised path bytes (no per-request strings).
  */
-import type { BufRef } from "../../stack/buf.ts";
+import type { BufRef } from "../../hw/buffers.ts";
 import { ascii } from "../common/ascii.ts";
 import { contentTypeFor, type ResolvedWebConfig } from "./config.ts";
 

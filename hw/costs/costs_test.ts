@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { STACK_OPS } from "../../stack/accounting.ts";
+import { STACK_OPS } from "./ops.ts";
 import { LINUX_OPS, LINUX_TILEGX_COSTS, LINUX_X86_COSTS } from "./linux.ts";
 import { defineTable, withOverrides } from "./table.ts";
 import { APP_OPS, isTileGxOp, MESSAGING_OPS, TILEGX_COSTS } from "./tilegx.ts";

@@ -12,7 +12,7 @@
  * percentile; 25% of Memcached's time in kernel spinlocks — facts.md). Lock
  * contention itself is not a cost here: it emerges from the lock model.
  */
-import type { StackOp } from "../../stack/accounting.ts";
+import type { StackOp } from "./ops.ts";
 import { type CostTable, defineTable } from "./table.ts";
 import { X86_COSTS } from "./x86.ts";
 

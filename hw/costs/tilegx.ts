@@ -12,7 +12,7 @@
  * 1.2 GHz, covering one request segment in, one response segment out, an ACK
  * and four socket-layer messages.
  */
-import type { StackOp } from "../../stack/accounting.ts";
+import type { StackOp } from "./ops.ts";
 import { type CostTable, defineTable } from "./table.ts";
 
 /** Messaging and NIC-driver operations (units = 1 unless stated). */
@@ -46,7 +46,7 @@ export type TileGxCosts = CostTable<TileGxOp>;
 
 /** Default TileGX cost table (cycles). */
 export const TILEGX_COSTS: TileGxCosts = defineTable<TileGxOp>({
-  // --- stack ops (stack/accounting.ts) ---
+  // --- stack ops (ops.ts) ---
   // Descriptor from the notification ring, buffer metadata, Ethernet demux. Approximation, docs/CALIBRATION.md.
   eth_rx: 120,
   // Egress descriptor build and eDMA doorbell. Approximation, docs/CALIBRATION.md.

@@ -9,7 +9,7 @@
  * kernel stack"; every number here is an approximation to be calibrated in
  * docs/CALIBRATION.md.
  */
-import type { StackOp } from "../../stack/accounting.ts";
+import type { StackOp } from "./ops.ts";
 import { type CostTable, defineTable } from "./table.ts";
 
 export interface X86Host {

@@ -5,7 +5,8 @@
  */
 import { type Category, categoryIndex } from "../../core/work.ts";
 import type { CoreContext } from "../../core/executor.ts";
-import { type Accounting, STACK_OPS, type StackOp, stackOpIndex } from "../accounting.ts";
+import type { Accounting } from "../accounting.ts";
+import { STACK_OPS, type StackOp, stackOpIndex } from "../../hw/costs/ops.ts";
 
 /** Which profiling category each stack operation's cycles are filed under. */
 export const STACK_OP_CATEGORY: Readonly<Record<StackOp, Category>> = Object.freeze({

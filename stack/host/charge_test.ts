@@ -3,7 +3,7 @@ import { Core, type CoreContext } from "../../core/executor.ts";
 import { Scheduler } from "../../core/scheduler.ts";
 import { Clock } from "../../core/time.ts";
 import { TILEGX_COSTS } from "../../hw/costs/tilegx.ts";
-import type { StackOp } from "../accounting.ts";
+import type { StackOp } from "../../hw/costs/ops.ts";
 import { STACK_OP_CATEGORY, StackCharger } from "./charge.ts";
 
 Deno.test("StackCharger: charges the op's table cost times units under the op's category", () => {

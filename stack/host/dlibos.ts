@@ -32,8 +32,8 @@ import {
   type RegionView,
 } from "../../hw/memory.ts";
 import { TILEGX_COSTS, type TileGxCosts } from "../../hw/costs/tilegx.ts";
-import type { App, ConnRef, SocketApi } from "../../apps/api.ts";
-import type { BufRef } from "../buf.ts";
+import type { App, ConnRef, SocketApi } from "../socket.ts";
+import type { BufRef } from "../../hw/buffers.ts";
 import type { ConnId, Endpoint, SocketCommand, SocketEvent } from "../events.ts";
 import type { Stack } from "../stack.ts";
 import { StackSlot } from "./slot.ts";

@@ -5,8 +5,8 @@ import type { WorkContext } from "../../core/work.ts";
 import { GX36, makeBoard } from "../../hw/board.ts";
 import { EthernetLink } from "../../hw/link.ts";
 import { RegionView } from "../../hw/memory.ts";
-import type { App, ConnRef, SocketApi } from "../../apps/api.ts";
-import type { WritableMemory } from "../../apps/common/arena.ts";
+import type { App, ConnRef, SocketApi } from "../socket.ts";
+import type { BufRef, WritableMemory } from "../../hw/buffers.ts";
 import {
   NETPIPE_PORT,
   NetpipeClient,
@@ -14,7 +14,6 @@ import {
   type NetpipePoint,
   NetpipeServer,
 } from "../../apps/netpipe/netpipe.ts";
-import type { BufRef } from "../buf.ts";
 import type { Endpoint, SocketEvent } from "../events.ts";
 import type { Layout } from "./layout.ts";
 import { type Affinity, LinuxNode, UserBuffer } from "./linux.ts";

@@ -1,12 +1,11 @@
 /**
- * Across hosting modes: timer service under application load, determinism of
- * whole experiments, and core layouts (placement, pairing, parsing).
+ * Across hosting modes: timer service under application load and core layouts
+ * (placement, pairing, parsing). Determinism of whole experiments is tested in
+ * bench/netpipe_experiment_test.ts.
  */
 import assert from "node:assert/strict";
 import { US } from "../../core/time.ts";
 import { GX36, GX72, makeBoard } from "../../hw/board.ts";
-import { runNetpipeExperiment } from "../../bench/netpipe_experiment.ts";
-import { makeResults, type ResultsMeta, serializeResults } from "../../report/results.ts";
 import { DlibosNode } from "./dlibos.ts";
 import { LAYOUT_PRESETS, parseLayout, placeLayout } from "./layout.ts";
 import { RtcNode } from "./rtc.ts";
@@ -35,43 +34,6 @@ Deno.test("modes: a saturated app core delays TCP timers in RTC but not in DLibO
   // RTC: the timer waits behind the application work (about the busy time).
   assert.ok(late.rtc >= busyUs * US - delack - 5 * US, `rtc late by ${late.rtc / US} us`);
   assert.ok(late.rtc <= busyUs * US, `rtc late by ${late.rtc / US} us`);
-});
-
-const META: ResultsMeta = { commit: "test", wallSeconds: 0, deno: "test", date: "test" };
-
-function netpipeText(modes: readonly TestMode[], seed: number): string {
-  const exp = runNetpipeExperiment({
-    modes,
-    variants: ["nocopy", "copy"],
-    board: "gx36",
-    layout: parseLayout("2:2"),
-    sizes: [1, 64, 1500, 4096],
-    reps: 3,
-    warmup: 1,
-    seed,
-  });
-  return serializeResults(makeResults(exp.body, META), { withMeta: false });
-}
-
-Deno.test("modes: the same seed gives byte-identical NetPIPE results in dlibos and rtc", () => {
-  const a = netpipeText(["dlibos", "rtc"], 11);
-  const b = netpipeText(["dlibos", "rtc"], 11);
-  assert.equal(a, b);
-  // Runs do not leak state into each other: each mode alone gives its part of the file.
-  const both = JSON.parse(a);
-  for (const mode of ["dlibos", "rtc"] as const) {
-    const alone = JSON.parse(netpipeText([mode], 11));
-    for (const s of alone.series) {
-      const twin = both.series.find((x: { name: string }) => x.name === s.name);
-      assert.deepEqual(s, twin, `${s.name} alone vs with the other mode`);
-    }
-  }
-  // The comparison is not vacuous: the modes measure different latencies.
-  const lat = (name: string) =>
-    both.series.find((s: { name: string }) => s.name === name).points.find((
-      p: { bytes: number },
-    ) => p.bytes === 64).oneWayLatencyUs;
-  assert.notEqual(lat("dlibos/nocopy"), lat("rtc/nocopy"));
 });
 
 Deno.test("layouts: d12-all places 12 network and 24 application cores on a Gx36", () => {

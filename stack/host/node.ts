@@ -5,15 +5,15 @@
 import type { Scheduler } from "../../core/scheduler.ts";
 import type { Time } from "../../core/time.ts";
 import type { LockTable } from "../../core/lock.ts";
-import type { LockFactory } from "../../apps/common/locks.ts";
+import type { LockFactory } from "../../core/work.ts";
 import type { Core } from "../../core/executor.ts";
 import type { Board } from "../../hw/board.ts";
 import type { Mpipe } from "../../hw/mpipe.ts";
 import { MemoryRegion, type Permission } from "../../hw/memory.ts";
 import { MPIPE_BUFFER_SIZE } from "../../hw/mpipe.ts";
 import { type Layout, placeLayout } from "./layout.ts";
-import type { App } from "../../apps/api.ts";
-import type { WritableMemory } from "../../apps/common/arena.ts";
+import type { App } from "../socket.ts";
+import type { WritableMemory } from "../../hw/buffers.ts";
 import type { Ipv4Addr } from "../events.ts";
 import type { MacAddr } from "../wire/repr.ts";
 import type { Stack } from "../stack.ts";

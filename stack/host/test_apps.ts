@@ -20,9 +20,8 @@ import { type Core, CoreContext } from "../../core/executor.ts";
 import type { Category, WorkContext } from "../../core/work.ts";
 import { type BoardSpec, GX36, makeBoard } from "../../hw/board.ts";
 import { EthernetLink, type LinkConfig } from "../../hw/link.ts";
-import type { App, ConnRef, SocketApi } from "../../apps/api.ts";
-import type { WritableMemory } from "../../apps/common/arena.ts";
-import type { BufRef } from "../buf.ts";
+import type { App, ConnRef, SocketApi } from "../socket.ts";
+import type { BufRef, WritableMemory } from "../../hw/buffers.ts";
 import type {
   ConnId,
   Endpoint,

@@ -8,7 +8,8 @@
  */
 import type { TcpStats } from "./stats.ts";
 import type { Accounting } from "../accounting.ts";
-import type { BufRef, SharedRx } from "../buf.ts";
+import type { SharedRx } from "../buf.ts";
+import type { BufRef } from "../../hw/buffers.ts";
 import type { ConnId, Endpoint, EventSink, Ipv4Addr } from "../events.ts";
 import type { TcpRepr } from "../wire/repr.ts";
 import type { Time } from "../../core/time.ts";

@@ -3,7 +3,8 @@
  * the socket-layer bookkeeping). A plain record: the protocol logic lives in
  * input.ts, output.ts and cc.ts; the layer owns creation and teardown.
  */
-import type { BufRef, SharedRx } from "../buf.ts";
+import type { SharedRx } from "../buf.ts";
+import type { BufRef } from "../../hw/buffers.ts";
 import type { CleanupReason, ConnId, Ipv4Addr } from "../events.ts";
 import type { Time } from "../../core/time.ts";
 import type { TimerOwner } from "./timer_heap.ts";

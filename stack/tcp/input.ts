@@ -4,7 +4,8 @@
  * acceptability, RST/SYN validation with challenge ACKs, ACK processing,
  * in-order delivery and out-of-order reassembly, FIN handling.
  */
-import type { BufRef, SharedRx } from "../buf.ts";
+import type { SharedRx } from "../buf.ts";
+import type { BufRef } from "../../hw/buffers.ts";
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpRepr } from "../wire/repr.ts";
 import { MS, type Time } from "../../core/time.ts";
 import {

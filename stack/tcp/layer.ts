@@ -58,7 +58,8 @@
  *   ports (RFC 6056, stream "tcp-ports"); `connect` also takes an explicit
  *   local port.
  */
-import type { BufRef, SharedRx } from "../buf.ts";
+import type { SharedRx } from "../buf.ts";
+import type { BufRef } from "../../hw/buffers.ts";
 import type { CleanupReason, ConnId, Endpoint, Ipv4Addr, SocketEvent } from "../events.ts";
 import { makeTcpRepr, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpRepr } from "../wire/repr.ts";
 import type { Rng } from "../../core/rng.ts";

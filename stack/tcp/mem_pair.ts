@@ -6,7 +6,8 @@
  * once, like a NIC's egress DMA would), and a simple clock advances a fixed
  * step per delivered segment so timers run. No scheduler, no IP layer.
  */
-import { type BufRef, Bytes, type RxBuffer, SharedRx } from "../buf.ts";
+import { Bytes, SharedRx } from "../buf.ts";
+import type { BufRef, RxBuffer } from "../../hw/buffers.ts";
 import { type Accounting, FREE_ACCOUNTING } from "../accounting.ts";
 import type { ConnId, Ipv4Addr, SocketEvent } from "../events.ts";
 import { makeTcpRepr, type TcpRepr } from "../wire/repr.ts";

@@ -5,7 +5,8 @@
  * segment count and a byte count. Data already queued wins over a newer copy;
  * a new segment that covers queued ones entirely replaces them.
  */
-import type { BufRef, SharedRx } from "../buf.ts";
+import type { SharedRx } from "../buf.ts";
+import type { BufRef } from "../../hw/buffers.ts";
 import { seqAdd, seqDiff, seqGt, seqLe, seqLt } from "./seq.ts";
 
 /** Result of {@link OooQueue.insert} when the bound forced a drop. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { OOO_DROPPED, OooQueue } from "./ooo.ts";
-import { type BufRef, gather, refOf, SharedRx } from "../buf.ts";
+import { gather, refOf, SharedRx } from "../buf.ts";
+import type { BufRef } from "../../hw/buffers.ts";
 import { seqAdd } from "./seq.ts";
 import { Rng } from "../../core/rng.ts";
 

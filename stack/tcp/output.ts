@@ -3,7 +3,7 @@
  * the output policy that decides which data, FIN and ACK segments go out
  * (send window, congestion window, sender SWS avoidance, Nagle, persist).
  */
-import type { BufRef } from "../buf.ts";
+import type { BufRef } from "../../hw/buffers.ts";
 import type { Ipv4Addr } from "../events.ts";
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from "../wire/repr.ts";
 import { MS, type Time } from "../../core/time.ts";

@@ -6,7 +6,7 @@
  * this module never deals with sequence-number wrap; the connection maps
  * sequence numbers to offsets.
  */
-import type { BufRef } from "../buf.ts";
+import type { BufRef } from "../../hw/buffers.ts";
 
 /** Starting capacity of the rings (a power of two). */
 const INITIAL_CAPACITY = 16;

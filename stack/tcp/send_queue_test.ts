@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { SendQueue } from "./send_queue.ts";
-import { type BufRef, gather, refOf } from "../buf.ts";
+import { gather, refOf } from "../buf.ts";
+import type { BufRef } from "../../hw/buffers.ts";
 import { Rng } from "../../core/rng.ts";
 
 function pattern(start: number, len: number): BufRef {

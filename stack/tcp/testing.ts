@@ -5,7 +5,8 @@
  * and a small application model (auto-accept, auto-release, byte collection).
  * Not used by the model itself.
  */
-import { type BufRef, gather, refOf, SharedRx } from "../buf.ts";
+import { gather, refOf, SharedRx } from "../buf.ts";
+import type { BufRef } from "../../hw/buffers.ts";
 import { CountingAccounting } from "../accounting.ts";
 import type { ConnId, Ipv4Addr, SocketEvent } from "../events.ts";
 import type { TcpRepr } from "../wire/repr.ts";

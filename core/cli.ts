@@ -4,6 +4,9 @@
  * subcommands, and {@link runCli}, which turns a {@link UsageError} into
  * `error: <msg>` on stderr and exit code 2.
  *
+ * A leaf utility (it imports nothing of the project), so every program, in
+ * bench/ or report/, parses its options the same way.
+ *
  * ```ts
  * const options = {
  *   mode: opt.oneOf("hosting mode", ["dlibos", "rtc", "linux"] as const, "dlibos"),
@@ -111,28 +114,6 @@ export function parseIntList(raw: string, min = -Infinity, max = Infinity): numb
     if (item.trim() === "") throw new Error(`item ${i + 1} of '${raw}' is empty`);
     return parseIntIn(item, min, max);
   });
-}
-
-/** A core layout: network cores and application cores. */
-export interface Layout {
-  readonly net: number;
-  readonly app: number;
-}
-
-/** Upper bound on a layout's core counts (a TILE-Gx72 has 72 tiles). */
-const MAX_LAYOUT_CORES = 72;
-
-/** "N:M": N network cores (>= 0) and M application cores (>= 1), e.g. "12:24". */
-export function parseLayout(raw: string, maxCores = MAX_LAYOUT_CORES): Layout {
-  const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(raw);
-  if (!m) throw new Error(`expected N:M (network:application cores), got '${raw}'`);
-  const net = Number(m[1]);
-  const app = Number(m[2]);
-  if (app < 1) throw new Error(`'${raw}' has no application cores`);
-  if (net + app > maxCores) {
-    throw new Error(`'${raw}' uses ${net + app} cores, more than ${maxCores}`);
-  }
-  return { net, app };
 }
 
 // --- option builders -------------------------------------------------------
@@ -248,21 +229,6 @@ function intListOpt(
   };
 }
 
-function layoutOpt(
-  help: string,
-  o: Extra & { default: Layout; maxCores?: number },
-): OptionSpec<Layout>;
-function layoutOpt(help: string, o?: Extra & { maxCores?: number }): OptionSpec<Layout | undefined>;
-function layoutOpt(
-  help: string,
-  o?: Extra & { default?: Layout; maxCores?: number },
-): OptionSpec<Layout | undefined> {
-  return {
-    ...valueOption(help, (r) => parseLayout(r, o?.maxCores), o?.default, "N:M", o),
-    defaultText: o?.default ? `${o.default.net}:${o.default.app}` : undefined,
-  };
-}
-
 /** A boolean switch, false unless given. */
 function flagOpt(help: string, extra?: { short?: string }): OptionSpec<boolean> {
   return { type: "boolean", help, default: false, short: extra?.short, parse: () => true };
@@ -276,7 +242,6 @@ export const opt = {
   string: stringOpt,
   oneOf: oneOfOpt,
   intList: intListOpt,
-  layout: layoutOpt,
 } as const;
 
 // ---------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { STACK_OPS, stackOpIndex } from "./accounting.ts";
+import { STACK_OPS, stackOpIndex } from "./ops.ts";
 
 Deno.test("stackOpIndex: every op maps to its position in STACK_OPS; unknown names to -1", () => {
   STACK_OPS.forEach((op, i) => assert.equal(stackOpIndex(op), i, op));

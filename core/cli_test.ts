@@ -9,19 +9,17 @@ import {
   parseEnum,
   parseIntIn,
   parseIntList,
-  parseLayout,
   parseNumberIn,
   parseOptions,
   type Program,
   runCli,
   UsageError,
-} from "./args.ts";
+} from "./cli.ts";
 
 const TABLE = {
   mode: opt.oneOf("hosting mode", ["dlibos", "rtc", "linux"] as const, "dlibos"),
   sizes: opt.intList("message sizes in bytes", { min: 1, default: [64, 1024] }),
   iters: opt.int("round trips per size", { min: 1, max: 1_000_000, default: 100, short: "n" }),
-  layout: opt.layout("network:application cores", { default: { net: 12, app: 24 } }),
   load: opt.number("offered load in Mreq/s", { min: 0 }),
   out: opt.string("results file", { placeholder: "PATH" }),
   seed: opt.int("random seed", { required: true }),
@@ -46,7 +44,6 @@ Deno.test("defaults apply and values are typed", () => {
     mode: "dlibos",
     sizes: [64, 1024],
     iters: 100,
-    layout: { net: 12, app: 24 },
     load: undefined,
     out: undefined,
     seed: 7,
@@ -62,8 +59,6 @@ Deno.test("given values are parsed and validated", () => {
     "64,1024,65536",
     "-n",
     "5",
-    "--layout",
-    "0:36",
     "--load",
     "2.5",
     "--out",
@@ -74,7 +69,6 @@ Deno.test("given values are parsed and validated", () => {
   assert.equal(values.mode, "rtc");
   assert.deepEqual(values.sizes, [64, 1024, 65536]);
   assert.equal(values.iters, 5);
-  assert.deepEqual(values.layout, { net: 0, app: 36 });
   assert.equal(values.load, 2.5);
   assert.equal(values.out, "r.json");
   assert.equal(values.quiet, true);
@@ -91,8 +85,6 @@ Deno.test("bad options and values give one line naming the problem", () => {
   assert.match(usageMessage(p(["--iters", "1.5"])), /^--iters: expected an integer, got '1\.5'$/);
   assert.match(usageMessage(p(["--sizes", "64,,8"])), /^--sizes: item 2 of '64,,8' is empty$/);
   assert.match(usageMessage(p(["--sizes", "64,0"])), /^--sizes: 0 is out of range >= 1$/);
-  assert.match(usageMessage(p(["--layout", "12-24"])), /^--layout: expected N:M/);
-  assert.match(usageMessage(p(["--layout", "40:40"])), /uses 80 cores, more than 72/);
   assert.match(usageMessage(p(["--load=-1"])), /^--load: -1 is out of range >= 0$/);
   assert.match(usageMessage(p(["--load", "abc"])), /^--load: expected a number, got 'abc'$/);
   assert.equal(usageMessage(p(["--out"])), "option --out needs a value");
@@ -117,7 +109,7 @@ Deno.test("--help throws HelpRequested documenting every option", () => {
   for (const name of Object.keys(TABLE)) assert.ok(text.includes(`--${name}`), name);
   assert.ok(text.includes("--mode <dlibos|rtc|linux>"));
   assert.ok(text.includes("[default: 64,1024]"));
-  assert.ok(text.includes("[default: 12:24]"));
+  assert.ok(text.includes("[default: 100]"));
   assert.ok(text.includes("[required]"));
   assert.ok(text.includes("-n, --iters <N>"));
   assert.ok(text.includes("-h, --help"));
@@ -142,9 +134,6 @@ Deno.test("validators on their own", () => {
   assert.equal(parseEnum("a", ["a", "b"]), "a");
   assert.deepEqual(parseIntList("1, 2,3"), [1, 2, 3]);
   assert.throws(() => parseIntList(""), /comma-separated/);
-  assert.deepEqual(parseLayout("12:24"), { net: 12, app: 24 });
-  assert.throws(() => parseLayout("12:0"), /no application cores/);
-  assert.deepEqual(parseLayout("36:36", 72), { net: 36, app: 36 });
 });
 
 function program(log: string[]): Program {

@@ -1,0 +1,31 @@
+/** `deno task reproduce`'s command line (parsing only: a valid one runs every experiment). */
+import assert from "node:assert/strict";
+import { type CliIo, runCli } from "../core/cli.ts";
+import { reproduceMain } from "./reproduce.ts";
+
+/** Runs `reproduce argv` in process, capturing output and the exit code. */
+async function reproduce(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const io: CliIo = { stdout: (t) => out += t + "\n", stderr: (t) => err += t + "\n", exit() {} };
+  const code = await runCli(() => reproduceMain(argv), io);
+  return { code, out, err };
+}
+
+Deno.test("reproduce: bad options print one line and exit 2", async () => {
+  for (const argv of [["--seed", "-1"], ["--seed", "x"], ["--out"], ["--bogus"], ["stray"]]) {
+    const r = await reproduce(...argv);
+    assert.equal(r.code, 2, argv.join(" "));
+    const lines = r.err.trim().split("\n");
+    assert.equal(lines.length, 1, r.err);
+    assert.match(lines[0], /^error: /);
+  }
+});
+
+Deno.test("reproduce: --help documents --out and --seed with their defaults", async () => {
+  const r = await reproduce("--help");
+  assert.equal(r.code, 0);
+  assert.match(r.out, /^usage: reproduce/);
+  assert.match(r.out, /--out <DIR> .*\[default: report\/out\]/);
+  assert.match(r.out, /--seed <N> .*\[default: 1\]/);
+});

@@ -1,0 +1,48 @@
+/**
+ * The socket API: the contract between the network stack and the
+ * applications it serves, the same in every hosting mode (DLibOS messages,
+ * RTC direct calls, Linux baseline).
+ *
+ * An application ({@link App}) reacts to the {@link SocketEvent}s of
+ * stack/events.ts and issues commands (`listen`, `connect`, `accept`,
+ * `recv_done`, `send`, `shutdown`, `close`) through a {@link SocketApi}. Each
+ * callback runs inside a work item on an application core; the app charges its
+ * own work and takes its locks through the {@link WorkContext}. Connections are
+ * named by (stack, conn): the network core (stack instance) and its
+ * connection id ({@link ConnRef}), never by a shared descriptor table.
+ *
+ * The hosting modes (stack/host/) implement {@link SocketApi} and drive
+ * {@link App}s; the applications (apps/) implement {@link App}. It lives in
+ * the stack, the lower of the two, so the stack never imports application
+ * code (as smoltcp's sockets live in the library and examples import them).
+ */
+import type { WorkContext } from "../core/work.ts";
+import type { BufRef } from "../hw/buffers.ts";
+import type { ConnId, Endpoint, SocketEvent } from "./events.ts";
+
+/** A connection as the application names it: (network core / stack id, conn id). */
+export interface ConnRef {
+  readonly stack: number;
+  readonly conn: ConnId;
+}
+
+export interface SocketApi {
+  /** Listen on `port` on every stack this application is served by. */
+  listen(port: number, backlog: number): void;
+  /** Active open; a `connected` (or `cleanup`) event follows carrying `tag`'s connection. */
+  connect(remote: Endpoint, tag: number): void;
+  accept(c: ConnRef): void;
+  /** Releases the receive buffers delivered with `new_data` `rxId`. */
+  recvDone(c: ConnRef, rxId: number): void;
+  /** Sends the referenced bytes of the app's own memory without copying; `data_acked(token)` follows. */
+  send(c: ConnRef, refs: readonly BufRef[], token: number): void;
+  shutdown(c: ConnRef): void;
+  close(c: ConnRef): void;
+}
+
+export interface App {
+  /** Called once on each application core at start-up. */
+  start(ctx: WorkContext, api: SocketApi): void;
+  /** Called for every socket event delivered to this application core. */
+  onEvent(ctx: WorkContext, api: SocketApi, stack: number, ev: SocketEvent): void;
+}
