@@ -20,7 +20,7 @@ import { FREE_ACCOUNTING } from "../stack/accounting.ts";
 import { type BufRef, Bytes, refOf, type RxBuffer, type TxFrame } from "../stack/buf.ts";
 import type { ConnId, SocketEvent } from "../stack/events.ts";
 import { Stack } from "../stack/stack.ts";
-import { ETH_MIN_FRAME_NO_FCS, localMac } from "../stack/wire/ethernet.ts";
+import { ETH_MIN_FRAME, localMac } from "../stack/wire/ethernet.ts";
 
 /** Round trips per iteration. */
 const ROUND_TRIPS = 2000;
@@ -121,7 +121,7 @@ class Pump {
       const src = (r.mem as Bytes).data;
       for (let i = 0; i < r.len; i++) mem[o++] = src[r.off + i];
     }
-    while (o < slot.off + ETH_MIN_FRAME_NO_FCS) mem[o++] = 0;
+    while (o < slot.off + ETH_MIN_FRAME) mem[o++] = 0;
     slot.ref = { mem: to.bytes, off: slot.off, len: o - slot.off };
     this.frames.push({ side: to, slot });
     frame.onSent?.();

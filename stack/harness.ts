@@ -29,13 +29,13 @@ import type { Scheduler } from "../core/scheduler.ts";
 import { SEC, type Time, US } from "../core/time.ts";
 import { type Accounting, FREE_ACCOUNTING } from "./accounting.ts";
 import { Bytes, type RxBuffer, type TxFrame } from "./buf.ts";
-import { checksumAdd, checksumFinish } from "./checksum.ts";
+import { checksumAdd, checksumFinish } from "../hw/checksum.ts";
 import type { SocketEvent } from "./events.ts";
 import type { PcapWriter } from "./pcap.ts";
 import { Stack, type StackConfig } from "./stack.ts";
-import { ETH_HEADER_LEN, ETH_MIN_FRAME_NO_FCS, MAC_LEN } from "./wire/ethernet.ts";
-import { IPV4_HEADER_LEN } from "./wire/ipv4.ts";
-import { ETHERTYPE_IPV4, get16, get32, IPPROTO_TCP, put16 } from "./wire/repr.ts";
+import { ETH_HEADER_LEN, ETH_MIN_FRAME, ETHERTYPE_IPV4, MAC_LEN } from "./wire/ethernet.ts";
+import { IPPROTO_TCP, IPV4_HEADER_LEN } from "./wire/ipv4.ts";
+import { get16, get32, put16 } from "./wire/bytes.ts";
 import { tcpChecksumOk } from "./wire/tcp.ts";
 
 /** 10 GbE (facts.md: TILEncore-Gx36 ports are 10 GbE). */
@@ -344,7 +344,7 @@ export class Harness {
   }
 
   private transmit(node: HarnessNode, frame: TxFrame): void {
-    const bytes = flattenTxFrame(frame, this.link.padShortFrames ? ETH_MIN_FRAME_NO_FCS : 0);
+    const bytes = flattenTxFrame(frame, this.link.padShortFrames ? ETH_MIN_FRAME : 0);
     frame.onSent?.();
     node.txFrames++;
     const now = this.sched.now;

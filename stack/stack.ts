@@ -31,16 +31,40 @@ import { ByteSlab } from "../core/bytes.ts";
 import type { Accounting } from "./accounting.ts";
 import { ArpCache, type ArpConfig, type ArpTimerSink } from "./arp_cache.ts";
 import { type BufRef, type RxBuffer, SharedRx, type TxFrame } from "./buf.ts";
-import { checksumAdd, checksumFinish, fold, pseudoHeaderSum } from "./checksum.ts";
-import type { ConnId, Endpoint, Ipv4Addr, SocketEvent } from "./events.ts";
+import { checksumAdd, checksumFinish, fold, pseudoHeaderSum } from "../hw/checksum.ts";
+import type { ConnId, Endpoint, SocketEvent } from "./events.ts";
+import {
+  emitIpv4Fields,
+  IPPROTO_ICMP,
+  IPPROTO_TCP,
+  IPV4_DEFAULT_TTL,
+  IPV4_HEADER_LEN,
+  IPV4_MAX_TOTAL_LEN,
+  type Ipv4Addr,
+  isMulticastOrReservedIp,
+  makeIpv4Repr,
+  parseIpv4,
+  prefixMask,
+} from "./wire/ipv4.ts";
 import type { TcpLayerApi, TcpLayerHost } from "./tcp/api.ts";
 import { TcpLayer } from "./tcp/layer.ts";
 import type { TcpConfig } from "./tcp/config.ts";
-import { ARP_LEN, emitArp, isGratuitousArp, makeArpRepr, parseArp } from "./wire/arp.ts";
+import {
+  ARP_LEN,
+  ARP_OP_REPLY,
+  ARP_OP_REQUEST,
+  emitArp,
+  isGratuitousArp,
+  makeArpRepr,
+  parseArp,
+} from "./wire/arp.ts";
 import {
   BROADCAST_MAC,
   ETH_HEADER_LEN,
+  ETHERTYPE_ARP,
+  ETHERTYPE_IPV4,
   MAC_LEN,
+  type MacAddr,
   macEquals,
   macEqualsAt,
   putMac,
@@ -48,41 +72,21 @@ import {
 import {
   emitIcmpEcho,
   ICMP_ECHO_HEADER_LEN,
+  ICMP_ECHO_REPLY,
+  ICMP_ECHO_REQUEST,
   makeIcmpEchoRepr,
   parseIcmpEcho,
 } from "./wire/icmp.ts";
-import {
-  emitIpv4Fields,
-  IPV4_DEFAULT_TTL,
-  IPV4_HEADER_LEN,
-  IPV4_MAX_TOTAL_LEN,
-  isMulticastOrReservedIp,
-  makeIpv4Repr,
-  parseIpv4,
-  prefixMask,
-} from "./wire/ipv4.ts";
-import {
-  ARP_OP_REPLY,
-  ARP_OP_REQUEST,
-  ETHERTYPE_ARP,
-  ETHERTYPE_IPV4,
-  get16,
-  ICMP_ECHO_REPLY,
-  ICMP_ECHO_REQUEST,
-  IPPROTO_ICMP,
-  IPPROTO_TCP,
-  type MacAddr,
-  makeTcpRepr,
-  put16,
-  type TcpRepr,
-} from "./wire/repr.ts";
+import { get16, put16 } from "./wire/bytes.ts";
 import {
   emitTcp,
+  makeTcpRepr,
   parseTcp,
   TCP_CHECKSUM_OFFSET,
   TCP_HEADER_MIN,
   tcpChecksumOk,
   tcpHeaderLen,
+  type TcpRepr,
 } from "./wire/tcp.ts";
 
 /** Longest IPv4 prefix. */

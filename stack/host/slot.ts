@@ -13,7 +13,7 @@ import type { Mpipe, NotifRing } from "../../hw/mpipe.ts";
 import type { Accounting, StackOp } from "../accounting.ts";
 import type { RxBuffer, TxFrame } from "../buf.ts";
 import type { Endpoint, SocketEvent } from "../events.ts";
-import { IPPROTO_TCP } from "../wire/repr.ts";
+import { IPPROTO_TCP } from "../wire/ipv4.ts";
 import { Stack } from "../stack.ts";
 import { StackCharger } from "./charge.ts";
 import { seedNeighbours } from "./neighbours.ts";

@@ -4,7 +4,8 @@
  * input.ts, output.ts and cc.ts; the layer owns creation and teardown.
  */
 import type { BufRef, SharedRx } from "../buf.ts";
-import type { CleanupReason, ConnId, Ipv4Addr } from "../events.ts";
+import type { CleanupReason, ConnId } from "../events.ts";
+import type { Ipv4Addr } from "../wire/ipv4.ts";
 import type { Time } from "../../core/time.ts";
 import type { TimerOwner } from "./timer_heap.ts";
 import { OooQueue } from "./ooo.ts";

@@ -5,7 +5,7 @@
  * in-order delivery and out-of-order reassembly, FIN handling.
  */
 import type { BufRef, SharedRx } from "../buf.ts";
-import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpRepr } from "../wire/repr.ts";
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpRepr } from "../wire/tcp.ts";
 import { MS, type Time } from "../../core/time.ts";
 import {
   DEFAULT_PEER_MSS,

@@ -4,8 +4,8 @@
  * (send window, congestion window, sender SWS avoidance, Nagle, persist).
  */
 import type { BufRef } from "../buf.ts";
-import type { Ipv4Addr } from "../events.ts";
-import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from "../wire/repr.ts";
+import type { Ipv4Addr } from "../wire/ipv4.ts";
+import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from "../wire/tcp.ts";
 import { MS, type Time } from "../../core/time.ts";
 import { MAX_WINDOW_FIELD } from "./config.ts";
 import { type Conn, St } from "./conn.ts";
