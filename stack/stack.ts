@@ -60,7 +60,10 @@ import {
 } from "./wire/arp.ts";
 import {
   BROADCAST_MAC,
+  ETH_DST_OFFSET,
   ETH_HEADER_LEN,
+  ETH_SRC_OFFSET,
+  ETH_TYPE_OFFSET,
   ETHERTYPE_ARP,
   ETHERTYPE_IPV4,
   MAC_LEN,
@@ -358,7 +361,7 @@ export class Stack {
       drops["eth-not-for-us"]++;
       return false;
     }
-    const ethertype = get16(b, 2 * MAC_LEN);
+    const ethertype = get16(b, ETH_TYPE_OFFSET);
     if (ethertype === ETHERTYPE_IPV4) return this.ipInput(now, b, rx);
     if (ethertype === ETHERTYPE_ARP) this.arpInput(now, b);
     else drops["eth-unknown-type"]++;
@@ -624,8 +627,8 @@ export class Stack {
     l4Len: number,
     dontFragment: boolean,
   ): void {
-    putMac(header, MAC_LEN, this.mac);
-    put16(header, 2 * MAC_LEN, ETHERTYPE_IPV4);
+    putMac(header, ETH_SRC_OFFSET, this.mac);
+    put16(header, ETH_TYPE_OFFSET, ETHERTYPE_IPV4);
     const ident = this.ipIdent;
     this.ipIdent = (ident + 1) & 0xffff;
     emitIpv4Fields(header, IP_OFF, 0, l4Len, ident, dontFragment, this.ttl, protocol, src, dst);
@@ -687,9 +690,9 @@ export class Stack {
 
   private sendArp(op: number, ethDst: MacAddr, targetMac: MacAddr, targetIp: Ipv4Addr): void {
     const header = new Uint8Array(ETH_HEADER_LEN + ARP_LEN);
-    header.set(ethDst, 0);
-    header.set(this.mac, MAC_LEN);
-    put16(header, 2 * MAC_LEN, ETHERTYPE_ARP);
+    header.set(ethDst, ETH_DST_OFFSET);
+    header.set(this.mac, ETH_SRC_OFFSET);
+    put16(header, ETH_TYPE_OFFSET, ETHERTYPE_ARP);
     emitArp(
       { op, senderMac: this.mac, senderIp: this.ip, targetMac, targetIp },
       header,
