@@ -9,6 +9,9 @@ import { get16, get32, put16, put32 } from "./bytes.ts";
 import type { MacAddr } from "./ethernet.ts";
 import { IPV4_ADDR_LEN, type Ipv4Addr } from "./ipv4.ts";
 
+export type { MacAddr } from "./ethernet.ts";
+export type { Ipv4Addr } from "./ipv4.ts";
+
 /** htype(2) ptype(2) hlen(1) plen(1) op(2) sha(6) spa(4) tha(6) tpa(4). */
 export const ARP_LEN = 28;
 /** Hardware type Ethernet (IANA ARP parameters). */

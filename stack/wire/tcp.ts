@@ -22,6 +22,7 @@ import { get16, get32, put16, put32 } from "./bytes.ts";
 import type { Ipv4Addr } from "./ipv4.ts";
 
 export { L4_DST_PORT_OFFSET, L4_PORTS_LEN, L4_SRC_PORT_OFFSET } from "../../hw/headers.ts";
+export type { Ipv4Addr } from "./ipv4.ts";
 
 /** Fixed part of the header (RFC 9293 figure 1). */
 export const TCP_HEADER_MIN = 20;
