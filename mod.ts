@@ -19,7 +19,7 @@ export * from "./stack/buf.ts";
 export * from "./stack/accounting.ts";
 export * from "./stack/events.ts";
 export type { App, ConnRef, SocketApi } from "./stack/socket.ts";
-export * from "./stack/wire/repr.ts";
+export * from "./stack/wire/mod.ts";
 export { Stack, type StackConfig, type StackHost } from "./stack/stack.ts";
 export { PcapWriter } from "./stack/pcap.ts";
 export { DEFAULT_TCP_CONFIG, type TcpConfig, TcpLayer } from "./stack/tcp/layer.ts";

@@ -13,6 +13,7 @@ export * from "./memory.ts";
 export * from "./fault.ts";
 export * from "./link.ts";
 export * from "./checksum.ts";
+export * from "./headers.ts";
 export * from "./flowhash.ts";
 export * from "./mpipe.ts";
 export * from "./costs/ops.ts";

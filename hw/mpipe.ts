@@ -47,8 +47,9 @@ import type { Scheduler } from "../core/scheduler.ts";
 import { NS, type Time } from "../core/time.ts";
 import { ByteSlab } from "../core/bytes.ts";
 import type { BufRef, Memory, RxBuffer, TxFrame } from "./buffers.ts";
-import { internetChecksum, onesComplementSum } from "./checksum.ts";
+import { checksumAdd, fold, internetChecksum } from "./checksum.ts";
 import { Fifo } from "./fifo.ts";
+import { UDP_CHECKSUM_OFFSET } from "./headers.ts";
 import { type Classification, classifyFrame, flowHash } from "./flowhash.ts";
 import type { LinkEnd } from "./link.ts";
 import { BufferPool, type MemoryRegion, ProtectionFault, RegionView } from "./memory.ts";
@@ -78,8 +79,6 @@ export const EGRESS_DMA_LATENCY: Time = 500 * NS;
 export const MPIPE_EGRESS_FRAMES = 512;
 /** The NIC's protection domain name. */
 export const NIC_DOMAIN = "nic";
-/** UDP checksum field offset within the UDP header (RFC 768); a computed 0 is sent as 0xffff. */
-const UDP_CSUM_OFFSET = 6;
 
 export const RX_DROP_REASONS = ["runt", "oversize", "no_buffer", "ring_full"] as const;
 export type RxDropReason = typeof RX_DROP_REASONS[number];
@@ -619,8 +618,8 @@ export class Mpipe {
     if (!Number.isInteger(s) || !Number.isInteger(f) || s < 0 || f < s || f + 2 > bytes.length) {
       return false;
     }
-    let c = internetChecksum(bytes, s, bytes.length);
-    if (c === 0 && f - s === UDP_CSUM_OFFSET) c = 0xffff;
+    let c = internetChecksum(bytes, s, bytes.length - s);
+    if (c === 0 && f - s === UDP_CHECKSUM_OFFSET) c = 0xffff;
     bytes[f] = c >>> 8;
     bytes[f + 1] = c & 0xff;
     return true;
@@ -638,5 +637,5 @@ const runOnSent = (_t: Time, frame: TxFrame): void => frame.onSent!();
 
 /** Verifies an L4 checksum in place (sum over frame[start..] plus `pseudo` must fold to 0xffff). */
 export function l4ChecksumOk(frame: Uint8Array, start: number, pseudo: number): boolean {
-  return onesComplementSum(frame, start, frame.length, pseudo) === 0xffff;
+  return fold(checksumAdd(pseudo, frame, start, frame.length - start)) === 0xffff;
 }

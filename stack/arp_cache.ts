@@ -15,9 +15,8 @@
  * Map insertion order, so runs are deterministic.
  */
 import { SEC, type Time } from "../core/time.ts";
-import type { Ipv4Addr } from "./events.ts";
-import { MAC_LEN } from "./wire/ethernet.ts";
-import type { MacAddr } from "./wire/repr.ts";
+import type { Ipv4Addr } from "./wire/ipv4.ts";
+import { MAC_LEN, type MacAddr } from "./wire/ethernet.ts";
 
 /** Entry lifetime: 60 s (the brief's default; Linux keeps entries reachable 15-45 s, then re-verifies). */
 export const DEFAULT_ARP_ENTRY_TTL: Time = 60 * SEC;

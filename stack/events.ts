@@ -9,9 +9,7 @@
  * {@link EventSink}.
  */
 import type { BufRef } from "../hw/buffers.ts";
-
-/** IPv4 address as an unsigned 32-bit integer (host order, a.b.c.d = a<<24|...). */
-export type Ipv4Addr = number;
+import type { Ipv4Addr } from "./wire/ipv4.ts";
 
 export interface Endpoint {
   readonly addr: Ipv4Addr;
@@ -74,17 +72,3 @@ export type SocketCommand =
   | { readonly kind: "close"; readonly conn: ConnId };
 
 export type SocketCommandKind = SocketCommand["kind"];
-
-/** Formats an address as dotted quad. */
-export function ipToString(a: Ipv4Addr): string {
-  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
-}
-
-/** Parses a dotted quad; returns null when malformed. */
-export function parseIp(s: string): Ipv4Addr | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return null;
-  const p = m.slice(1).map(Number);
-  if (p.some((x) => x > 255)) return null;
-  return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
-}

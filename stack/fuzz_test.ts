@@ -17,24 +17,17 @@ import { Rng } from "../core/rng.ts";
 import { Scheduler } from "../core/scheduler.ts";
 import { MS, SEC, US } from "../core/time.ts";
 import { gather, refOf } from "./buf.ts";
-import { checksumAdd, checksumFinish, internetChecksum, pseudoHeaderSum } from "./checksum.ts";
+import { checksumAdd, checksumFinish, internetChecksum, pseudoHeaderSum } from "../hw/checksum.ts";
 import type { ConnId, SocketEvent } from "./events.ts";
 import { type FrameFilter, Harness, type HarnessNode } from "./harness.ts";
 import { totalDrops } from "./stack.ts";
 import { St } from "./tcp/conn.ts";
 import { tcpOf } from "./tcp/e2e_support.ts";
 import { seqAdd, seqDiff } from "./tcp/seq.ts";
-import { localMac } from "./wire/ethernet.ts";
-import {
-  ETHERTYPE_IPV4,
-  get16,
-  get32,
-  IPPROTO_TCP,
-  put16,
-  put32,
-  TCP_RST,
-  TCP_SYN,
-} from "./wire/repr.ts";
+import { ETHERTYPE_IPV4, localMac } from "./wire/ethernet.ts";
+import { get16, get32, put16, put32 } from "./wire/bytes.ts";
+import { IPPROTO_TCP } from "./wire/ipv4.ts";
+import { TCP_RST, TCP_SYN } from "./wire/tcp.ts";
 
 const IP_CLIENT = 0x0a000001, IP_SERVER = 0x0a000002;
 const PORT = 80;

@@ -32,16 +32,43 @@ import type { Accounting } from "./accounting.ts";
 import { ArpCache, type ArpConfig, type ArpTimerSink } from "./arp_cache.ts";
 import { SharedRx } from "./buf.ts";
 import type { BufRef, RxBuffer, TxFrame } from "../hw/buffers.ts";
-import { checksumAdd, checksumFinish, fold, pseudoHeaderSum } from "./checksum.ts";
-import type { ConnId, Endpoint, Ipv4Addr, SocketEvent } from "./events.ts";
+import { checksumAdd, checksumFinish, fold, pseudoHeaderSum } from "../hw/checksum.ts";
+import type { ConnId, Endpoint, SocketEvent } from "./events.ts";
+import {
+  emitIpv4Fields,
+  IPPROTO_ICMP,
+  IPPROTO_TCP,
+  IPV4_DEFAULT_TTL,
+  IPV4_HEADER_LEN,
+  IPV4_MAX_TOTAL_LEN,
+  type Ipv4Addr,
+  isMulticastOrReservedIp,
+  makeIpv4Repr,
+  parseIpv4,
+  prefixMask,
+} from "./wire/ipv4.ts";
 import type { TcpLayerApi, TcpLayerHost } from "./tcp/api.ts";
 import { TcpLayer } from "./tcp/layer.ts";
 import type { TcpConfig } from "./tcp/config.ts";
-import { ARP_LEN, emitArp, isGratuitousArp, makeArpRepr, parseArp } from "./wire/arp.ts";
+import {
+  ARP_LEN,
+  ARP_OP_REPLY,
+  ARP_OP_REQUEST,
+  emitArp,
+  isGratuitousArp,
+  makeArpRepr,
+  parseArp,
+} from "./wire/arp.ts";
 import {
   BROADCAST_MAC,
+  ETH_DST_OFFSET,
   ETH_HEADER_LEN,
+  ETH_SRC_OFFSET,
+  ETH_TYPE_OFFSET,
+  ETHERTYPE_ARP,
+  ETHERTYPE_IPV4,
   MAC_LEN,
+  type MacAddr,
   macEquals,
   macEqualsAt,
   putMac,
@@ -49,41 +76,21 @@ import {
 import {
   emitIcmpEcho,
   ICMP_ECHO_HEADER_LEN,
+  ICMP_ECHO_REPLY,
+  ICMP_ECHO_REQUEST,
   makeIcmpEchoRepr,
   parseIcmpEcho,
 } from "./wire/icmp.ts";
-import {
-  emitIpv4Fields,
-  IPV4_DEFAULT_TTL,
-  IPV4_HEADER_LEN,
-  IPV4_MAX_TOTAL_LEN,
-  isMulticastOrReservedIp,
-  makeIpv4Repr,
-  parseIpv4,
-  prefixMask,
-} from "./wire/ipv4.ts";
-import {
-  ARP_OP_REPLY,
-  ARP_OP_REQUEST,
-  ETHERTYPE_ARP,
-  ETHERTYPE_IPV4,
-  get16,
-  ICMP_ECHO_REPLY,
-  ICMP_ECHO_REQUEST,
-  IPPROTO_ICMP,
-  IPPROTO_TCP,
-  type MacAddr,
-  makeTcpRepr,
-  put16,
-  type TcpRepr,
-} from "./wire/repr.ts";
+import { get16, put16 } from "./wire/bytes.ts";
 import {
   emitTcp,
+  makeTcpRepr,
   parseTcp,
   TCP_CHECKSUM_OFFSET,
   TCP_HEADER_MIN,
   tcpChecksumOk,
   tcpHeaderLen,
+  type TcpRepr,
 } from "./wire/tcp.ts";
 
 /** Longest IPv4 prefix. */
@@ -355,7 +362,7 @@ export class Stack {
       drops["eth-not-for-us"]++;
       return false;
     }
-    const ethertype = get16(b, 2 * MAC_LEN);
+    const ethertype = get16(b, ETH_TYPE_OFFSET);
     if (ethertype === ETHERTYPE_IPV4) return this.ipInput(now, b, rx);
     if (ethertype === ETHERTYPE_ARP) this.arpInput(now, b);
     else drops["eth-unknown-type"]++;
@@ -621,8 +628,8 @@ export class Stack {
     l4Len: number,
     dontFragment: boolean,
   ): void {
-    putMac(header, MAC_LEN, this.mac);
-    put16(header, 2 * MAC_LEN, ETHERTYPE_IPV4);
+    putMac(header, ETH_SRC_OFFSET, this.mac);
+    put16(header, ETH_TYPE_OFFSET, ETHERTYPE_IPV4);
     const ident = this.ipIdent;
     this.ipIdent = (ident + 1) & 0xffff;
     emitIpv4Fields(header, IP_OFF, 0, l4Len, ident, dontFragment, this.ttl, protocol, src, dst);
@@ -684,9 +691,9 @@ export class Stack {
 
   private sendArp(op: number, ethDst: MacAddr, targetMac: MacAddr, targetIp: Ipv4Addr): void {
     const header = new Uint8Array(ETH_HEADER_LEN + ARP_LEN);
-    header.set(ethDst, 0);
-    header.set(this.mac, MAC_LEN);
-    put16(header, 2 * MAC_LEN, ETHERTYPE_ARP);
+    header.set(ethDst, ETH_DST_OFFSET);
+    header.set(this.mac, ETH_SRC_OFFSET);
+    put16(header, ETH_TYPE_OFFSET, ETHERTYPE_ARP);
     emitArp(
       { op, senderMac: this.mac, senderIp: this.ip, targetMac, targetIp },
       header,

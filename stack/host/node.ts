@@ -14,8 +14,8 @@ import { MPIPE_BUFFER_SIZE } from "../../hw/mpipe.ts";
 import { type Layout, placeLayout } from "./layout.ts";
 import type { App } from "../socket.ts";
 import type { WritableMemory } from "../../hw/buffers.ts";
-import type { Ipv4Addr } from "../events.ts";
-import type { MacAddr } from "../wire/repr.ts";
+import type { Ipv4Addr } from "../wire/ipv4.ts";
+import type { MacAddr } from "../wire/ethernet.ts";
 import type { Stack } from "../stack.ts";
 import type { TcpConfig } from "../tcp/layer.ts";
 

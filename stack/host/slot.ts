@@ -14,7 +14,7 @@ import type { Accounting } from "../accounting.ts";
 import type { StackOp } from "../../hw/costs/ops.ts";
 import type { RxBuffer, TxFrame } from "../../hw/buffers.ts";
 import type { Endpoint, SocketEvent } from "../events.ts";
-import { IPPROTO_TCP } from "../wire/repr.ts";
+import { IPPROTO_TCP } from "../wire/ipv4.ts";
 import { Stack } from "../stack.ts";
 import { StackCharger } from "./charge.ts";
 import { seedNeighbours } from "./neighbours.ts";

@@ -30,7 +30,7 @@ import type {
   SocketEventKind,
 } from "../events.ts";
 import type { TcpConfig } from "../tcp/layer.ts";
-import type { MacAddr } from "../wire/repr.ts";
+import type { MacAddr } from "../wire/ethernet.ts";
 import { DlibosNode } from "./dlibos.ts";
 import { type Layout, parseLayout } from "./layout.ts";
 import type { AppFactory, NodeAddress } from "./node.ts";

@@ -10,8 +10,9 @@ import type { TcpStats } from "./stats.ts";
 import type { Accounting } from "../accounting.ts";
 import type { SharedRx } from "../buf.ts";
 import type { BufRef } from "../../hw/buffers.ts";
-import type { ConnId, Endpoint, EventSink, Ipv4Addr } from "../events.ts";
-import type { TcpRepr } from "../wire/repr.ts";
+import type { ConnId, Endpoint, EventSink } from "../events.ts";
+import type { Ipv4Addr } from "../wire/ipv4.ts";
+import type { TcpRepr } from "../wire/tcp.ts";
 import type { Time } from "../../core/time.ts";
 
 export interface TcpLayerHost extends EventSink {

@@ -60,8 +60,9 @@
  */
 import type { SharedRx } from "../buf.ts";
 import type { BufRef } from "../../hw/buffers.ts";
-import type { CleanupReason, ConnId, Endpoint, Ipv4Addr, SocketEvent } from "../events.ts";
-import { makeTcpRepr, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpRepr } from "../wire/repr.ts";
+import type { CleanupReason, ConnId, Endpoint, SocketEvent } from "../events.ts";
+import type { Ipv4Addr } from "../wire/ipv4.ts";
+import { makeTcpRepr, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpRepr } from "../wire/tcp.ts";
 import type { Rng } from "../../core/rng.ts";
 import { SEC, type Time } from "../../core/time.ts";
 import type { TcpLayerApi, TcpLayerHost } from "./api.ts";
