@@ -14,7 +14,7 @@ import { DlibosNode } from "./dlibos.ts";
 import type { Layout } from "./layout.ts";
 import type { AppFactory, HostedNode, HostMode, NodeAddress } from "./node.ts";
 import { RtcNode } from "./rtc.ts";
-import { LinuxNode } from "./linux.ts";
+import { LinuxNode } from "./linux/mod.ts";
 import type { PcapWriter } from "../pcap.ts";
 
 /** The subnet of the simulated testbed (RFC 1918 addresses, never on a real network). */
