@@ -44,19 +44,19 @@
  * - user_buffer.ts: protection domains, user buffers, copies from user memory.
  * - counters.ts: counters, lock statistics and the category of each kernel cost.
  */
-import { Core, type CoreContext } from "../../../core/executor.ts";
+import type { CoreContext } from "../../../core/executor.ts";
 import { type Lock, LockTable } from "../../../core/lock.ts";
 import type { Scheduler } from "../../../core/scheduler.ts";
 import type { Time } from "../../../core/time.ts";
 import type { Board } from "../../../hw/board.ts";
 import { LINUX_TILEGX_COSTS, type LinuxCosts } from "../../../hw/costs/linux.ts";
-import { type MemoryRegion, ProtectionFault } from "../../../hw/memory.ts";
-import { Mpipe } from "../../../hw/mpipe.ts";
-import type { App, ConnRef } from "../../../apps/api.ts";
+import { ProtectionFault } from "../../../hw/memory.ts";
+import type { ConnRef } from "../../../apps/api.ts";
 import type { ConnId, SocketEvent } from "../../events.ts";
 import type { Stack } from "../../stack.ts";
 import type { Layout } from "../layout.ts";
-import { appEnv, type HostedNode, layoutTiles, type NodeConfig, nodeRegions } from "../node.ts";
+import { BoardNode } from "../builder.ts";
+import { layoutTiles, type NodeConfig } from "../node.ts";
 import type { StackSlot } from "../slot.ts";
 import {
   LINUX_OP_CATEGORY,
@@ -107,16 +107,10 @@ interface Delivery {
 }
 
 /** One board running the Linux kernel stack. */
-export class LinuxNode implements HostedNode {
+export class LinuxNode extends BoardNode<Cpu, LinuxConfig> {
   readonly mode = "linux" as const;
-  readonly name: string;
   readonly costs: LinuxCosts;
   readonly affinity: Affinity;
-  readonly nic: Mpipe;
-  readonly rxRegion: MemoryRegion;
-  readonly txRegion: MemoryRegion;
-  readonly appLocks = new LockTable();
-  readonly app: App;
   readonly locks = new LockTable();
   readonly counters: LinuxCounters = newCounters();
   /** The last protection fault the application raised, if any. */
@@ -127,53 +121,32 @@ export class LinuxNode implements HostedNode {
   connecting: Thread | null = null;
   /** @internal next token for the kernel's own send copies. */
   nextKernelToken = 1;
-  private readonly cpus: Cpu[] = [];
   private readonly threads: Thread[] = [];
   /** A socket or listen lock the running kernel code holds (functional view). */
   private held: Lock | null = null;
   private rr = 0;
 
-  constructor(readonly sched: Scheduler, readonly cfg: LinuxConfig) {
-    this.name = cfg.name;
+  constructor(sched: Scheduler, cfg: LinuxConfig) {
+    const tiles = layoutTiles(cfg.board, cfg.layout);
+    super(sched, cfg, {
+      stackTiles: tiles,
+      appCores: tiles.length,
+      rxGrants: { nic: "read-write", [KERNEL_DOMAIN]: "read-write" },
+      txGrants: { [APP_DOMAIN]: "read-write", [KERNEL_DOMAIN]: "read" },
+      rxDomain: () => KERNEL_DOMAIN,
+      appDomain: APP_DOMAIN,
+    });
     this.costs = cfg.costs ?? LINUX_TILEGX_COSTS;
     this.affinity = cfg.affinity ?? "round-robin";
-    const board = cfg.board;
-    const tiles = layoutTiles(board, cfg.layout);
-    ({ rxRegion: this.rxRegion, txRegion: this.txRegion } = nodeRegions(
-      cfg,
-      { nic: "read-write", [KERNEL_DOMAIN]: "read-write" },
-      { [APP_DOMAIN]: "read-write", [KERNEL_DOMAIN]: "read" },
-    ));
-    this.nic = new Mpipe(sched, {
-      workers: tiles.length,
-      rxRegion: this.rxRegion,
-      rxView: () => this.rxRegion.view(KERNEL_DOMAIN),
-    });
-    const tx = this.txRegion.view(APP_DOMAIN);
-    this.app = cfg.app(tx, appEnv(sched, tx, this.appLocks, tiles.length));
-    tiles.forEach((tile, k) => {
-      const core = new Core(sched, board.clock, tile, `${cfg.name}/cpu${k}@${tile}`);
+    this.addStackCores("cpu", (k, _tile, core) => {
       const cpu = new Cpu(this, k, core);
-      this.cpus.push(cpu);
       this.threads.push(new Thread(this, k, core));
-      this.nic.setWake(k, () => cpu.nicWake());
-    });
+      return cpu;
+    }, (cpu) => cpu.nicWake());
   }
 
-  get board(): Board {
-    return this.cfg.board;
-  }
-  get stacks(): Stack[] {
-    return this.cpus.map((c) => c.stack);
-  }
-  get netCores(): Core[] {
-    return this.cpus.map((c) => c.core);
-  }
-  get appCores(): Core[] {
-    return this.netCores;
-  }
   get cpuCount(): number {
-    return this.cpus.length;
+    return this.units.length;
   }
 
   start(): void {
@@ -208,12 +181,12 @@ export class LinuxNode implements HostedNode {
 
   /** @internal */
   cpu(k: number): Cpu {
-    return this.cpus[k];
+    return this.units[k];
   }
 
   /** @internal */
   slotOf(k: number): StackSlot {
-    return this.cpus[k].slot;
+    return this.units[k].slot;
   }
 
   /** @internal the lock of the listening socket on `port`. */
@@ -250,7 +223,7 @@ export class LinuxNode implements HostedNode {
 
   /** @internal runs `fn` on stack `k` with its accounting bound to `ctx`. */
   inStack(k: number, ctx: CoreContext, fn: (s: Stack) => void): void {
-    const slot = this.cpus[k].slot;
+    const slot = this.units[k].slot;
     this.bind(slot, ctx);
     try {
       fn(slot.stack);
@@ -261,7 +234,7 @@ export class LinuxNode implements HostedNode {
 
   /** @internal the socket an application names, or null when it is gone. */
   socketOf(c: ConnRef): Socket | null {
-    const cpu = this.cpus[c.stack];
+    const cpu = this.units[c.stack];
     return cpu?.sockets.get(c.conn) ?? null;
   }
 
