@@ -11,8 +11,10 @@ import type { Board } from "../../hw/board.ts";
 import type { MemoryRegion, Permission } from "../../hw/memory.ts";
 import { Mpipe } from "../../hw/mpipe.ts";
 import type { App } from "../../apps/api.ts";
+import type { StackOp } from "../accounting.ts";
 import type { Stack } from "../stack.ts";
 import { appEnv, type HostedNode, type HostMode, type NodeConfig, nodeRegions } from "./node.ts";
+import { type SlotOptions, StackSlot } from "./slot.ts";
 
 /** A node's configuration on a board. */
 export interface BoardNodeConfig extends NodeConfig {
@@ -24,6 +26,9 @@ export interface StackCore {
   readonly core: Core;
   readonly stack: Stack;
 }
+
+/** What a stack core adds to its {@link StackSlot}: where its events and timer go. */
+export type SlotHooks = Pick<SlotOptions, "onEvent" | "onTimer" | "txChecksumOffload">;
 
 /** How a mode sets up its node: where its stacks run and who may touch which memory. */
 export interface BoardNodeSpec {
@@ -50,6 +55,8 @@ export interface BoardNodeSpec {
 export abstract class BoardNode<U extends StackCore, C extends BoardNodeConfig>
   implements HostedNode {
   abstract readonly mode: HostMode;
+  /** What the stacks' operations cost on this node. */
+  abstract readonly costs: Readonly<Record<StackOp, number>>;
   readonly name: string;
   readonly nic: Mpipe;
   readonly rxRegion: MemoryRegion;
@@ -92,6 +99,19 @@ export abstract class BoardNode<U extends StackCore, C extends BoardNodeConfig>
       const unit = make(k, tile, core);
       this.units.push(unit);
       this.nic.setWake(k, () => wake(unit));
+    });
+  }
+
+  /** @internal stack `index`'s slot on `core`, on this node's scheduler, NIC, addresses and costs. */
+  newSlot(index: number, core: Core, hooks: SlotHooks): StackSlot {
+    return new StackSlot({
+      sched: this.sched,
+      core,
+      nic: this.nic,
+      index,
+      node: this.cfg,
+      costs: this.costs,
+      ...hooks,
     });
   }
 

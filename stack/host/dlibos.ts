@@ -30,7 +30,7 @@ import type { ConnRef, SocketApi } from "../../apps/api.ts";
 import type { BufRef } from "../buf.ts";
 import type { ConnId, Endpoint, SocketCommand, SocketEvent } from "../events.ts";
 import type { Stack } from "../stack.ts";
-import { StackSlot } from "./slot.ts";
+import type { StackSlot } from "./slot.ts";
 import { type Layout, placeLayout, type Placement } from "./layout.ts";
 import { COMMAND_QUEUE, commandWords, EVENT_QUEUE, eventWords } from "./messages.ts";
 import { categoryIndex } from "../../core/work.ts";
@@ -77,13 +77,7 @@ class NetCore {
     readonly tile: number,
     readonly core: Core,
   ) {
-    this.slot = new StackSlot({
-      sched: node.sched,
-      core,
-      nic: node.nic,
-      index,
-      node: node.cfg,
-      costs: node.costs,
+    this.slot = node.newSlot(index, core, {
       onEvent: (ev) => this.event(ev),
       onTimer: () => this.poller.wake(),
     });

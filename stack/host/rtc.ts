@@ -21,7 +21,7 @@ import type { Stack } from "../stack.ts";
 import type { Layout } from "./layout.ts";
 import { BoardNode } from "./builder.ts";
 import { layoutTiles, type NodeConfig } from "./node.ts";
-import { StackSlot } from "./slot.ts";
+import type { StackSlot } from "./slot.ts";
 import { categoryIndex } from "../../core/work.ts";
 
 /** Executor index of the "nic" category (charged on every poll pass). */
@@ -47,13 +47,7 @@ class RtcCore implements SocketApi {
   private readonly listening = new Set<number>();
 
   constructor(readonly node: RtcNode, readonly index: number, readonly core: Core) {
-    this.slot = new StackSlot({
-      sched: node.sched,
-      core,
-      nic: node.nic,
-      index,
-      node: node.cfg,
-      costs: node.costs,
+    this.slot = node.newSlot(index, core, {
       onEvent: (ev) => this.events.push(ev),
       onTimer: () => this.poller.wake(),
     });

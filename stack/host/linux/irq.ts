@@ -18,7 +18,7 @@ import type { ConnId, Endpoint } from "../../events.ts";
 import type { Stack } from "../../stack.ts";
 import { ETH_HEADER_LEN } from "../../wire/ethernet.ts";
 import { ETHERTYPE_IPV4, IPPROTO_TCP } from "../../wire/repr.ts";
-import { StackSlot } from "../slot.ts";
+import type { StackSlot } from "../slot.ts";
 import { LINUX_OP_CATEGORY } from "./counters.ts";
 import type { LinuxNode } from "./mod.ts";
 import type { Socket } from "./socket.ts";
@@ -65,13 +65,7 @@ export class Cpu {
   private readonly rxBuf: RxBuffer[] = [];
 
   constructor(readonly node: LinuxNode, readonly index: number, readonly core: Core) {
-    this.slot = new StackSlot({
-      sched: node.sched,
-      core,
-      nic: node.nic,
-      index,
-      node: node.cfg,
-      costs: node.costs,
+    this.slot = node.newSlot(index, core, {
       onEvent: (ev) => node.kernelEvent(this, ev),
       onTimer: () => this.timerInterrupt(),
       txChecksumOffload: true,
