@@ -18,7 +18,7 @@ import {
   pattern,
   seqGe,
   TCP_FLAG_ACK,
-} from "./test_apps.ts";
+} from "./testing.ts";
 
 function dlibos(n: unknown): DlibosNode {
   assert.ok(n instanceof DlibosNode);

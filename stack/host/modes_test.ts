@@ -18,7 +18,7 @@ import {
   pattern,
   type TestMode,
   TestPair,
-} from "./test_apps.ts";
+} from "./testing.ts";
 
 Deno.test("modes: a saturated app core delays TCP timers in RTC but not in DLibOS", () => {
   const delack = 50 * US;

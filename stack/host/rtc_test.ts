@@ -13,7 +13,7 @@ import {
   exchangePair,
   faultScenario,
   pattern,
-} from "./test_apps.ts";
+} from "./testing.ts";
 
 Deno.test("rtc: every socket event and command works as direct calls", () => {
   const msgs = [pattern(3000, 1), pattern(700, 2)];

@@ -22,15 +22,8 @@ import type { BufRef } from "../../buf.ts";
 import type { Endpoint, SocketEvent } from "../../events.ts";
 import type { Layout } from "../layout.ts";
 import { type Affinity, LinuxNode } from "./mod.ts";
-import type { HostedNode, HostMode, NodeAddress } from "../node.ts";
-import {
-  buildNode,
-  DEFAULT_RX_BUFFERS,
-  Pair,
-  TESTBED_PREFIX,
-  testbedIp,
-  testbedMac,
-} from "../testbed.ts";
+import type { HostedNode, HostMode } from "../node.ts";
+import { buildNode, DEFAULT_RX_BUFFERS, Pair, testbedAddress, testbedIp } from "../testbed.ts";
 
 /** One core: NetPIPE is a single-threaded process. */
 const LINUX_ONE_CORE: Layout = { name: "1", net: 1, app: 0, policy: "all" };
@@ -289,18 +282,8 @@ interface ManyRun {
 /** An RTC client board (fast, many connections) against a Linux server board. */
 function manyConnections(affinity: Affinity): ManyRun {
   const sched = new Scheduler();
-  const clientAddr: NodeAddress = {
-    ip: testbedIp(1),
-    mac: testbedMac(1),
-    prefixLen: TESTBED_PREFIX,
-    neighbours: [{ ip: testbedIp(2), mac: testbedMac(2) }],
-  };
-  const serverAddr: NodeAddress = {
-    ip: testbedIp(2),
-    mac: testbedMac(2),
-    prefixLen: TESTBED_PREFIX,
-    neighbours: [{ ip: testbedIp(1), mac: testbedMac(1) }],
-  };
+  const clientAddr = testbedAddress(1, 2);
+  const serverAddr = testbedAddress(2, 1);
   const perThread = 20;
   const clientCores = 4;
   let client: ManyClient | null = null;

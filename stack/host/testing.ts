@@ -1,6 +1,6 @@
 /**
- * Small applications and a two-node builder for the hosting-mode tests
- * (stack/host/*_test.ts).
+ * Test support for the hosting-mode tests (stack/host/*_test.ts): small
+ * applications, a two-node builder and the scenarios the modes share.
  *
  * - {@link TestPair}: a client node and a server node (DLibOS or RTC) on one
  *   scheduler, back to back on a 10 GbE link, with every frame on the wire
@@ -11,7 +11,10 @@
  *   command kind it issues, with the simulated time of each event.
  * - {@link ExchangeClient} / {@link ExchangeServer}: one request/echo
  *   exchange per connection followed by an orderly close from both sides, so
- *   that every event and every command crosses the socket layer.
+ *   that every event and every command crosses the socket layer;
+ *   {@link exchangePair} builds a pair running them.
+ * - {@link delayedAckScenario}, {@link faultScenario}: ACK timing and
+ *   fault containment, run the same way in each mode.
  */
 import type { Time } from "../../core/time.ts";
 import { MS, SEC, US } from "../../core/time.ts";
