@@ -14,7 +14,7 @@ import { DlibosNode } from "./dlibos.ts";
 import type { Layout } from "./layout.ts";
 import type { AppFactory, HostedNode, HostMode, NodeAddress } from "./node.ts";
 import { RtcNode } from "./rtc.ts";
-import { LinuxNode } from "./linux.ts";
+import { LinuxNode } from "./linux/mod.ts";
 import type { PcapWriter } from "../pcap.ts";
 
 /** The subnet of the simulated testbed (RFC 1918 addresses, never on a real network). */
@@ -33,6 +33,15 @@ export function testbedMac(n: number): MacAddr {
 }
 export function testbedIp(n: number): Ipv4Addr {
   return (TESTBED_NET | n) >>> 0;
+}
+/** Testbed host `n`'s address, with host `peer` as its one static neighbour. */
+export function testbedAddress(n: number, peer: number): NodeAddress {
+  return {
+    ip: testbedIp(n),
+    mac: testbedMac(n),
+    prefixLen: TESTBED_PREFIX,
+    neighbours: [{ ip: testbedIp(peer), mac: testbedMac(peer) }],
+  };
 }
 
 export interface HostSpec {
@@ -89,18 +98,8 @@ export class Pair {
   readonly link: EthernetLink;
 
   constructor(a: HostSpec, b: HostSpec, opts: PairOptions) {
-    const addrA: NodeAddress = {
-      ip: testbedIp(1),
-      mac: testbedMac(1),
-      prefixLen: TESTBED_PREFIX,
-      neighbours: [{ ip: testbedIp(2), mac: testbedMac(2) }],
-    };
-    const addrB: NodeAddress = {
-      ip: testbedIp(2),
-      mac: testbedMac(2),
-      prefixLen: TESTBED_PREFIX,
-      neighbours: [{ ip: testbedIp(1), mac: testbedMac(1) }],
-    };
+    const addrA = testbedAddress(1, 2);
+    const addrB = testbedAddress(2, 1);
     this.a = buildNode(this.sched, a, addrA, opts.seed);
     this.b = buildNode(this.sched, b, addrB, opts.seed + 1);
     this.link = new EthernetLink(this.sched, opts.link ?? {});
