@@ -21,6 +21,7 @@ import { checksumAdd, checksumFinish, internetChecksum, pseudoHeaderSum } from "
 import type { ConnId, SocketEvent } from "./events.ts";
 import { type FrameFilter, Harness, type HarnessNode } from "./harness.ts";
 import { totalDrops } from "./stack.ts";
+import { DEFAULT_TCP_CONFIG } from "./tcp/config.ts";
 import { St } from "./tcp/conn.ts";
 import { tcpOf } from "./tcp/e2e_support.ts";
 import { seqAdd, seqDiff } from "./tcp/seq.ts";
@@ -335,7 +336,7 @@ Deno.test("fuzz: 100,000 random and mutated frames never throw; live connections
     assert.equal(c.echoed, c.sentBytes);
     h.command(client, (s, now) => s.close(now, c.conn));
   }
-  h.runFor(5 * SEC);
+  h.runFor(2 * DEFAULT_TCP_CONFIG.msl + 5 * SEC); // the clients close actively: TIME_WAIT
   for (const c of clients.values()) assert.equal(c.cleanup, "closed");
   assert.equal(env.serverCleanups.filter((r) => r === "closed").length, CONNS);
   // Half-open fuzz connections time out eventually; then every buffer is back.

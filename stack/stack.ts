@@ -99,6 +99,8 @@ const MAX_PREFIX_LEN = 32;
 const MAX_PREFIX_WITH_BROADCAST = 30;
 /** Offset of the IPv4 header in a frame. */
 const IP_OFF = ETH_HEADER_LEN;
+/** The IEEE 802 I/G bit (first octet of the destination MAC): set for broadcast and multicast. */
+const ETH_GROUP_BIT = 0x01;
 /** Offset of the L4 header in frames this stack builds (no IP options). */
 const L4_OFF = ETH_HEADER_LEN + IPV4_HEADER_LEN;
 /** Largest L4 payload of an IPv4 packet this stack builds. */
@@ -188,6 +190,7 @@ export const DROP_REASONS = [
   "ip-bad-checksum",
   "ip-fragment", // no reassembly
   "ip-not-for-us",
+  "ip-link-broadcast", // unicast IP destination in a link-layer broadcast frame (RFC 1122 3.3.6)
   "ip-bad-src", // multicast, broadcast, zero or our own address as source
   "ip-unknown-protocol",
   "icmp-truncated",
@@ -413,6 +416,14 @@ export class Stack {
     this.stats.counters.rxIpv4++;
     if (ip.dst !== this.ip) {
       drops["ip-not-for-us"]++;
+      return false;
+    }
+    // RFC 1122 3.3.6: a datagram that came in a link-layer broadcast (or any
+    // group-addressed frame) but names a unicast IP destination is discarded
+    // silently: no TCP RST, no ICMP reply. (Group frames other than broadcast
+    // already stop at the Ethernet check; the group bit covers both.)
+    if (b[0] & ETH_GROUP_BIT) {
+      drops["ip-link-broadcast"]++;
       return false;
     }
     const src = ip.src;

@@ -16,7 +16,7 @@ import type { CleanupReason, ConnId, SocketEvent } from "../events.ts";
 import { type FrameFilter, Harness, type HarnessNode } from "../harness.ts";
 import type { StackConfig } from "../stack.ts";
 import { localMac } from "../wire/ethernet.ts";
-import type { TcpConfig } from "./config.ts";
+import { DEFAULT_MSL, type TcpConfig } from "./config.ts";
 import type { TcpLayer } from "./layer.ts";
 
 /** Addresses of the two stacks: 10.0.0.1 (client) and 10.0.0.2 (server). */
@@ -27,8 +27,8 @@ export const E2E_PORT = 80;
 const PREFIX_LEN = 24;
 /** Bytes per send() call (one ref each). */
 const DEFAULT_CHUNK = 64 * 1024;
-/** Longest simulated time a run may take. */
-const DEFAULT_TIME_LIMIT: Time = 600 * SEC;
+/** Longest simulated time a run may take: the transfer, then TIME_WAIT (2*MSL) at the default MSL. */
+const DEFAULT_TIME_LIMIT: Time = 600 * SEC + 2 * DEFAULT_MSL;
 
 /** One direction's application state. */
 export class StreamEnd {
