@@ -7,26 +7,22 @@ import assert from "node:assert/strict";
 import { Rng } from "../core/rng.ts";
 import { Scheduler } from "../core/scheduler.ts";
 import { MS } from "../core/time.ts";
-import { checksumFinish } from "./checksum.ts";
-import { parseIp } from "./events.ts";
+import { checksumFinish } from "../hw/checksum.ts";
 import { Harness } from "./harness.ts";
 import type { TcpLayer } from "./tcp/layer.ts";
-import { emitArp } from "./wire/arp.ts";
-import { BROADCAST_MAC, emitEthernet, localMac } from "./wire/ethernet.ts";
-import { emitIcmpEcho } from "./wire/icmp.ts";
-import { emitIpv4 } from "./wire/ipv4.ts";
+import { ARP_OP_REQUEST, emitArp } from "./wire/arp.ts";
 import {
-  ARP_OP_REQUEST,
+  BROADCAST_MAC,
+  emitEthernet,
   ETHERTYPE_ARP,
   ETHERTYPE_IPV4,
-  ICMP_ECHO_REQUEST,
-  IPPROTO_ICMP,
-  IPPROTO_TCP,
+  localMac,
   type MacAddr,
-  makeTcpRepr,
-  put16,
-  TCP_SYN,
-} from "./wire/repr.ts";
+} from "./wire/ethernet.ts";
+import { emitIcmpEcho, ICMP_ECHO_REQUEST } from "./wire/icmp.ts";
+import { emitIpv4, IPPROTO_ICMP, IPPROTO_TCP, parseIp } from "./wire/ipv4.ts";
+import { put16 } from "./wire/bytes.ts";
+import { makeTcpRepr, TCP_SYN } from "./wire/tcp.ts";
 import { emitTcp, TCP_CHECKSUM_OFFSET, tcpChecksumSum, tcpHeaderLen } from "./wire/tcp.ts";
 
 const IP_A = parseIp("10.0.0.1")!, IP_B = parseIp("10.0.0.2")!;
