@@ -14,8 +14,8 @@ import type { WorkContext } from "../../core/work.ts";
 import type { SocketEvent } from "../../stack/events.ts";
 import type { App, SocketApi } from "../api.ts";
 import {
+  appMemory,
   BumpAllocator,
-  ByteArena,
   SlabAllocator,
   type TxBlock,
   type WritableMemory,
@@ -53,13 +53,13 @@ export class MemcachedApp implements App {
     const cfg = resolveMemcachedConfig(config);
     this.cfg = cfg;
     const need = memcachedMemoryBytes(cfg);
-    this.memory = config.memory ?? new ByteArena(cfg.memoryBase + need, "memcached-tx");
-    if (cfg.memoryBase + need > this.memory.size) {
-      throw new RangeError(
-        `memcached: transmit memory ${this.memory.name} has ${this.memory.size} bytes, ` +
-          `needs ${cfg.memoryBase + need} (static + scratch + memLimit)`,
-      );
-    }
+    this.memory = appMemory(
+      "memcached",
+      config.memory,
+      cfg.memoryBase,
+      need,
+      "static + scratch + memLimit",
+    );
     const base = cfg.memoryBase;
     this.replies = new McResponses(
       new BumpAllocator(this.memory, base, STATIC_REGION_BYTES),

@@ -14,7 +14,7 @@
 import type { WorkContext } from "../../core/work.ts";
 import type { SocketEvent } from "../../stack/events.ts";
 import type { App, SocketApi } from "../api.ts";
-import { BumpAllocator, ByteArena, type WritableMemory } from "../common/arena.ts";
+import { appMemory, BumpAllocator, type WritableMemory } from "../common/arena.ts";
 import { Outbox, plainRelease } from "../common/outbox.ts";
 import { type ServerCounters, serverCounters, SessionServer } from "../common/session_server.ts";
 import { type ResolvedWebConfig, resolveWebConfig, type WebConfig } from "./config.ts";
@@ -38,13 +38,7 @@ export class WebApp implements App {
     const cfg = resolveWebConfig(config);
     this.cfg = cfg;
     const need = siteBytes(cfg);
-    this.memory = config.memory ?? new ByteArena(cfg.memoryBase + need, "web-tx");
-    if (cfg.memoryBase + need > this.memory.size) {
-      throw new RangeError(
-        `web: transmit memory ${this.memory.name} has ${this.memory.size} bytes, ` +
-          `needs ${cfg.memoryBase + need}`,
-      );
-    }
+    this.memory = appMemory("web", config.memory, cfg.memoryBase, need);
     const space = new BumpAllocator(this.memory, cfg.memoryBase, need);
     this.site = new WebSite(cfg, (bytes) => {
       const ref = space.put(bytes);
