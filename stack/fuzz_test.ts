@@ -22,7 +22,7 @@ import type { ConnId, SocketEvent } from "./events.ts";
 import { type FrameFilter, Harness, type HarnessNode } from "./harness.ts";
 import { totalDrops } from "./stack.ts";
 import { St } from "./tcp/conn.ts";
-import { tcpOf } from "./tcp/e2e_support.ts";
+import { tcpOf } from "./testing.ts";
 import { seqAdd, seqDiff } from "./tcp/seq.ts";
 import { localMac } from "./wire/ethernet.ts";
 import {
