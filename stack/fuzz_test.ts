@@ -23,7 +23,7 @@ import { type FrameFilter, Harness, type HarnessNode } from "./harness.ts";
 import { totalDrops } from "./stack.ts";
 import { DEFAULT_TCP_CONFIG } from "./tcp/config.ts";
 import { St } from "./tcp/conn.ts";
-import { tcpOf } from "./tcp/e2e_support.ts";
+import { tcpOf } from "./testing.ts";
 import { seqAdd, seqDiff } from "./tcp/seq.ts";
 import { ETHERTYPE_IPV4, localMac } from "./wire/ethernet.ts";
 import { get16, get32, put16, put32 } from "./wire/bytes.ts";

@@ -6,7 +6,7 @@
  * "already expired".
  */
 import assert from "node:assert/strict";
-import { mcFixture } from "./test_helpers.ts";
+import { mcFixture } from "../common/testing.ts";
 
 Deno.test("memcached numbers: a value length of 2^32 + 1 wraps to 1 (STORED, 1-byte value)", () => {
   const f = mcFixture();

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { ConnId, SocketEvent } from "../events.ts";
-import { TCP_ACK, TCP_FIN, TCP_RST } from "../wire/repr.ts";
+import { TCP_ACK, TCP_FIN, TCP_RST } from "../wire/tcp.ts";
 import { MS, SEC } from "../../core/time.ts";
 import { DEFAULT_TCP_CONFIG, finRetransmitSpan, type TcpConfig } from "./config.ts";
 import { St } from "./conn.ts";
