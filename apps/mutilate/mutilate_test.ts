@@ -433,10 +433,10 @@ Deno.test("report: mutilate's layout with a 50th column, MB = 2^20", () => {
     "#type       avg     std     min     5th    10th    50th    90th    95th    99th",
   );
   assert.equal(header(), lines[0]);
-  assert.match(lines[1], /^read       25\.0    11\.2     9\.8 /);
+  assert.ok(lines[1].startsWith("read       25.0    11.2     9.8 "), lines[1]);
   assert.equal(lines[1].length, lines[0].length);
   assert.equal(lines[2], row("update", s.set));
-  assert.match(lines[3], /^op_q        1\.0     0\.0     1\.0 /);
+  assert.ok(lines[3].startsWith("op_q        1.0     0.0     1.0 "), lines[3]);
   assert.deepEqual(lines.slice(4), [
     "",
     "Total QPS = 2.5 (5 / 2.0s)",
@@ -449,9 +449,10 @@ Deno.test("report: mutilate's layout with a 50th column, MB = 2^20", () => {
     "TX       1024 bytes :    0.0 MB/s",
     "",
   ]);
-  assert.match(row("update", new MutilateStats().set), /^update      0\.0     0\.0/);
-  assert.match(scanRow(s, 2, 5000), /^read .*      2\.5     5000$/);
-  assert.match(scanHeader(), /^#type       avg     min     1st .*     QPS   target$/);
+  assert.ok(row("update", new MutilateStats().set).startsWith("update      0.0     0.0"));
+  assert.ok(scanRow(s, 2, 5000).endsWith("      2.5     5000"));
+  assert.ok(scanHeader().startsWith("#type       avg     min     1st "));
+  assert.ok(scanHeader().endsWith("     QPS   target"));
 });
 
 Deno.test("search: finds the knee of an M/M/1-like server; scan targets", () => {
