@@ -16,6 +16,7 @@
  * the stack, the lower of the two, so the stack never imports application
  * code (as smoltcp's sockets live in the library and examples import them).
  */
+import type { Time } from "../core/time.ts";
 import type { WorkContext } from "../core/work.ts";
 import type { BufRef } from "../hw/buffers.ts";
 import type { ConnId, Endpoint, SocketEvent } from "./events.ts";
@@ -38,6 +39,16 @@ export interface SocketApi {
   send(c: ConnRef, refs: readonly BufRef[], token: number): void;
   shutdown(c: ConnRef): void;
   close(c: ConnRef): void;
+  /**
+   * Asks for `App.onTimer(ctx, api, tag)` on this application core at
+   * simulated time `at` (at once, in a new work item, when `at` is not in the
+   * future). One-shot: the app keeps its own schedule and asks again. What the
+   * wait costs is the mode's: DLibOS and RTC application cores poll (no
+   * wake-up cost); a Linux thread returns from epoll_wait's timeout
+   * (busy-polling, as mutilate does by default: a syscall + epoll_wait charge,
+   * no wakeup or context switch).
+   */
+  timer(at: Time, tag: number): void;
 }
 
 export interface App {
@@ -45,4 +56,6 @@ export interface App {
   start(ctx: WorkContext, api: SocketApi): void;
   /** Called for every socket event delivered to this application core. */
   onEvent(ctx: WorkContext, api: SocketApi, stack: number, ev: SocketEvent): void;
+  /** A timer asked for with {@link SocketApi.timer} has expired. */
+  onTimer?(ctx: WorkContext, api: SocketApi, tag: number): void;
 }

@@ -338,9 +338,14 @@ export class LinuxNode extends BoardNode<Cpu, LinuxConfig> {
     try {
       fn();
     } catch (e) {
-      if (!(e instanceof ProtectionFault)) throw e;
-      this.counters.appFaults++;
-      this.lastFault = e;
+      this.contain(e);
     }
+  }
+
+  /** @internal counts an application's protection fault; rethrows anything else. */
+  contain(e: unknown): void {
+    if (!(e instanceof ProtectionFault)) throw e;
+    this.counters.appFaults++;
+    this.lastFault = e;
   }
 }
