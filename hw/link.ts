@@ -145,6 +145,24 @@ export class LinkEnd {
     return this.finish.length;
   }
 
+  /**
+   * Zeroes this direction's counters (start of a measurement window); the
+   * frames queued or on the wire stay, and `maxQueue` restarts from their
+   * number.
+   */
+  resetStats(): void {
+    this.retire(this.sched.now);
+    const st = this.tx;
+    st.frames = 0;
+    st.bytes = 0;
+    st.wireBytes = 0;
+    st.drops = 0;
+    st.busy = 0;
+    st.maxQueue = this.count;
+    st.delivered = 0;
+    st.unclaimed = 0;
+  }
+
   /** Time the last accepted frame's serialization ends (0 before the first). */
   get lastFinish(): Time {
     return this.busyUntil;
@@ -248,5 +266,11 @@ export class EthernetLink {
     this.b = new LinkEnd(sched, `${name}.b`, rate, prop, q, cfg.faultBtoA);
     this.a.peer = this.b;
     this.b.peer = this.a;
+  }
+
+  /** Zeroes both directions' counters (see {@link LinkEnd.resetStats}). */
+  resetStats(): void {
+    this.a.resetStats();
+    this.b.resetStats();
   }
 }

@@ -129,6 +129,8 @@ export interface MpipeStats {
   /** Most frames waiting in one port's backlog at once. */
   txBacklogMax: number;
   perWorker: { frames: number; bytes: number }[];
+  /** Frames received on (before any drop) and transmitted from each attached port. */
+  perPort: { rxFrames: number; txFrames: number }[];
 }
 
 /** The reference of a received frame (mutable inside the NIC, readonly to consumers). */
@@ -328,6 +330,7 @@ export class Mpipe {
       txDeferred: 0,
       txBacklogMax: 0,
       perWorker: Array.from({ length: this.workers }, () => ({ frames: 0, bytes: 0 })),
+      perPort: [],
     };
   }
 
@@ -339,6 +342,42 @@ export class Mpipe {
     const now = this.sched.now;
     for (let i = 0; i < this.ports.length; i++) this.retire(this.ports[i], now);
     return this.st;
+  }
+
+  /**
+   * Zeroes the counters at the start of a measurement window: frames, bytes,
+   * drops, deferrals, per-worker counts; high-water marks restart from the
+   * current level. State is kept: buffers held or on rings, the backlogs and
+   * frames in flight (a frame on the wire at the reset is counted when it
+   * leaves, in the new window).
+   */
+  resetStats(): void {
+    const now = this.sched.now;
+    for (let i = 0; i < this.ports.length; i++) this.retire(this.ports[i], now);
+    const st = this.st;
+    st.rxFrames = 0;
+    st.rxBytes = 0;
+    st.rxDelivered = 0;
+    for (const r of RX_DROP_REASONS) st.rxDrops[r] = 0;
+    st.rxNonIp = 0;
+    st.rxMalformed = 0;
+    st.rxReleased = 0;
+    st.txFrames = 0;
+    st.txBytes = 0;
+    for (const r of TX_DROP_REASONS) st.txDrops[r] = 0;
+    st.txDeferred = 0;
+    let backlog = 0;
+    for (const p of this.ports) if (p.backlog.length > backlog) backlog = p.backlog.length;
+    st.txBacklogMax = backlog;
+    for (const w of st.perWorker) {
+      w.frames = 0;
+      w.bytes = 0;
+    }
+    for (const p of st.perPort) {
+      p.rxFrames = 0;
+      p.txFrames = 0;
+    }
+    for (const r of this.rings) r.highWater = r.length;
   }
 
   /** Connects a link end as the next port; returns its port number. */
@@ -355,6 +394,7 @@ export class Mpipe {
       drainArmed: false,
     };
     this.ports.push(port);
+    this.st.perPort.push({ rxFrames: 0, txFrames: 0 });
     end.onFrame = (t, frame) => this.ingress(t, port.index, frame);
     return port.index;
   }
@@ -512,6 +552,7 @@ export class Mpipe {
       p.endsHead = p.endsHead + 1 === p.ends.length ? 0 : p.endsHead + 1;
       p.inflight--;
       st.txFrames++;
+      st.perPort[p.index].txFrames++;
       st.txBytes += frame.header.length;
       const payload = frame.payload;
       for (let i = 0; i < payload.length; i++) st.txBytes += payload[i].len;
@@ -530,6 +571,7 @@ export class Mpipe {
     const st = this.st;
     st.rxFrames++;
     st.rxBytes += frame.length;
+    st.perPort[port].rxFrames++;
     const c = classifyFrame(frame, this.cls);
     if (c.cls === "runt") {
       st.rxDrops.runt++;

@@ -338,6 +338,17 @@ export class Stack {
     this.tcp = (cfg.tcpFactory ?? defaultTcpFactory)(tcpHost, cfg.tcp ?? {}, rng, cfg.id);
   }
 
+  /**
+   * Zeroes the stack's and its TCP layer's counters (start of a measurement
+   * window); connections, timers and queues are untouched.
+   */
+  resetStats(): void {
+    const c = this.stats.counters as unknown as Record<string, number>;
+    for (const k in c) c[k] = 0;
+    for (const r of DROP_REASONS) this.stats.drops[r] = 0;
+    this.tcp.stats.reset();
+  }
+
   // -------------------------------------------------------------------------
   // Receive
 

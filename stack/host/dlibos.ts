@@ -374,6 +374,15 @@ export class DlibosNode extends BoardNode<NetCore, DlibosConfig> {
     for (const a of this.apps) a.core.submit(AppCore.start, a);
   }
 
+  override resetStats(): void {
+    super.resetStats();
+    const c = this.counters;
+    c.eventsSent = 0;
+    c.commandsSent = 0;
+    c.eventsOrphaned = 0;
+    c.appFaults = 0;
+  }
+
   /**
    * @internal the application core that gets network core `net`'s next new
    * connection: round robin over the cores the policy allows, shared by all

@@ -26,6 +26,11 @@ export const HOST_MODES: readonly HostMode[] = ["dlibos", "rtc", "linux"];
 export interface Neighbour {
   readonly ip: Ipv4Addr;
   readonly mac: MacAddr;
+  /**
+   * The NIC port this neighbour is cabled to (default 0): frames to its MAC
+   * leave on that port (stack/host/neighbours.ts {@link EgressPorts}).
+   */
+  readonly port?: number;
 }
 
 export interface NodeAddress {
@@ -78,6 +83,12 @@ export interface NodeConfig {
   readonly rxBuffers: number;
   readonly tcp?: Partial<TcpConfig>;
   readonly seed: number;
+  /**
+   * Frames per NIC port in the egress DMA ring and link queue (default
+   * mPIPE's `MPIPE_EGRESS_FRAMES`, hw/mpipe.ts); beyond it frames wait in the
+   * port's backlog (back-pressure, no loss).
+   */
+  readonly egressQueueFrames?: number;
 }
 
 export interface HostedNode {
@@ -98,6 +109,14 @@ export interface HostedNode {
   readonly appLocks: LockTable;
   /** Calls the app's start on every application core. */
   start(): void;
+  /**
+   * Starts a measurement window: zeroes busy time per category on every
+   * core, lock statistics (application and kernel locks), the NIC's counters
+   * and the stacks' (TCP included) and the mode's own counters. State (queues,
+   * connections, buffers, timers) is untouched. Links are the testbed's: see
+   * `Pair.resetStats`/`Cluster.resetStats`.
+   */
+  resetStats(): void;
 }
 
 /** The application's transmit memory as the app sees it. */

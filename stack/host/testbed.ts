@@ -1,18 +1,22 @@
 /**
  * Testbeds: hosted nodes on one scheduler joined by 10 GbE links, with
  * addresses and static neighbour entries set up the way the paper's testbed
- * is (two TileGX boards back to back for NetPIPE).
+ * is: two TileGX boards back to back for NetPIPE ({@link Pair}), and the
+ * server board with one x86 client host on each of its 10 GbE ports for the
+ * webserver and Memcached ({@link Cluster}, docs/TESTBED.md).
  */
 import { Scheduler } from "../../core/scheduler.ts";
 import { type Time, US } from "../../core/time.ts";
-import { type BoardSpec, makeBoard } from "../../hw/board.ts";
+import { type BoardSpec, customBoard, makeBoard } from "../../hw/board.ts";
+import { X86_HOST } from "../../hw/costs/x86.ts";
+import { LINUX_X86_COSTS } from "../../hw/costs/linux.ts";
 import { EthernetLink, type LinkConfig } from "../../hw/link.ts";
 import type { TcpConfig } from "../tcp/layer.ts";
 import type { Ipv4Addr } from "../wire/ipv4.ts";
 import type { MacAddr } from "../wire/ethernet.ts";
 import { DlibosNode } from "./dlibos.ts";
 import type { Layout } from "./layout.ts";
-import type { AppFactory, HostedNode, HostMode, NodeAddress } from "./node.ts";
+import type { AppFactory, HostedNode, HostMode, NodeAddress, NodeConfig } from "./node.ts";
 import { RtcNode } from "./rtc.ts";
 import { LinuxNode } from "./linux/mod.ts";
 import type { PcapWriter } from "../pcap.ts";
@@ -53,6 +57,8 @@ export interface HostSpec {
   readonly txBytes?: number;
   readonly rxBuffers?: number;
   readonly tcp?: Partial<TcpConfig>;
+  /** Frames per NIC port in the egress ring (default mPIPE's); see {@link NodeConfig}. */
+  readonly egressQueueFrames?: number;
 }
 
 /** Builds one node of the given mode. */
@@ -70,6 +76,7 @@ export function buildNode(
     rxBuffers: spec.rxBuffers ?? DEFAULT_RX_BUFFERS,
     tcp: spec.tcp,
     seed,
+    egressQueueFrames: spec.egressQueueFrames,
     board: makeBoard(spec.board),
     layout: spec.layout,
   };
@@ -105,17 +112,8 @@ export class Pair {
     this.link = new EthernetLink(this.sched, opts.link ?? {});
     this.a.nic.attachPort(this.link.a);
     this.b.nic.attachPort(this.link.b);
-    const pcap = opts.pcap;
-    if (pcap !== undefined) {
-      // Tap both directions at the receiving end (after wire time).
-      for (const end of [this.link.a, this.link.b]) {
-        const deliver = end.onFrame;
-        end.onFrame = (t, frame) => {
-          pcap.record(t, frame);
-          deliver?.(t, frame);
-        };
-      }
-    }
+    // Tap both directions at the receiving end (after wire time).
+    if (opts.pcap !== undefined) tapLink(this.link, opts.pcap);
   }
 
   /**
@@ -125,5 +123,191 @@ export class Pair {
   start(): void {
     this.b.start();
     this.sched.at(this.sched.now + CLIENT_START_DELAY, () => this.a.start());
+  }
+
+  /** Starts a measurement window on both nodes and the link (see {@link HostedNode.resetStats}). */
+  resetStats(): void {
+    this.a.resetStats();
+    this.b.resetStats();
+    this.link.resetStats();
+  }
+}
+
+/** Records every frame arriving at either end of `link` (after wire time). */
+function tapLink(link: EthernetLink, pcap: PcapWriter): void {
+  for (const end of [link.a, link.b]) {
+    const deliver = end.onFrame;
+    end.onFrame = (t, frame) => {
+      pcap.record(t, frame);
+      deliver?.(t, frame);
+    };
+  }
+}
+
+/** Testbed host number of the cluster's server (10.0.0.1). */
+export const CLUSTER_SERVER_HOST = 1;
+/** Testbed host number of client host 0; client h is 10.0.0.(10+h). */
+export const CLUSTER_CLIENT_HOST0 = 10;
+
+/** What an x86 client host runs: its name, cores, load generator and transmit memory. */
+export interface X86ClientSpec {
+  readonly name: string;
+  /** Cores (default X86_HOST.cores, 16); every core runs the kernel stack (RSS) and the app. */
+  readonly cores?: number;
+  readonly app: AppFactory;
+  readonly txBytes?: number;
+  readonly rxBuffers?: number;
+  readonly tcp?: Partial<TcpConfig>;
+}
+
+/**
+ * An x86 client host: the Linux model on an x86 "board" of `cores` cores at
+ * X86_HOST.hz with one 10 GbE port, costed with LINUX_X86_COSTS. Every core
+ * runs an application thread and takes its own RSS queue's interrupts. The
+ * NIC is the same Mpipe model (RSS hash, rings, buffers) with mPIPE's DMA
+ * latencies: an approximation (docs/TESTBED.md).
+ */
+export function buildX86Client(
+  sched: Scheduler,
+  spec: X86ClientSpec,
+  address: NodeAddress,
+  seed: number,
+): LinuxNode {
+  const cores = spec.cores ?? X86_HOST.cores;
+  if (!Number.isInteger(cores) || cores < 1) {
+    throw new RangeError(`x86 client ${spec.name}: cores must be a positive integer, got ${cores}`);
+  }
+  const cfg: NodeConfig = {
+    name: spec.name,
+    address,
+    app: spec.app,
+    txBytes: spec.txBytes ?? DEFAULT_TX_BYTES,
+    rxBuffers: spec.rxBuffers ?? DEFAULT_RX_BUFFERS,
+    tcp: spec.tcp,
+    seed,
+  };
+  return new LinuxNode(sched, {
+    ...cfg,
+    // A row of cores: the Linux model sends nothing over a mesh, so the shape is immaterial.
+    board: customBoard(cores, 1, X86_HOST.hz, 1),
+    layout: { name: `x86-${cores}`, net: cores, app: 0, policy: "all" },
+    costs: LINUX_X86_COSTS,
+  });
+}
+
+/** The paper's webserver/Memcached testbed: the server board and x86 clients, a port each. */
+export interface ClusterSpec {
+  /** The board under test (mode, board, layout, app, ...); its name is kept. */
+  readonly server: HostSpec;
+  /** Server ports used (default: the board's ports, 4 on the Gx36). */
+  readonly ports?: number;
+  /** x86 client hosts (default: one per port), at most `ports`. */
+  readonly clients?: number;
+  /** Cores per client host (default X86_HOST.cores, 16). */
+  readonly clientCores?: number;
+  /** The load generator on client host `host`. */
+  readonly clientApp: (host: number) => AppFactory;
+  readonly clientTxBytes?: number;
+  readonly seed: number;
+  readonly link?: LinkConfig;
+  /** Records every frame on every link (both directions). */
+  readonly pcap?: PcapWriter;
+}
+
+/**
+ * The server board and `clients` x86 client hosts on one scheduler. Client
+ * host h (10.0.0.(10+h), named `client<h>`) has its own 10 GbE link to server
+ * port h % ports (there is no switch); the server's static neighbour entries
+ * name each client's port, so its replies leave on the port the client is
+ * cabled to. Seeds: the server gets `seed`, client h `seed + 1 + h`.
+ */
+export class Cluster {
+  readonly sched = new Scheduler();
+  readonly server: HostedNode;
+  /** Linux-model x86 hosts. */
+  readonly clients: readonly HostedNode[];
+  /** What clients connect to. */
+  readonly serverIp: Ipv4Addr = testbedIp(CLUSTER_SERVER_HOST);
+  /** Link h joins client h (end b) to server port h % ports (end a). */
+  readonly links: readonly EthernetLink[];
+  readonly ports: number;
+
+  constructor(spec: ClusterSpec) {
+    const boardPorts = spec.server.board.ports;
+    const ports = spec.ports ?? boardPorts;
+    if (!Number.isInteger(ports) || ports < 1 || ports > boardPorts) {
+      throw new RangeError(
+        `Cluster: ports must be an integer from 1 to ${boardPorts} (${spec.server.board.name}), got ${ports}`,
+      );
+    }
+    const clients = spec.clients ?? ports;
+    if (!Number.isInteger(clients) || clients < 1) {
+      throw new RangeError(`Cluster: clients must be a positive integer, got ${clients}`);
+    }
+    if (clients > ports) {
+      throw new RangeError(
+        `Cluster: ${clients} client hosts need ${clients} server ports, the server uses ${ports} ` +
+          `(each host has its own 10 GbE link to a server port; there is no switch)`,
+      );
+    }
+    this.ports = ports;
+    const clientHost = (h: number) => CLUSTER_CLIENT_HOST0 + h;
+    const serverAddr: NodeAddress = {
+      ip: this.serverIp,
+      mac: testbedMac(CLUSTER_SERVER_HOST),
+      prefixLen: TESTBED_PREFIX,
+      neighbours: Array.from({ length: clients }, (_, h) => ({
+        ip: testbedIp(clientHost(h)),
+        mac: testbedMac(clientHost(h)),
+        port: h % ports,
+      })),
+    };
+    this.server = buildNode(this.sched, spec.server, serverAddr, spec.seed);
+    const links: EthernetLink[] = [];
+    const hosts: HostedNode[] = [];
+    for (let h = 0; h < clients; h++) {
+      const host = buildX86Client(
+        this.sched,
+        {
+          name: `client${h}`,
+          cores: spec.clientCores,
+          app: spec.clientApp(h),
+          txBytes: spec.clientTxBytes,
+        },
+        testbedAddress(clientHost(h), CLUSTER_SERVER_HOST),
+        spec.seed + 1 + h,
+      );
+      const link = new EthernetLink(this.sched, spec.link ?? {}, `eth${h}`);
+      links.push(link);
+      hosts.push(host);
+    }
+    // Server ports in port order: port p carries the clients with h % ports === p (one each).
+    for (let h = 0; h < clients; h++) {
+      const port = this.server.nic.attachPort(links[h].a);
+      if (port !== h % ports) throw new Error(`Cluster: link ${h} became server port ${port}`);
+      hosts[h].nic.attachPort(links[h].b);
+      if (spec.pcap !== undefined) tapLink(links[h], spec.pcap);
+    }
+    this.clients = hosts;
+    this.links = links;
+  }
+
+  /** Starts the server at once and the clients {@link CLIENT_START_DELAY} later. */
+  start(): void {
+    this.server.start();
+    this.sched.at(this.sched.now + CLIENT_START_DELAY, () => {
+      for (const c of this.clients) c.start();
+    });
+  }
+
+  /**
+   * Start of the measurement window: zeroes busy time per category on every
+   * core, lock statistics, NIC, link and TCP counters on every node (see
+   * {@link HostedNode.resetStats}); nothing else changes.
+   */
+  resetStats(): void {
+    this.server.resetStats();
+    for (const c of this.clients) c.resetStats();
+    for (const l of this.links) l.resetStats();
   }
 }

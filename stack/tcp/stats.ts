@@ -84,6 +84,12 @@ export class TcpStats {
     return n;
   }
 
+  /** Zeroes every counter (start of a measurement window). */
+  reset(): void {
+    for (const k of COUNTER_NAMES) this[k] = 0;
+    this.dropCounts.fill(0);
+  }
+
   /** All counters in a fixed order (drops as `drop_<reason>`). */
   snapshot(): Record<string, number> {
     const out: Record<string, number> = {};
@@ -100,7 +106,7 @@ const DROP_INDEX = Object.fromEntries(TCP_DROP_REASONS.map((r, i) => [r, i])) as
   number
 >;
 
-type CounterName = Exclude<keyof TcpStats, "drop" | "drops" | "dropped" | "snapshot">;
+type CounterName = Exclude<keyof TcpStats, "drop" | "drops" | "dropped" | "snapshot" | "reset">;
 
 const COUNTER_NAMES: readonly CounterName[] = [
   "segmentsIn",
