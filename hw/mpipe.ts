@@ -106,6 +106,14 @@ export interface MpipeConfig {
   readonly rxView?: (worker: number) => Memory;
   /** Where non-IP and malformed frames go (default "mac-hash"). */
   readonly nonIp?: "mac-hash" | "worker0";
+  /**
+   * Mixes the flow hash with this key before the bucket is chosen (default 0:
+   * mPIPE's hash as is). Two NICs with different keys spread the same flows
+   * independently, as an x86 NIC's Toeplitz RSS hash and mPIPE's are
+   * unrelated; with the same hash on both ends of a testbed, the flows a
+   * client steers to one of its queues would reach only a few server cores.
+   */
+  readonly hashKey?: number;
   /** The NIC's own protection domain (default {@link NIC_DOMAIN}). */
   readonly domain?: string;
 }
@@ -271,6 +279,7 @@ export class Mpipe {
   private readonly egressLatency: Time;
   private readonly egressFrames: number;
   private readonly nonIpToZero: boolean;
+  private readonly hashKey: number = 0;
   private readonly ports: Port[] = [];
   private readonly cls: Classification = { cls: "runt", hash: 0 };
   /** Where egress frames are gathered (fresh, zeroed, never reused; see core/bytes.ts). */
@@ -314,6 +323,7 @@ export class Mpipe {
     this.egressLatency = nonNegInt(cfg.egressLatency ?? EGRESS_DMA_LATENCY, "egressLatency");
     this.egressFrames = posInt(cfg.egressQueueFrames ?? MPIPE_EGRESS_FRAMES, "egressQueueFrames");
     this.nonIpToZero = (cfg.nonIp ?? "mac-hash") === "worker0";
+    this.hashKey = (cfg.hashKey ?? 0) >>> 0;
     const zeroDrops = <K extends string>(keys: readonly K[]) =>
       Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
     this.st = {
@@ -380,6 +390,17 @@ export class Mpipe {
     for (const r of this.rings) r.highWater = r.length;
   }
 
+  /** The flow hash mixed with {@link MpipeConfig.hashKey} (unchanged without one). */
+  private keyed(h: number): number {
+    const key = this.hashKey;
+    if (key === 0) return h;
+    // The murmur3 32-bit finalizer over hash ^ key.
+    let x = (h ^ key) >>> 0;
+    x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+    x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+    return (x ^ (x >>> 16)) >>> 0;
+  }
+
   /** Connects a link end as the next port; returns its port number. */
   attachPort(end: LinkEnd): number {
     const port: Port = {
@@ -420,7 +441,7 @@ export class Mpipe {
 
   /** The bucket of a transport flow (either direction; see hw/flowhash.ts). */
   bucketOf(proto: number, ipA: number, portA: number, ipB: number, portB: number): number {
-    return flowHash(proto, ipA, portA, ipB, portB) % this.buckets;
+    return this.keyed(flowHash(proto, ipA, portA, ipB, portB)) % this.buckets;
   }
 
   /** The worker a transport flow lands on. */
@@ -582,7 +603,7 @@ export class Mpipe {
       return;
     }
     const unclassified = c.cls === "non-ip" || c.cls === "malformed";
-    const bucket = unclassified && this.nonIpToZero ? -1 : c.hash % this.buckets;
+    const bucket = unclassified && this.nonIpToZero ? -1 : this.keyed(c.hash) % this.buckets;
     const idx = this.pool.alloc();
     if (idx < 0) {
       st.rxDrops.no_buffer++;

@@ -80,6 +80,7 @@ export abstract class BoardNode<U extends StackCore, C extends BoardNodeConfig>
       rxRegion: this.rxRegion,
       rxView: (w) => this.rxRegion.view(spec.rxDomain(w)),
       egressQueueFrames: cfg.egressQueueFrames,
+      hashKey: cfg.nicHashKey,
     });
     const tx = this.txRegion.view(spec.appDomain);
     this.app = cfg.app(tx, appEnv(sched, tx, this.appLocks, spec.appCores));

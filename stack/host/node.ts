@@ -89,6 +89,8 @@ export interface NodeConfig {
    * port's backlog (back-pressure, no loss).
    */
   readonly egressQueueFrames?: number;
+  /** The NIC's RSS hash key (hw/mpipe.ts `hashKey`; default 0: mPIPE's hash). */
+  readonly nicHashKey?: number;
 }
 
 export interface HostedNode {
