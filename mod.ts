@@ -28,7 +28,13 @@ export * from "./stack/host/node.ts";
 export * from "./stack/host/layout.ts";
 export { DlibosNode } from "./stack/host/dlibos.ts";
 export { RtcNode } from "./stack/host/rtc.ts";
-export { buildNode, Pair } from "./stack/host/testbed.ts";
+export {
+  buildNode,
+  buildX86Client,
+  Cluster,
+  type ClusterSpec,
+  Pair,
+} from "./stack/host/testbed.ts";
 // Applications.
 export * from "./apps/netpipe/netpipe.ts";
 // Experiments and reports.
