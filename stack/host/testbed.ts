@@ -31,6 +31,7 @@ export const DEFAULT_TX_BYTES = 8 << 20;
 export function testbedMac(n: number): MacAddr {
   return new Uint8Array([0x02, 0, 0, 0, (n >> 8) & 255, n & 255]);
 }
+/** Testbed host `n`'s IPv4 address (10.0.0.n). */
 export function testbedIp(n: number): Ipv4Addr {
   return (TESTBED_NET | n) >>> 0;
 }
@@ -44,14 +45,23 @@ export function testbedAddress(n: number, peer: number): NodeAddress {
   };
 }
 
+/** One node of a testbed: its name, mode, board, layout and application. */
 export interface HostSpec {
+  /** Node name. */
   readonly name: string;
+  /** Hosting mode. */
   readonly mode: HostMode;
+  /** Board shape. */
   readonly board: BoardSpec;
+  /** Core layout. */
   readonly layout: Layout;
+  /** Makes the application on each application core. */
   readonly app: AppFactory;
+  /** Application transmit memory in bytes (default {@link DEFAULT_TX_BYTES}). */
   readonly txBytes?: number;
+  /** Receive buffers (default {@link DEFAULT_RX_BUFFERS}). */
   readonly rxBuffers?: number;
+  /** TCP settings over {@link DEFAULT_TCP_CONFIG}. */
   readonly tcp?: Partial<TcpConfig>;
 }
 
@@ -83,20 +93,62 @@ export function buildNode(
   }
 }
 
+/** Options of a {@link Pair}. */
 export interface PairOptions {
+  /** Root seed (A uses it, B the next one). */
   readonly seed: number;
+  /** The link's rate, cable and faults. */
   readonly link?: LinkConfig;
   /** Records every frame on the wire (both directions). */
   readonly pcap?: PcapWriter;
 }
 
-/** Two nodes back to back on one 10 GbE link (port 0 of each NIC). */
+/**
+ * Two nodes back to back on one 10 GbE link (port 0 of each NIC), on one
+ * scheduler: A (10.0.0.1) is the client, B (10.0.0.2) the server.
+ *
+ * @example A client connects to a server
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MS } from "../../core/time.ts";
+ * import { GX36 } from "../../hw/board.ts";
+ * import type { App } from "../socket.ts";
+ * import { parseLayout } from "./layout.ts";
+ * import { Pair, testbedIp } from "./testbed.ts";
+ *
+ * const server = (): App => ({
+ *   start: (_ctx, api) => api.listen(7, 16),
+ *   onEvent(_ctx, api, stack, ev) {
+ *     if (ev.kind === "new_conn") api.accept({ stack, conn: ev.conn });
+ *   },
+ * });
+ * const seen: string[] = [];
+ * const client = (): App => ({
+ *   start: (_ctx, api) => api.connect({ addr: testbedIp(2), port: 7 }, 1),
+ *   onEvent: (_ctx, _api, _stack, ev) => void seen.push(ev.kind),
+ * });
+ * const layout = parseLayout("1:1"); // one network core, one application core
+ * const pair = new Pair(
+ *   { name: "client", mode: "dlibos", board: GX36, layout, app: client },
+ *   { name: "server", mode: "dlibos", board: GX36, layout, app: server },
+ *   { seed: 1 },
+ * );
+ * pair.start();
+ * pair.sched.runUntil(1 * MS);
+ * assert.deepEqual(seen, ["connected"]);
+ * ```
+ */
 export class Pair {
+  /** The scheduler both nodes run on. */
   readonly sched = new Scheduler();
+  /** Node A (the client). */
   readonly a: HostedNode;
+  /** Node B (the server). */
   readonly b: HostedNode;
+  /** The link between them. */
   readonly link: EthernetLink;
 
+  /** Builds both nodes and joins port 0 of each by a link. */
   constructor(a: HostSpec, b: HostSpec, opts: PairOptions) {
     const addrA = testbedAddress(1, 2);
     const addrB = testbedAddress(2, 1);
