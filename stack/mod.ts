@@ -1,6 +1,16 @@
 /**
  * The network stack and its hosting modes.
  *
+ * - The wire formats (stack/wire/mod.ts, re-exported whole) and one
+ *   share-nothing {@link Stack} instance (Ethernet, ARP, IPv4, ICMP echo,
+ *   TCP), sans-IO: its {@link StackHost} carries frames and socket events.
+ * - The socket API applications are written against: an {@link App} reacts
+ *   to {@link SocketEvent}s and commands its node through a
+ *   {@link SocketApi}; connections are {@link ConnRef}s.
+ * - Testbeds: hosted nodes in the DLibOS, RTC and Linux modes
+ *   ({@link HostMode}), built one at a time by {@link buildNode} or two back
+ *   to back by {@link Pair}, with core layouts ({@link parseLayout}).
+ *
  * @module
  */
 export * from "./wire/mod.ts";
