@@ -61,7 +61,7 @@ export interface AppRun {
 export interface AppOutcome {
   /** Requests answered. */
   readonly completed: number;
-  /** Responses that were errors or did not match the expected reply. */
+  /** Responses the client could not frame (the connection was closed). */
   readonly errors: number;
   /** Loop requests per simulated second, first loop send to last response. */
   readonly requestsPerSec: number;

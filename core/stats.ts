@@ -77,7 +77,7 @@ export class LatencyHistogram {
   private under = 0;
   private over = 0;
 
-  /** An empty histogram over the range `opts` gives (defaults: 10 ns..10 s, 1% error). */
+  /** An empty histogram over the range and precision `opts` gives (defaults: 10 ns..10 s). */
   constructor(opts: HistogramOptions = {}) {
     const lowest = opts.lowest ?? HIST_DEFAULT_LOWEST;
     const highest = opts.highest ?? HIST_DEFAULT_HIGHEST;

@@ -134,7 +134,7 @@ export interface MpipeStats {
   rxDrops: Record<RxDropReason, number>;
   /** Delivered frames that were non-IP or malformed IP (the stack decides what to do). */
   rxNonIp: number;
-  /** Delivered IPv4 frames whose headers did not parse. */
+  /** Delivered frames classified as malformed IP. */
   rxMalformed: number;
   /** Buffers released by consumers. */
   rxReleased: number;
