@@ -80,27 +80,39 @@ export const MPIPE_EGRESS_FRAMES = 512;
 /** The NIC's protection domain name. */
 export const NIC_DOMAIN = "nic";
 
+/** Every reason the NIC drops a received frame. */
 export const RX_DROP_REASONS = ["runt", "oversize", "no_buffer", "ring_full"] as const;
+/** One of {@link RX_DROP_REASONS}. */
 export type RxDropReason = typeof RX_DROP_REASONS[number];
+/** Every reason the NIC drops a frame to transmit. */
 export const TX_DROP_REASONS = [
   "protection_fault",
   "bad_descriptor",
 ] as const;
+/** One of {@link TX_DROP_REASONS}. */
 export type TxDropReason = typeof TX_DROP_REASONS[number];
 
+/** Shape of an {@link Mpipe} NIC (the optional fields default to the TileGX mPIPE values). */
 export interface MpipeConfig {
   /** Number of workers (notification rings), e.g. network cores. */
   readonly workers: number;
   /** Region the receive buffers live in; the NIC domain must have "read-write". */
   readonly rxRegion: MemoryRegion;
+  /** Bytes per receive buffer (default {@link MPIPE_BUFFER_SIZE}). */
   readonly bufferSize?: number;
   /** Buffers in the stack (default: as many as fit in the region after `bufferOffset`). */
   readonly buffers?: number;
+  /** Offset of the first receive buffer in the region. */
   readonly bufferOffset?: number;
+  /** Load-balancer buckets (default {@link MPIPE_BUCKETS}). */
   readonly buckets?: number;
+  /** Entries per notification ring (default {@link MPIPE_RING_ENTRIES}). */
   readonly ringEntries?: number;
+  /** Ingress DMA latency (default {@link INGRESS_DMA_LATENCY}). */
   readonly ingressLatency?: Time;
+  /** Egress DMA latency (default {@link EGRESS_DMA_LATENCY}). */
   readonly egressLatency?: Time;
+  /** Egress ring entries (default {@link MPIPE_EGRESS_FRAMES}). */
   readonly egressQueueFrames?: number;
   /** The Memory handed out in RxBuffer refs for a worker (default `rxRegion.view("stack:<w>")`). */
   readonly rxView?: (worker: number) => Memory;
@@ -118,34 +130,47 @@ export interface MpipeConfig {
   readonly domain?: string;
 }
 
+/** The NIC's counters. */
 export interface MpipeStats {
+  /** Frames received. */
   rxFrames: number;
+  /** Bytes received. */
   rxBytes: number;
   /** Frames pushed onto notification rings. */
   rxDelivered: number;
+  /** Received frames dropped, by reason. */
   rxDrops: Record<RxDropReason, number>;
   /** Delivered frames that were non-IP or malformed IP (the stack decides what to do). */
   rxNonIp: number;
+  /** Delivered frames classified as malformed IP. */
   rxMalformed: number;
   /** Buffers released by consumers. */
   rxReleased: number;
+  /** Frames sent. */
   txFrames: number;
+  /** Bytes sent. */
   txBytes: number;
+  /** Frames not sent, by reason. */
   txDrops: Record<TxDropReason, number>;
   /** Frames that found the egress ring full and waited in a port's backlog (none were lost). */
   txDeferred: number;
   /** Most frames waiting in one port's backlog at once. */
   txBacklogMax: number;
+  /** Frames and bytes delivered to each worker. */
   perWorker: { frames: number; bytes: number }[];
   /** Frames received on (before any drop) and transmitted from each attached port. */
   perPort: { rxFrames: number; txFrames: number }[];
 }
 
 /** The reference of a received frame (mutable inside the NIC, readonly to consumers). */
-class SlotRef implements BufRef {
+export class SlotRef implements BufRef {
+  /** Receive region the buffer is in. */
   mem: Memory;
+  /** Offset of the buffer in the region. */
   off: number;
+  /** Length of the frame in the buffer. */
   len = 0;
+  /** A reference to the buffer at `off` of `mem`. */
   constructor(mem: Memory, off: number) {
     this.mem = mem;
     this.off = off;
@@ -159,19 +184,25 @@ const SLOT_HELD = 3;
 
 /** A receive buffer slot; one object per hardware buffer, reused frame after frame. */
 export class MpipeRxBuffer implements RxBuffer {
+  /** Where the frame is. */
   readonly ref: SlotRef;
+  /** Buffer index in the NIC's pool. */
   readonly index: number;
   /** Port the frame came in on, its load-balancer bucket and worker, and when it was delivered. */
   port = 0;
+  /** Load-balancer bucket the frame hashed to. */
   bucket = 0;
+  /** Worker whose ring the frame was pushed onto. */
   worker = 0;
   // Initialised here, not through constructor parameter properties (which
   // would make every field tagged and every time stored a new heap number).
+  /** When the frame was delivered. */
   deliveredAt: Time = 0;
   /** @internal slot state */
   state = SLOT_FREE;
   private readonly nic: Mpipe;
 
+  /** Slot `index` of `nic`, at `off` of `mem`. */
   constructor(nic: Mpipe, index: number, mem: Memory, off: number) {
     this.nic = nic;
     this.index = index;
@@ -186,6 +217,7 @@ export class MpipeRxBuffer implements RxBuffer {
 
 /** A worker's bounded notification ring of received buffers. */
 export class NotifRing {
+  /** Ring entries. */
   readonly capacity: number;
   /** Most entries at once. */
   highWater = 0;
@@ -193,11 +225,13 @@ export class NotifRing {
   private head = 0;
   private count = 0;
 
+  /** A ring of `capacity` entries over the NIC's buffers `bufs`. */
   constructor(private readonly bufs: readonly MpipeRxBuffer[], capacity: number) {
     this.capacity = capacity;
     this.slots = new Int32Array(capacity);
   }
 
+  /** Entries in the ring. */
   get length(): number {
     return this.count;
   }
@@ -259,11 +293,20 @@ function nonNegInt(v: number, name: string): number {
   return v;
 }
 
+/**
+ * The mPIPE NIC: classifier, flow hash, buckets, buffer stack, notification rings, ingress DMA and
+ * gather egress DMA.
+ */
 export class Mpipe {
+  /** Workers (notification rings). */
   readonly workers: number;
+  /** Load-balancer buckets. */
   readonly buckets: number;
+  /** Bytes per receive buffer. */
   readonly bufferSize: number;
+  /** The receive buffers. */
   readonly pool: BufferPool;
+  /** Protection domain the NIC accesses memory as. */
   readonly domain: string;
   private readonly st: MpipeStats;
   /** The last protection fault met by egress DMA (for diagnostics). */
@@ -287,6 +330,7 @@ export class Mpipe {
   private lastTxMem: RegionView | null = null;
   private lastTxView: RegionView | null = null;
 
+  /** A NIC on `sched` shaped by `cfg`. */
   constructor(private readonly sched: Scheduler, cfg: MpipeConfig) {
     this.workers = posInt(cfg.workers, "workers");
     this.buckets = posInt(cfg.buckets ?? MPIPE_BUCKETS, "buckets");
@@ -420,6 +464,7 @@ export class Mpipe {
     return port.index;
   }
 
+  /** Ports attached. */
   get portCount(): number {
     return this.ports.length;
   }
@@ -580,6 +625,7 @@ export class Mpipe {
     }
   }
 
+  /** Throws unless `w` is a worker index. */
   private checkWorker(w: number): void {
     // `w >>> 0 === w` admits exactly the whole numbers 0..2^32-1 (and -0): the fast valid case.
     if (w >>> 0 === w && w < this.workers) return;
@@ -588,6 +634,7 @@ export class Mpipe {
     }
   }
 
+  /** A frame arrives on `port` at `t`: classify, take a buffer, DMA, notify. */
   private ingress(t: Time, port: number, frame: Uint8Array): void {
     const st = this.st;
     st.rxFrames++;
@@ -688,6 +735,7 @@ export class Mpipe {
     return true;
   }
 
+  /** Counts a transmit drop and releases the frame. */
   private txDrop(frame: TxFrame, reason: TxDropReason): false {
     this.st.txDrops[reason]++;
     if (frame.onSent !== undefined) frame.onSent();

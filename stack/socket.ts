@@ -23,21 +23,27 @@ import type { ConnId, Endpoint, SocketEvent } from "./events.ts";
 
 /** A connection as the application names it: (network core / stack id, conn id). */
 export interface ConnRef {
+  /** Stack instance the connection is on. */
   readonly stack: number;
+  /** Connection id within the stack. */
   readonly conn: ConnId;
 }
 
+/** What an application can ask of the node hosting it. */
 export interface SocketApi {
   /** Listen on `port` on every stack this application is served by. */
   listen(port: number, backlog: number): void;
   /** Active open; a `connected` (or `cleanup`) event follows carrying `tag`'s connection. */
   connect(remote: Endpoint, tag: number): void;
+  /** Accepts a connection announced by `new_conn`. */
   accept(c: ConnRef): void;
   /** Releases the receive buffers delivered with `new_data` `rxId`. */
   recvDone(c: ConnRef, rxId: number): void;
   /** Sends the referenced bytes of the app's own memory without copying; `data_acked(token)` follows. */
   send(c: ConnRef, refs: readonly BufRef[], token: number): void;
+  /** Sends FIN after the queued bytes (half close). */
   shutdown(c: ConnRef): void;
+  /** Closes the connection (no more events after `cleanup`). */
   close(c: ConnRef): void;
   /**
    * Asks for `App.onTimer(ctx, api, tag)` on this application core at
@@ -51,6 +57,7 @@ export interface SocketApi {
   timer(at: Time, tag: number): void;
 }
 
+/** An application, written once against the socket API and hosted by any mode. */
 export interface App {
   /** Called once on each application core at start-up. */
   start(ctx: WorkContext, api: SocketApi): void;

@@ -19,12 +19,16 @@ import type { MacAddr } from "../wire/ethernet.ts";
 import type { Stack } from "../stack.ts";
 import type { TcpConfig } from "../tcp/layer.ts";
 
+/** How a node hosts the stack and the application. */
 export type HostMode = "dlibos" | "rtc" | "linux";
+/** Every {@link HostMode}. */
 export const HOST_MODES: readonly HostMode[] = ["dlibos", "rtc", "linux"];
 
 /** A neighbour whose MAC address is configured statically (the testbed's peers). */
 export interface Neighbour {
+  /** Neighbour's IPv4 address. */
   readonly ip: Ipv4Addr;
+  /** Neighbour's MAC address. */
   readonly mac: MacAddr;
   /**
    * The NIC port this neighbour is cabled to (default 0): frames to its MAC
@@ -33,9 +37,13 @@ export interface Neighbour {
   readonly port?: number;
 }
 
+/** A node's addresses and static neighbours. */
 export interface NodeAddress {
+  /** The node's IPv4 address. */
   readonly ip: Ipv4Addr;
+  /** The node's MAC address. */
   readonly mac: MacAddr;
+  /** Prefix length of the on-link subnet. */
   readonly prefixLen: number;
   /**
    * Static ARP entries. DLibOS's stacks share one MAC and IP but no state, so
@@ -93,19 +101,29 @@ export interface NodeConfig {
   readonly nicHashKey?: number;
 }
 
+/** A node of any hosting mode: its board, NIC, stacks, cores, application and memory. */
 export interface HostedNode {
+  /** Hosting mode. */
   readonly mode: HostMode;
+  /** Node name. */
   readonly name: string;
+  /** The scheduler the node runs on. */
   readonly sched: Scheduler;
+  /** The board. */
   readonly board: Board;
+  /** The NIC. */
   readonly nic: Mpipe;
+  /** The stack instances (one per network core in DLibOS, one per core otherwise). */
   readonly stacks: readonly Stack[];
   /** Cores running stack work (DLibOS: network cores; RTC/Linux: all used cores). */
   readonly netCores: readonly Core[];
   /** Cores running application work (RTC/Linux: the same cores as netCores). */
   readonly appCores: readonly Core[];
+  /** The application. */
   readonly app: App;
+  /** Receive region (the NIC's buffers). */
   readonly rxRegion: MemoryRegion;
+  /** The application's transmit region. */
   readonly txRegion: MemoryRegion;
   /** The application's locks (for lock statistics). */
   readonly appLocks: LockTable;

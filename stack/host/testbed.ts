@@ -35,6 +35,7 @@ export const DEFAULT_TX_BYTES = 8 << 20;
 export function testbedMac(n: number): MacAddr {
   return new Uint8Array([0x02, 0, 0, 0, (n >> 8) & 255, n & 255]);
 }
+/** Testbed host `n`'s IPv4 address (10.0.0.n). */
 export function testbedIp(n: number): Ipv4Addr {
   return (TESTBED_NET | n) >>> 0;
 }
@@ -48,14 +49,23 @@ export function testbedAddress(n: number, peer: number): NodeAddress {
   };
 }
 
+/** One node of a testbed: its name, mode, board, layout and application. */
 export interface HostSpec {
+  /** Node name. */
   readonly name: string;
+  /** Hosting mode. */
   readonly mode: HostMode;
+  /** Board shape. */
   readonly board: BoardSpec;
+  /** Core layout. */
   readonly layout: Layout;
+  /** Makes the application on each application core. */
   readonly app: AppFactory;
+  /** Application transmit memory in bytes (default {@link DEFAULT_TX_BYTES}). */
   readonly txBytes?: number;
+  /** Receive buffers (default {@link DEFAULT_RX_BUFFERS}). */
   readonly rxBuffers?: number;
+  /** TCP settings over {@link DEFAULT_TCP_CONFIG}. */
   readonly tcp?: Partial<TcpConfig>;
   /** Frames per NIC port in the egress ring (default mPIPE's); see {@link NodeConfig}. */
   readonly egressQueueFrames?: number;
@@ -90,20 +100,62 @@ export function buildNode(
   }
 }
 
+/** Options of a {@link Pair}. */
 export interface PairOptions {
+  /** Root seed (A uses it, B the next one). */
   readonly seed: number;
+  /** The link's rate, cable and faults. */
   readonly link?: LinkConfig;
   /** Records every frame on the wire (both directions). */
   readonly pcap?: PcapWriter;
 }
 
-/** Two nodes back to back on one 10 GbE link (port 0 of each NIC). */
+/**
+ * Two nodes back to back on one 10 GbE link (port 0 of each NIC), on one
+ * scheduler: A (10.0.0.1) is the client, B (10.0.0.2) the server.
+ *
+ * @example A client connects to a server
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MS } from "../../core/time.ts";
+ * import { GX36 } from "../../hw/board.ts";
+ * import type { App } from "../socket.ts";
+ * import { parseLayout } from "./layout.ts";
+ * import { Pair, testbedIp } from "./testbed.ts";
+ *
+ * const server = (): App => ({
+ *   start: (_ctx, api) => api.listen(7, 16),
+ *   onEvent(_ctx, api, stack, ev) {
+ *     if (ev.kind === "new_conn") api.accept({ stack, conn: ev.conn });
+ *   },
+ * });
+ * const seen: string[] = [];
+ * const client = (): App => ({
+ *   start: (_ctx, api) => api.connect({ addr: testbedIp(2), port: 7 }, 1),
+ *   onEvent: (_ctx, _api, _stack, ev) => void seen.push(ev.kind),
+ * });
+ * const layout = parseLayout("1:1"); // one network core, one application core
+ * const pair = new Pair(
+ *   { name: "client", mode: "dlibos", board: GX36, layout, app: client },
+ *   { name: "server", mode: "dlibos", board: GX36, layout, app: server },
+ *   { seed: 1 },
+ * );
+ * pair.start();
+ * pair.sched.runUntil(1 * MS);
+ * assert.deepEqual(seen, ["connected"]);
+ * ```
+ */
 export class Pair {
+  /** The scheduler both nodes run on. */
   readonly sched = new Scheduler();
+  /** Node A (the client). */
   readonly a: HostedNode;
+  /** Node B (the server). */
   readonly b: HostedNode;
+  /** The link between them. */
   readonly link: EthernetLink;
 
+  /** Builds both nodes and joins port 0 of each by a link. */
   constructor(a: HostSpec, b: HostSpec, opts: PairOptions) {
     const addrA = testbedAddress(1, 2);
     const addrB = testbedAddress(2, 1);
@@ -158,12 +210,17 @@ export const X86_RSS_KEY = 0x6d5a56da;
 
 /** What an x86 client host runs: its name, cores, load generator and transmit memory. */
 export interface X86ClientSpec {
+  /** The node's name (prefix of its cores' names). */
   readonly name: string;
   /** Cores (default X86_HOST.cores, 16); every core runs the kernel stack (RSS) and the app. */
   readonly cores?: number;
+  /** The load generator. */
   readonly app: AppFactory;
+  /** Bytes of application transmit memory (default {@link DEFAULT_TX_BYTES}). */
   readonly txBytes?: number;
+  /** Receive buffers of the NIC (default {@link DEFAULT_RX_BUFFERS}). */
   readonly rxBuffers?: number;
+  /** TCP settings of the host's stacks. */
   readonly tcp?: Partial<TcpConfig>;
 }
 
@@ -179,7 +236,7 @@ export function buildX86Client(
   spec: X86ClientSpec,
   address: NodeAddress,
   seed: number,
-): LinuxNode {
+): HostedNode {
   const cores = spec.cores ?? X86_HOST.cores;
   if (!Number.isInteger(cores) || cores < 1) {
     throw new RangeError(`x86 client ${spec.name}: cores must be a positive integer, got ${cores}`);
@@ -215,8 +272,11 @@ export interface ClusterSpec {
   readonly clientCores?: number;
   /** The load generator on client host `host`. */
   readonly clientApp: (host: number) => AppFactory;
+  /** Transmit memory per client host (default {@link DEFAULT_TX_BYTES}). */
   readonly clientTxBytes?: number;
+  /** The server's seed; client host h gets `seed + 1 + h`. */
   readonly seed: number;
+  /** Configuration of every link (rate, propagation, queue, faults). */
   readonly link?: LinkConfig;
   /** Records every frame on every link (both directions). */
   readonly pcap?: PcapWriter;
@@ -230,7 +290,9 @@ export interface ClusterSpec {
  * cabled to. Seeds: the server gets `seed`, client h `seed + 1 + h`.
  */
 export class Cluster {
+  /** The scheduler every node and link runs on. */
   readonly sched = new Scheduler();
+  /** The board under test. */
   readonly server: HostedNode;
   /** Linux-model x86 hosts. */
   readonly clients: readonly HostedNode[];
@@ -238,8 +300,10 @@ export class Cluster {
   readonly serverIp: Ipv4Addr = testbedIp(CLUSTER_SERVER_HOST);
   /** Link h joins client h (end b) to server port h % ports (end a). */
   readonly links: readonly EthernetLink[];
+  /** Server ports in use. */
   readonly ports: number;
 
+  /** Builds the nodes and links; throws a RangeError for more clients than ports. */
   constructor(spec: ClusterSpec) {
     const boardPorts = spec.server.board.ports;
     const ports = spec.ports ?? boardPorts;
