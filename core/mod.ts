@@ -60,8 +60,10 @@ export {
   zipf,
 } from "./dist.ts";
 export {
+  type CdfPoint,
   Counters,
   type HistogramOptions,
+  jainIndex,
   LatencyHistogram,
   type LatencySummary,
   RunningStats,

@@ -1,9 +1,9 @@
 /**
- * Measurement primitives: a latency histogram with bounded relative error,
- * named counters with deterministic order, a time-weighted level average and
- * a streaming mean/variance.
+ * Measurement primitives: a latency histogram with bounded relative error
+ * (and its CDF), named counters with deterministic order, a time-weighted
+ * level average, a streaming mean/variance and Jain's fairness index.
  */
-import { NS, SEC, type Time } from "./time.ts";
+import { NS, SEC, type Time, toUs } from "./time.ts";
 
 /** Default lowest latency resolved by {@link LatencyHistogram}: 10 ns (the brief's range). */
 export const HIST_DEFAULT_LOWEST: Time = 10 * NS;
@@ -204,6 +204,28 @@ export class LatencyHistogram {
     return out;
   }
 
+  /**
+   * The empirical CDF for charts: one point per distinct value, ascending, with
+   * the fraction of values at or below it (the last point's fraction is 1).
+   * Values are bucket midpoints clamped to [min, max] (underflow at `min`,
+   * overflow at `max`), in microseconds. Empty: no points.
+   */
+  cdf(): CdfPoint[] {
+    const out: CdfPoint[] = [];
+    if (this.total === 0) return out;
+    let cum = 0;
+    for (const b of this.buckets()) {
+      cum += b.count;
+      const v = b.value < this.lo ? this.lo : b.value > this.hi ? this.hi : b.value;
+      const us = toUs(v);
+      const fraction = cum / this.total;
+      const last = out[out.length - 1];
+      if (last !== undefined && last.us === us) last.fraction = fraction;
+      else out.push({ us, fraction });
+    }
+    return out;
+  }
+
   /** Adds everything recorded in `other` (which must have the same layout). */
   merge(other: LatencyHistogram): void {
     if (
@@ -250,6 +272,14 @@ export class LatencyHistogram {
     const width = 2 ** (octave + this.minExp - this.subBucketBits);
     return (this.subCount + sub) * width + width / 2;
   }
+}
+
+/** One point of an empirical CDF ({@link LatencyHistogram.cdf}). */
+export interface CdfPoint {
+  /** The value (microseconds). */
+  us: number;
+  /** Fraction of the values at or below it, in (0, 1]. */
+  fraction: number;
 }
 
 /** floor(log2(x)) for an integer 1 <= x < 2^53, exactly. */
@@ -445,4 +475,32 @@ export class RunningStats {
     this.m = 0;
     this.s = 0;
   }
+}
+
+/**
+ * Jain's fairness index of non-negative allocations (R. Jain, D. Chiu, W.
+ * Hawe, DEC-TR-301, 1984): (sum x)^2 / (n * sum x^2), in [1/n, 1]. It is 1
+ * when every x is equal and 1/n when one of n gets everything. Empty input
+ * and all-zero input count as equal shares: 1 (never NaN). A negative or NaN
+ * allocation is a programming error (RangeError).
+ *
+ * @example Per-connection throughput
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { jainIndex } from "./stats.ts";
+ *
+ * assert.equal(jainIndex([5, 5, 5, 5]), 1);
+ * assert.equal(jainIndex([8, 0, 0, 0]), 0.25);
+ * assert.equal(jainIndex([1, 2, 3]), 36 / 42);
+ * ```
+ */
+export function jainIndex(xs: readonly number[]): number {
+  let sum = 0, sumSq = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i];
+    if (!(x >= 0)) throw new RangeError(`jainIndex: allocations must be >= 0, got ${x}`);
+    sum += x;
+    sumSq += x * x;
+  }
+  return sumSq > 0 ? (sum * sum) / (xs.length * sumSq) : 1;
 }

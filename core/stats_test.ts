@@ -5,6 +5,7 @@ import {
   Counters,
   HIST_DEFAULT_HIGHEST,
   HIST_DEFAULT_LOWEST,
+  jainIndex,
   LatencyHistogram,
   nearestRank,
   RunningStats,
@@ -185,4 +186,43 @@ Deno.test("RunningStats: mean and sample variance", () => {
   assert.equal(r.max, 9);
   r.reset();
   assert.equal(r.variance, 0);
+});
+
+Deno.test("LatencyHistogram.cdf: ascending microseconds, cumulative fractions ending at 1", () => {
+  const h = new LatencyHistogram();
+  assert.deepEqual(h.cdf(), []);
+  // Values are bucket midpoints (within 1/128), clamped to the recorded min and max.
+  h.record(1 * US);
+  h.recordN(1500 * NS, 3);
+  h.record(2 * US);
+  const cdf = h.cdf();
+  assert.equal(cdf.length, 3);
+  assert.deepEqual(cdf.map((p) => p.fraction), [0.2, 0.8, 1]);
+  [1, 1.5, 2].forEach((us, i) => assert.ok(Math.abs(cdf[i].us - us) <= us / 128, `${cdf[i].us}`));
+  assert.ok(cdf[2].us <= 2);
+  // Underflow and overflow sit at the recorded min and max.
+  const e = new LatencyHistogram({ lowest: 1000, highest: 1_000_000 });
+  e.record(10);
+  e.record(5000);
+  e.record(9_000_000);
+  const pts = e.cdf();
+  assert.deepEqual(pts[0], { us: 10 / US, fraction: 1 / 3 });
+  assert.deepEqual(pts[pts.length - 1], { us: 9, fraction: 1 });
+  for (let i = 1; i < pts.length; i++) {
+    assert.ok(pts[i].us > pts[i - 1].us && pts[i].fraction > pts[i - 1].fraction);
+  }
+});
+
+Deno.test("jainIndex: equal shares 1, one of n 1/n, a hand-computed case, no NaN", () => {
+  assert.equal(jainIndex([3, 3, 3]), 1);
+  assert.equal(jainIndex([7]), 1);
+  assert.equal(jainIndex([0, 0, 9, 0, 0]), 1 / 5);
+  // (1 + 2 + 3 + 4)^2 / (4 * (1 + 4 + 9 + 16)) = 100 / 120.
+  assert.equal(jainIndex([1, 2, 3, 4]), 100 / 120);
+  // Two connections, one at a tenth of the other: 121 / (2 * 101).
+  assert.equal(jainIndex([10, 1]), 121 / 202);
+  assert.equal(jainIndex([]), 1);
+  assert.equal(jainIndex([0, 0, 0]), 1);
+  assert.throws(() => jainIndex([1, -1]), RangeError);
+  assert.throws(() => jainIndex([NaN]), RangeError);
 });
