@@ -501,7 +501,7 @@ export class Mpipe {
   }
 
   /** Pops up to `max` buffers of `worker` into out[0..n); returns n. */
-  poll(worker: number, max: number, out: RxBuffer[]): number {
+  poll(worker: number, max: number, out: MpipeRxBuffer[]): number {
     const r = this.ring(worker);
     let n = 0;
     while (n < max) {

@@ -13,6 +13,7 @@ import {
   l4ChecksumOk,
   Mpipe,
   type MpipeConfig,
+  type MpipeRxBuffer,
 } from "./mpipe.ts";
 
 const ETH = 14, IP = 20, TCP = 20;
@@ -139,7 +140,7 @@ Deno.test("mpipe: ingress DMA writes through the NIC view and hands out the work
   peer.send(0, frame);
   sched.runUntilIdle();
   assert.equal(wokeAt, wireTime(frame.length) + 25 * NS + INGRESS_DMA_LATENCY);
-  const out: RxBuffer[] = [];
+  const out: MpipeRxBuffer[] = [];
   assert.equal(nic.poll(w, 8, out), 1);
   const b = out[0];
   assert.equal(b.ref.mem, rx.view(`stack:${w}`));
@@ -162,7 +163,7 @@ Deno.test("mpipe: an empty buffer stack drops and counts; release returns buffer
   assert.equal(nic.stats.rxDelivered, 4);
   assert.equal(nic.stats.rxDrops.no_buffer, 2);
   assert.equal(nic.pool.available, 0);
-  const out: RxBuffer[] = [];
+  const out: MpipeRxBuffer[] = [];
   assert.equal(nic.poll(0, 10, out), 4);
   for (const b of out.slice(0, 4)) b.release();
   assert.equal(nic.pool.available, 4);

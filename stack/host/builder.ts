@@ -6,6 +6,7 @@
  */
 import { Core } from "../../core/executor.ts";
 import { LockTable } from "../../core/lock.ts";
+import { LatencyHistogram } from "../../core/stats.ts";
 import type { Scheduler } from "../../core/scheduler.ts";
 import type { Board } from "../../hw/board.ts";
 import type { MemoryRegion, Permission } from "../../hw/memory.ts";
@@ -62,6 +63,7 @@ export abstract class BoardNode<U extends StackCore, C extends BoardNodeConfig>
   readonly rxRegion: MemoryRegion;
   readonly txRegion: MemoryRegion;
   readonly appLocks = new LockTable();
+  readonly rxWait = new LatencyHistogram();
   readonly app: App;
   /** One per stack tile, in NIC-worker order. */
   protected readonly units: U[] = [];
@@ -113,6 +115,7 @@ export abstract class BoardNode<U extends StackCore, C extends BoardNodeConfig>
       index,
       node: this.cfg,
       costs: this.costs,
+      rxWait: this.rxWait,
       ...hooks,
     });
   }
@@ -139,6 +142,7 @@ export abstract class BoardNode<U extends StackCore, C extends BoardNodeConfig>
     for (const c of cores) c.resetStats(now);
     this.appLocks.resetStats();
     this.nic.resetStats();
+    this.rxWait.reset();
     for (const u of this.units) u.stack.resetStats();
   }
 }

@@ -5,6 +5,7 @@
 import type { Scheduler } from "../../core/scheduler.ts";
 import type { Time } from "../../core/time.ts";
 import type { LockTable } from "../../core/lock.ts";
+import type { LatencyHistogram } from "../../core/stats.ts";
 import type { LockFactory } from "../../core/work.ts";
 import type { Core } from "../../core/executor.ts";
 import type { Board } from "../../hw/board.ts";
@@ -127,12 +128,20 @@ export interface HostedNode {
   readonly txRegion: MemoryRegion;
   /** The application's locks (for lock statistics). */
   readonly appLocks: LockTable;
+  /**
+   * How long received frames waited between the NIC's delivery onto a
+   * notification ring and the stack taking them (DLibOS/RTC: the frame's turn
+   * in a poll pass; Linux: NAPI's pop), one record per frame, over the
+   * measurement window.
+   */
+  readonly rxWait: LatencyHistogram;
   /** Calls the app's start on every application core. */
   start(): void;
   /**
    * Starts a measurement window: zeroes busy time per category on every
-   * core, lock statistics (application and kernel locks), the NIC's counters
-   * and the stacks' (TCP included) and the mode's own counters. State (queues,
+   * core, lock statistics (application and kernel locks), the NIC's counters,
+   * the frame waiting times ({@link rxWait}) and the stacks' (TCP included)
+   * and the mode's own counters. State (queues,
    * connections, buffers, timers) is untouched. Links are the testbed's: see
    * `Pair.resetStats`/`Cluster.resetStats`.
    */

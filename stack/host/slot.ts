@@ -9,10 +9,11 @@ import type { Core, CoreContext } from "../../core/executor.ts";
 import type { Scheduler } from "../../core/scheduler.ts";
 import type { Clock, Time } from "../../core/time.ts";
 import { Rng } from "../../core/rng.ts";
-import type { Mpipe, NotifRing } from "../../hw/mpipe.ts";
+import type { Mpipe, MpipeRxBuffer, NotifRing } from "../../hw/mpipe.ts";
+import type { LatencyHistogram } from "../../core/stats.ts";
 import type { Accounting } from "../accounting.ts";
 import type { StackOp } from "../../hw/costs/ops.ts";
-import type { RxBuffer, TxFrame } from "../../hw/buffers.ts";
+import type { TxFrame } from "../../hw/buffers.ts";
 import type { Endpoint, SocketEvent } from "../events.ts";
 import { IPPROTO_TCP } from "../wire/ipv4.ts";
 import { Stack } from "../stack.ts";
@@ -33,6 +34,12 @@ export interface SlotOptions {
   readonly index: number;
   readonly node: NodeConfig;
   readonly costs: Readonly<Record<StackOp, number>>;
+  /**
+   * Where the slot records how long each received frame waited between the
+   * NIC's delivery onto its ring and the stack taking it (the node's
+   * `rxWait`, shared by its slots).
+   */
+  readonly rxWait: LatencyHistogram;
   /** Receives the stack's socket events (inside the running work item). */
   readonly onEvent: (ev: SocketEvent) => void;
   /** Called when the stack's timer deadline arrives (wake the core's poller). */
@@ -51,7 +58,8 @@ export class StackSlot {
   private timer = 0;
   private timerAt = Infinity;
   private nextPort = 0;
-  private readonly rxBuf: RxBuffer[] = [];
+  private readonly rxBuf: MpipeRxBuffer[] = [];
+  private readonly rxWait: LatencyHistogram;
   private readonly sched: Scheduler;
   private readonly clock: Clock;
   private readonly nic: Mpipe;
@@ -70,6 +78,7 @@ export class StackSlot {
     this.ring = o.nic.ring(o.index);
     this.ip = o.node.address.ip;
     this.onTimer = o.onTimer;
+    this.rxWait = o.rxWait;
     this.egress = EgressPorts.of(o.node.address.neighbours);
     this.charger = new StackCharger(o.costs);
     this.stack = new Stack(
@@ -131,10 +140,20 @@ export class StackSlot {
     const n = this.nic.poll(this.index, max, this.rxBuf);
     for (let i = 0; i < n; i++) {
       const rx = this.rxBuf[i];
-      this.rxBuf[i] = undefined as unknown as RxBuffer;
-      this.stack.receive(this.now(), rx);
+      this.rxBuf[i] = undefined as unknown as MpipeRxBuffer;
+      this.stack.receive(this.taken(rx), rx);
     }
     return n;
+  }
+
+  /**
+   * The stack takes `rx` now (the current point of the item): records how long
+   * it waited since the NIC delivered it onto the ring, and returns now.
+   */
+  taken(rx: MpipeRxBuffer): Time {
+    const now = this.now();
+    this.rxWait.record(now - rx.deliveredAt);
+    return now;
   }
 
   /** Frames waiting in this instance's NIC ring. */

@@ -14,6 +14,7 @@ import { type Core, type CoreContext, Priority } from "../../../core/executor.ts
 import type { Lock } from "../../../core/lock.ts";
 import { type Time, US } from "../../../core/time.ts";
 import type { RxBuffer } from "../../../hw/buffers.ts";
+import type { MpipeRxBuffer } from "../../../hw/mpipe.ts";
 import type { ConnId, Endpoint } from "../../events.ts";
 import type { Stack } from "../../stack.ts";
 import { ETH_HEADER_LEN, ETH_TYPE_OFFSET, ETHERTYPE_IPV4 } from "../../wire/ethernet.ts";
@@ -62,7 +63,7 @@ export class Cpu {
   queued = false;
   /** The last NAPI poll used its whole budget. */
   exhausted = false;
-  private readonly rxBuf: RxBuffer[] = [];
+  private readonly rxBuf: MpipeRxBuffer[] = [];
 
   constructor(readonly node: LinuxNode, readonly index: number, readonly core: Core) {
     this.slot = node.newSlot(index, core, {
@@ -142,7 +143,8 @@ export class Cpu {
     const node = this.node;
     if (node.nic.poll(this.index, 1, this.rxBuf) === 0) return false;
     const rx = this.rxBuf[0];
-    this.rxBuf[0] = undefined as unknown as RxBuffer;
+    this.rxBuf[0] = undefined as unknown as MpipeRxBuffer;
+    this.slot.taken(rx);
     const c = node.costs;
     ctx.charge(LINUX_OP_CATEGORY.softirq_packet, c.softirq_packet);
     ctx.charge(LINUX_OP_CATEGORY.skb_alloc, c.skb_alloc);
