@@ -208,7 +208,8 @@ export class LatencyHistogram {
    * The empirical CDF for charts: one point per distinct value, ascending, with
    * the fraction of values at or below it (the last point's fraction is 1).
    * Values are bucket midpoints clamped to [min, max] (underflow at `min`,
-   * overflow at `max`), in microseconds. Empty: no points.
+   * overflow at `max`) and the last point is at `max`, in microseconds.
+   * Empty: no points.
    */
   cdf(): CdfPoint[] {
     const out: CdfPoint[] = [];
@@ -223,6 +224,7 @@ export class LatencyHistogram {
       if (last !== undefined && last.us === us) last.fraction = fraction;
       else out.push({ us, fraction });
     }
+    out[out.length - 1].us = toUs(this.hi);
     return out;
   }
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Rng } from "../core/rng.ts";
 import { Scheduler } from "../core/scheduler.ts";
 import { NS, type Time } from "../core/time.ts";
-import type { BufRef, Memory, RxBuffer, TxFrame } from "./buffers.ts";
+import type { BufRef, Memory, TxFrame } from "./buffers.ts";
 import { pseudoHeaderSum } from "./checksum.ts";
 import { addrHash, type Classification, classifyFrame, crc32, flowHash } from "./flowhash.ts";
 import { EthernetLink, type LinkConfig, wireTime } from "./link.ts";

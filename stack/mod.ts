@@ -11,6 +11,9 @@
  *   ({@link HostMode}), built one at a time by {@link buildNode}, two back
  *   to back by {@link Pair}, or a server with x86 client hosts on its ports
  *   by {@link Cluster}, with core layouts ({@link parseLayout}).
+ * - Profiling a measurement window: busy time per core and category, frame
+ *   waiting time, drops and lock tables ({@link profileNode},
+ *   {@link profileRows}).
  *
  * @module
  */
@@ -76,3 +79,25 @@ export type {
 } from "./host/node.ts";
 export { HOST_MODES } from "./host/node.ts";
 export type { LossCounters } from "./host/counters.ts";
+export {
+  APPLICATION_CATEGORIES,
+  type CategoryGroup,
+  categoryGroup,
+  type CategoryTimes,
+  type CoreProfile,
+  type CoreRole,
+  INTERFACE_CATEGORIES,
+  lockClass,
+  type LockOwnerKind,
+  type LockProfile,
+  type LockRow,
+  NETWORK_CATEGORIES,
+  type NodeProfile,
+  type ProfileBarRow,
+  profileNode,
+  type ProfileRows,
+  profileRows,
+  type ProfileSummaryRow,
+  type RoleTotals,
+  type RxProfile,
+} from "./host/profile.ts";
