@@ -10,7 +10,13 @@
  * HTML-escaped.
  */
 import { type ClaimCheck, claimRows } from "./claims.ts";
-import { ensureParentDir, flattenJson, type JsonObject, type ResultsMeta } from "./results.ts";
+import {
+  ensureParentDir,
+  flattenJson,
+  type JsonObject,
+  provenanceEntries,
+  type ResultsMeta,
+} from "./results.ts";
 import { renderVegaLite, type VegaLiteSpec } from "./vega.ts";
 
 /** A table cell value. */
@@ -155,6 +161,10 @@ code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em}pre{b
 details{margin:.4rem 0}summary{cursor:pointer;font-size:.85rem;color:#555}
 `.trim();
 
+function isResultsMeta(x: object): x is ResultsMeta {
+  return "commit" in x && "wallSeconds" in x && "date" in x && "deno" in x;
+}
+
 interface Section {
   readonly title: string;
   readonly blocks: string[];
@@ -174,8 +184,16 @@ export class ReportBuilder {
 
   constructor(readonly title: string) {}
 
-  /** Adds entries to the header's run information (e.g. a results file's meta). */
+  /**
+   * Adds entries to the header's run information. A results file's meta
+   * block is shown as its provenance: commit (and whether the tree had
+   * uncommitted changes), date, Deno version, machine, seeds, wall time.
+   */
   meta(entries: ResultsMeta | { readonly [key: string]: string | number }): this {
+    if (isResultsMeta(entries)) {
+      this.metaRows.push(...provenanceEntries(entries));
+      return this;
+    }
     for (const [k, v] of Object.entries(entries)) {
       this.metaRows.push([k, typeof v === "number" ? formatNumber(v) : String(v)]);
     }
