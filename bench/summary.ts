@@ -5,8 +5,7 @@
  * losses per mode. The results file (`--json`) holds everything.
  */
 import type { Point, Results, Series } from "../report/results.ts";
-import { textTable } from "../report/text.ts";
-import { formatNumber } from "../report/html.ts";
+import { formatNumber, textTable } from "../report/text.ts";
 
 /** Up to this many sizes are all shown; longer schedules show their powers of two. */
 const MAX_SIZES_SHOWN = 12;
