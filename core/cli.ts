@@ -337,8 +337,16 @@ function outputFileOpt(help: string, o?: OutputFileExtra): OptionSpec<string | u
 }
 
 /** An output directory, checked at parse time by {@link checkOutputDir} (the default too). */
-function outputDirOpt(help: string, o: Extra & { default: string }): OptionSpec<string> {
-  return { ...valueOption(help, checkOutputDir, o.default, "DIR", o), parseDefault: true };
+function outputDirOpt(help: string, o: Extra & { default: string }): OptionSpec<string>;
+function outputDirOpt(
+  help: string,
+  o?: Extra & { required?: boolean },
+): OptionSpec<string | undefined>;
+function outputDirOpt(
+  help: string,
+  o?: Extra & { default?: string; required?: boolean },
+): OptionSpec<string | undefined> {
+  return { ...valueOption(help, checkOutputDir, o?.default, "DIR", o), parseDefault: true };
 }
 
 /** A boolean switch, false unless given. */

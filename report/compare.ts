@@ -218,6 +218,11 @@ export function pct(x: number | null): string {
   return x === null ? "-" : `${x >= 0 ? "+" : ""}${(x * 100).toFixed(PERCENT_DECIMALS)}%`;
 }
 
+/** A fraction as a plain percentage, e.g. 0.01 -> "1%". */
+export function percentText(x: number): string {
+  return `${Number((x * 100).toPrecision(TEXT_DIGITS))}%`;
+}
+
 /** The figures a view lists: all of them, or the changed ones. */
 export function listedDiffs(diffs: readonly FieldDiff[], all = false): FieldDiff[] {
   return diffs.filter((d) => all || isChanged(d));
@@ -233,7 +238,7 @@ export function changeSummary(diffs: readonly FieldDiff[], tolerance?: number): 
   if (changed === 0) return `${head}, all unchanged`;
   const beyond = tolerance === undefined
     ? ""
-    : ` (${diffs.filter((d) => isBeyond(d, tolerance)).length} beyond ${pct(tolerance).slice(1)})`;
+    : ` (${diffs.filter((d) => isBeyond(d, tolerance)).length} beyond ${percentText(tolerance)})`;
   return `${head}, ${changed} changed${beyond}`;
 }
 
