@@ -92,6 +92,7 @@ export interface ResultsMeta {
   readonly deno: string;
   /** ISO 8601 date and time the file was written. */
   readonly date: string;
+  /** The machine the run happened on. */
   readonly machine?: MachineInfo;
   /** The random seeds the run used. */
   readonly seeds?: readonly number[];
@@ -130,6 +131,7 @@ export function makeResults(body: ResultsBody, meta: ResultsMeta): Results {
 // ---------------------------------------------------------------------------
 // Meta
 
+/** What {@link collectMeta} records beyond what it can find out by itself. */
 export interface MetaOptions {
   /** Directory whose git commit is recorded (default: the current one). */
   readonly cwd?: string;
