@@ -15,14 +15,19 @@ import { MS, SEC, type Time, US } from "../core/time.ts";
 import type { Endpoint } from "../stack/events.ts";
 import { ipToString } from "../stack/wire/ipv4.ts";
 import type { Ipv4Addr } from "../stack/wire/ipv4.ts";
-import type { Scheduler } from "../core/scheduler.ts";
 import type { Layout } from "../stack/host/layout.ts";
-import type { AppFactory, HostedNode, HostMode } from "../stack/host/node.ts";
-import * as testbed from "../stack/host/testbed.ts";
-import type { HostSpec } from "../stack/host/testbed.ts";
+import type { AppFactory, HostMode } from "../stack/host/node.ts";
+import {
+  Cluster,
+  CLUSTER_SERVER_HOST,
+  type ClusterSpec,
+  type HostSpec,
+  testbedIp,
+} from "../stack/host/testbed.ts";
 import { addLossCounters, emptyLossCounters, type LossCounters } from "../stack/host/counters.ts";
 import { MemcachedApp } from "../apps/memcached/app.ts";
 import {
+  MEMCACHED_MEM_LIMIT,
   MEMCACHED_PORT,
   memcachedMemoryBytes,
   resolveMemcachedConfig,
@@ -39,46 +44,16 @@ import { formatReport } from "../apps/mutilate/report.ts";
 import { search, type SearchOutcome } from "../apps/mutilate/search.ts";
 import { LOG_BIN_RATIO, type LogHistogram, type MutilateStats } from "../apps/mutilate/stats.ts";
 import { BOARDS } from "./netpipe.ts";
-import { DEFAULT_PAGE_BYTES, SIM_MEMCACHED_MEM } from "./apps_run.ts";
+import { DEFAULT_PAGE_BYTES } from "./apps_run.ts";
 
 // ---------------------------------------------------------------------------
-// The testbed contract (stack/host/testbed.ts `Cluster`, issue 10)
+// The testbed
 
-/** What a {@link ClusterLike} is built from (stack/host/testbed.ts `ClusterSpec`). */
-export interface ClusterSpecLike {
-  readonly server: HostSpec;
-  readonly ports?: number;
-  readonly clients?: number;
-  readonly clientCores?: number;
-  readonly clientApp: (host: number) => AppFactory;
-  readonly clientTxBytes?: number;
-  readonly seed: number;
-}
+/** Builds the testbed (tests may wrap it, e.g. to slow the server). */
+export type ClusterFactory = (spec: ClusterSpec) => Cluster;
 
-/** The multi-host testbed as the runners use it (stack/host/testbed.ts `Cluster`). */
-export interface ClusterLike {
-  readonly sched: Scheduler;
-  readonly server: HostedNode;
-  readonly clients: readonly HostedNode[];
-  readonly serverIp: Ipv4Addr;
-  start(): void;
-  resetStats(): void;
-}
-
-export type ClusterFactory = (spec: ClusterSpecLike) => ClusterLike;
-
-/** stack/host/testbed.ts's Cluster, or null while this tree has none. */
-const TestbedCluster =
-  (testbed as unknown as { Cluster?: new (spec: ClusterSpecLike) => ClusterLike }).Cluster ??
-    null;
-
-/** Builds the testbed's Cluster. */
-export function defaultCluster(spec: ClusterSpecLike): ClusterLike {
-  if (TestbedCluster === null) {
-    throw new Error("this tree has no multi-host testbed (stack/host/testbed.ts Cluster)");
-  }
-  return new TestbedCluster(spec);
-}
+/** The multi-host testbed of stack/host/testbed.ts. */
+export const defaultCluster: ClusterFactory = (spec) => new Cluster(spec);
 
 // ---------------------------------------------------------------------------
 // Options and results
@@ -182,6 +157,8 @@ export interface LoadgenResult {
   readonly report: string;
   readonly wrk?: WrkSummary;
   readonly mutilate?: MutilateStats;
+  /** mutilate: the run's master and agents (per-connection state, agents' counters). */
+  readonly mutilateLoad?: MutilateLoad;
 }
 
 function boardOf(name: string) {
@@ -207,7 +184,7 @@ function serverSpec(
 
 /** Runs the cluster from start to the load's stop; throws if it never gets there. */
 function drive(
-  cluster: ClusterLike,
+  cluster: Cluster,
   limit: Time,
   hooks: { onMeasure: ((t: Time) => void) | null; onStop: ((t: Time) => void) | null },
   stopAt: () => Time,
@@ -227,14 +204,14 @@ function drive(
   }
 }
 
-function lossOf(cluster: ClusterLike): LossCounters {
+function lossOf(cluster: Cluster): LossCounters {
   const loss = addLossCounters(emptyLossCounters(), cluster.server.stacks, cluster.server.nic);
   for (const c of cluster.clients) addLossCounters(loss, c.stacks, c.nic);
   return loss;
 }
 
 /** The server's address, read when the clients connect (the cluster is built after the loads). */
-function serverEndpoint(get: () => ClusterLike | null, port: number): Endpoint {
+function serverEndpoint(get: () => Cluster | null, port: number): Endpoint {
   return {
     get addr(): Ipv4Addr {
       const c = get();
@@ -254,11 +231,10 @@ export function runWrk(o: WrkRunOptions): LoadgenResult {
   const clients = o.clients ?? DEFAULT_CLIENTS;
   const path = o.path ?? DEFAULT_WRK_PATH;
   const pageBytes = o.pageBytes ?? DEFAULT_PAGE_BYTES;
-  // The URL names the testbed's first address; the connections go to cluster.serverIp.
-  const url = `http://${ipToString(testbed.testbedIp(1))}${path}`;
+  const url = `http://${ipToString(testbedIp(CLUSTER_SERVER_HOST))}${path}`;
   const target = parseUrl(url);
   if (target === null) throw new Error(`invalid URL path ${path}`);
-  let cluster: ClusterLike | null = null;
+  let cluster: Cluster | null = null;
   const warmup = o.warmup ?? 0;
   const load = new WrkLoad({
     options: {
@@ -335,7 +311,7 @@ function histogramMax(h: LogHistogram): number {
 export function runMutilate(o: MutilateRunOptions, peakQps?: number): LoadgenResult {
   const t0 = performance.now();
   const clients = o.clients ?? DEFAULT_CLIENTS;
-  let cluster: ClusterLike | null = null;
+  let cluster: Cluster | null = null;
   const load = new MutilateLoad({
     server: serverEndpoint(() => cluster, MEMCACHED_PORT),
     hosts: clients,
@@ -353,7 +329,8 @@ export function runMutilate(o: MutilateRunOptions, peakQps?: number): LoadgenRes
     duration: o.duration,
     seed: o.seed,
   });
-  const memLimit = Math.max(SIM_MEMCACHED_MEM, o.records * MEMCACHED_BYTES_PER_RECORD);
+  // memcached's -m 64 default: every slab class the values land in takes a 1 MiB page.
+  const memLimit = Math.max(MEMCACHED_MEM_LIMIT, o.records * MEMCACHED_BYTES_PER_RECORD);
   let txBytes = 0;
   for (let h = 0; h < clients; h++) txBytes = Math.max(txBytes, mutilateTxBytes(load.cfg, h));
   cluster = (o.cluster ?? defaultCluster)({
@@ -400,6 +377,7 @@ export function runMutilate(o: MutilateRunOptions, peakQps?: number): LoadgenRes
     wallSeconds: (performance.now() - t0) / 1000,
     report: formatReport({ stats: s, seconds: load.seconds, peakQps }),
     mutilate: s,
+    mutilateLoad: load,
   };
 }
 

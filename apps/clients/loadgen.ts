@@ -10,7 +10,6 @@
  * - {@link TxRing}: a connection's slice of transmit memory, handed out in
  *   send order and reused as `data_acked` arrives; a request that does not
  *   fit waits (copied) until acknowledgements make room.
- * - {@link timerOf}: the `timer` command of the socket API.
  */
 import { Clock, type Time } from "../../core/time.ts";
 import type { WorkContext } from "../../core/work.ts";
@@ -39,19 +38,6 @@ export const X86_LOADGEN_COSTS: LoadgenCosts = Object.freeze({
   request: X86_COSTS.loadgen_request,
   response: X86_COSTS.loadgen_response,
 });
-
-/**
- * The socket API's timer command (issue 10: `SocketApi.timer(at, tag)` asks
- * for `App.onTimer(ctx, api, tag)` on the calling application core at `at`).
- */
-export interface TimerApi {
-  timer(at: Time, tag: number): void;
-}
-
-/** The timer command of `api`. */
-export function timerOf(api: SocketApi): TimerApi {
-  return api as unknown as TimerApi;
-}
 
 /**
  * Time inside a work item as the load generator sees it: the item's dispatch

@@ -11,7 +11,7 @@ import { ByteArena } from "../common/arena.ts";
 import { gather } from "../../stack/buf.ts";
 import type { CleanupReason, ConnId, Endpoint, SocketEvent } from "../../stack/events.ts";
 import type { App, ConnRef, SocketApi } from "../api.ts";
-import type { LoadgenEnv, TimerApi } from "./loadgen.ts";
+import type { LoadgenEnv } from "./loadgen.ts";
 
 export interface FakeSend {
   readonly bytes: Uint8Array;
@@ -25,7 +25,7 @@ export interface FakeClientConn {
 }
 
 /** One application core's socket API. */
-export class FakeClientApi implements SocketApi, TimerApi {
+export class FakeClientApi implements SocketApi {
   readonly connects: { remote: Endpoint; tag: number }[] = [];
   readonly conns = new Map<ConnId, FakeClientConn>();
   readonly timers: { at: Time; tag: number }[] = [];
@@ -74,7 +74,7 @@ export class FakeClientHost {
   readonly env: LoadgenEnv;
   private nextConn = 1;
   private nextRx = 1;
-  app!: App & { onTimer?(ctx: ImmediateContext, api: SocketApi, tag: number): void };
+  app!: App;
 
   constructor(readonly cores: number, txBytes = 1 << 20) {
     this.env = { tx: new ByteArena(txBytes), now: () => this.time, cores };

@@ -38,7 +38,6 @@ import {
   ItemClock,
   type LoadgenCosts,
   type LoadgenEnv,
-  timerOf,
   TxRing,
   X86_LOADGEN_COSTS,
 } from "../clients/loadgen.ts";
@@ -129,6 +128,8 @@ export class MutilateLoad {
   onStop: ((t: Time) => void) | null = null;
   /** @internal every connection, for the summed statistics. */
   readonly engines: MutilateConnection[] = [];
+  /** @internal the agents' connections (no latency samples). */
+  readonly agentEngines: MutilateConnection[] = [];
   private settled = 0;
   private loaded: boolean;
   private activeCores = 0;
@@ -156,6 +157,13 @@ export class MutilateLoad {
   stats(): MutilateStats {
     const s = new MutilateStats();
     for (const e of this.engines) s.add(e.stats);
+    return s;
+  }
+
+  /** The agents' counters alone (their schedules never wait for the master's replies). */
+  agentStats(): MutilateStats {
+    const s = new MutilateStats();
+    for (const e of this.agentEngines) s.add(e.stats);
     return s;
   }
 
@@ -289,6 +297,7 @@ export class MutilateApp implements App {
         this.send,
       );
       load.engines.push(slot.engine);
+      if (!sampling) load.agentEngines.push(slot.engine);
       c.slots.push(slot);
       return slot;
     };
@@ -315,7 +324,7 @@ export class MutilateApp implements App {
       core.pending.push(s);
       api.connect(this.load.cfg.server, this.token++);
     }
-    timerOf(api).timer(gridAfter(this.clock.now(ctx)), TAG_CHECK);
+    api.timer(gridAfter(this.clock.now(ctx)), TAG_CHECK);
   }
 
   onTimer(ctx: WorkContext, api: SocketApi, tag: number): void {
@@ -430,8 +439,8 @@ export class MutilateApp implements App {
   /** A phase check on the shared grid. */
   private check(ctx: WorkContext, api: SocketApi, core: MutilateCore, now: Time): void {
     const load = this.load;
-    const timer = timerOf(api);
-    const again = (at: Time) => timer.timer(Math.max(gridAfter(now), at), TAG_CHECK);
+
+    const again = (at: Time) => api.timer(Math.max(gridAfter(now), at), TAG_CHECK);
     switch (core.phase) {
       case Phase.Waiting: {
         if (load.startAt < 0 || now < load.startAt) return again(load.startAt);
@@ -479,7 +488,7 @@ export class MutilateApp implements App {
   private measure(api: SocketApi, core: MutilateCore, now: Time): void {
     core.phase = Phase.Measure;
     this.load.measuring(now);
-    timerOf(api).timer(this.load.stopAt, TAG_STOP);
+    api.timer(this.load.stopAt, TAG_STOP);
   }
 
   private enter(ctx: WorkContext, api: SocketApi, slot: Slot): void {
@@ -494,7 +503,7 @@ export class MutilateApp implements App {
     const w = slot.engine.nextWakeup();
     if (w !== null && (slot.armedAt < 0 || w < slot.armedAt)) {
       slot.armedAt = w;
-      timerOf(api).timer(w, slot.tag);
+      api.timer(w, slot.tag);
     }
   }
 

@@ -40,7 +40,6 @@ import {
   ItemClock,
   type LoadgenCosts,
   type LoadgenEnv,
-  timerOf,
   X86_LOADGEN_COSTS,
 } from "../clients/loadgen.ts";
 import {
@@ -220,10 +219,10 @@ export class WrkApp implements App {
         this.open(api, slot);
       }
     }
-    const timer = timerOf(api);
-    timer.timer(now + RECORD_INTERVAL, TAG_TICK);
-    if (load.measureAt > now) timer.timer(load.measureAt, TAG_MEASURE);
-    timer.timer(load.stopAt, TAG_STOP);
+
+    api.timer(now + RECORD_INTERVAL, TAG_TICK);
+    if (load.measureAt > now) api.timer(load.measureAt, TAG_MEASURE);
+    api.timer(load.stopAt, TAG_STOP);
   }
 
   onTimer(ctx: WorkContext, api: SocketApi, tag: number): void {
@@ -233,7 +232,7 @@ export class WrkApp implements App {
     switch (tag) {
       case TAG_TICK:
         for (const t of core.threads) t.tick(now);
-        timerOf(api).timer(now + RECORD_INTERVAL, TAG_TICK);
+        api.timer(now + RECORD_INTERVAL, TAG_TICK);
         return;
       case TAG_MEASURE:
         this.load.measure(now);
