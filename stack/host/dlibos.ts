@@ -17,7 +17,7 @@
  *   application that faults is contained: the fault is counted, the event is
  *   dropped, and the network cores keep serving every connection.
  */
-import { type Core, type CoreContext, Poller } from "../../core/executor.ts";
+import { type Core, type CoreContext, GuestContext, Poller } from "../../core/executor.ts";
 import type { Scheduler } from "../../core/scheduler.ts";
 import type { Time } from "../../core/time.ts";
 import type { Board } from "../../hw/board.ts";
@@ -42,6 +42,7 @@ import { COMMAND_QUEUE, commandWords, EVENT_QUEUE, eventWords } from "./messages
 import { LockTable } from "../../core/lock.ts";
 import { categoryIndex } from "../../core/work.ts";
 import { appEnv, type HostedNode, type NodeConfig, nodeRegions } from "./node.ts";
+import { GuestSocketApi } from "./guest.ts";
 
 /** Frames a network core takes from its notification ring per pass (approximation of the driver's batch). */
 export const NET_RX_BATCH = 16;
@@ -49,6 +50,8 @@ export const NET_RX_BATCH = 16;
 export const NET_CMD_BATCH = 16;
 /** Events an application core handles per pass. */
 export const APP_EVENT_BATCH = 8;
+/** The application's protection domain (read on the receive buffers, read-write on its transmit memory). */
+export const APP_DOMAIN = "app";
 
 export interface DlibosConfig extends NodeConfig {
   readonly board: Board;
@@ -68,6 +71,10 @@ export interface DlibosCounters {
   eventsOrphaned: number;
   /** Protection faults raised by the application (contained). */
   appFaults: number;
+  /** Locks a faulting application item still held, released by the host. */
+  faultLocksReleased: number;
+  /** new_data deliveries whose handler faulted, released (recv_done) by the host. */
+  faultRxReleased: number;
 }
 
 class NetCore {
@@ -196,10 +203,20 @@ class NetCore {
   }
 }
 
+/**
+ * One application core: its poll pass hands events to the application, and
+ * it is the socket layer the application's commands go through. The
+ * application sees neither it nor the core's context: it gets {@link api}
+ * (a {@link GuestSocketApi} over this object) and a {@link GuestContext}.
+ */
 class AppCore implements SocketApi {
   readonly poller: Poller<AppCore>;
+  /** The socket API as the application holds it. */
+  readonly api: GuestSocketApi;
   private connects = 0;
   ctx: CoreContext | null = null;
+  /** The work context as the application holds it (made on first use: one per core). */
+  private guest: GuestContext | null = null;
 
   constructor(
     readonly node: DlibosNode,
@@ -208,11 +225,17 @@ class AppCore implements SocketApi {
     readonly core: Core,
   ) {
     this.poller = new Poller<AppCore>(core, AppCore.pass, this as AppCore);
+    this.api = new GuestSocketApi(this, { stacks: node.cfg.layout.net, domain: APP_DOMAIN });
+  }
+
+  private guestOf(ctx: CoreContext): GuestContext {
+    return this.guest ??= new GuestContext(ctx, (e) => this.node.contain(e));
   }
 
   static pass(ctx: CoreContext, self: AppCore): void {
     self.ctx = ctx;
     const { noc, costs, app } = self.node;
+    const guest = self.guestOf(ctx);
     let i = 0;
     for (; i < APP_EVENT_BATCH; i++) {
       const m = noc.pop(self.tile, EVENT_QUEUE);
@@ -220,11 +243,18 @@ class AppCore implements SocketApi {
       const ev = m.payload as SocketEvent;
       const handle = ev.kind === "data_acked" ? costs.event_ack_handle : costs.event_handle;
       ctx.chargeIndex(CAT_MESSAGING, costs.noc_recv + costs.noc_recv_word * m.words + handle);
-      // Inline rather than through guard(): no closure per event.
+      const stack = self.node.coreOnTile[m.src];
+      const mark = ctx.heldCount;
+      // Inline rather than through a helper taking a closure: none per event.
       try {
-        app.onEvent(ctx, self, self.node.coreOnTile[m.src], ev);
+        app.onEvent(guest, self.api, stack, ev);
       } catch (e) {
-        self.node.contain(e);
+        self.fault(ctx, mark, e);
+        if (ev.kind === "new_data") {
+          // The delivery's receive buffers go back to the stack (see contain()).
+          self.node.counters.faultRxReleased++;
+          self.command(stack, { kind: "recv_done", conn: ev.conn, rxId: ev.rxId });
+        }
       }
     }
     self.ctx = null;
@@ -235,8 +265,19 @@ class AppCore implements SocketApi {
 
   static start(ctx: CoreContext, self: AppCore): void {
     self.ctx = ctx;
-    self.node.guard(() => self.node.app.start(ctx, self));
+    const mark = ctx.heldCount;
+    try {
+      self.node.app.start(self.guestOf(ctx), self.api);
+    } catch (e) {
+      self.fault(ctx, mark, e);
+    }
     self.ctx = null;
+  }
+
+  /** Contains a fault of application code run from lock mark `mark` on: counts it, releases its locks. */
+  private fault(ctx: CoreContext, mark: number, e: unknown): void {
+    this.node.contain(e);
+    this.node.counters.faultLocksReleased += ctx.releaseAfterFault(mark);
   }
 
   private command(stack: number, cmd: SocketCommand): void {
@@ -302,6 +343,8 @@ export class DlibosNode implements HostedNode {
     commandsSent: 0,
     eventsOrphaned: 0,
     appFaults: 0,
+    faultLocksReleased: 0,
+    faultRxReleased: 0,
   };
   /**
    * @internal the index of the network or application core on each tile (-1
@@ -330,20 +373,20 @@ export class DlibosNode implements HostedNode {
     this.placement.appTiles.forEach((tile, j) => {
       this.coreOnTile[tile] = j;
     });
-    const rxGrants: Record<string, Permission> = { nic: "read-write", app: "read" };
-    const txGrants: Record<string, Permission> = { app: "read-write", nic: "read" };
+    const rxGrants: Record<string, Permission> = { nic: "read-write", [APP_DOMAIN]: "read" };
+    const txGrants: Record<string, Permission> = { [APP_DOMAIN]: "read-write", nic: "read" };
     for (let i = 0; i < cfg.layout.net; i++) {
       rxGrants[`stack:${i}`] = "read-write";
       txGrants[`stack:${i}`] = "read";
     }
     ({ rxRegion: this.rxRegion, txRegion: this.txRegion } = nodeRegions(cfg, rxGrants, txGrants));
-    this.rxAppView = this.rxRegion.view("app");
+    this.rxAppView = this.rxRegion.view(APP_DOMAIN);
     this.nic = new Mpipe(sched, {
       workers: cfg.layout.net,
       rxRegion: this.rxRegion,
       rxView: (w) => this.rxRegion.view(`stack:${w}`),
     });
-    const tx = this.txRegion.view("app");
+    const tx = this.txRegion.view(APP_DOMAIN);
     this.app = cfg.app(tx, appEnv(sched, tx, this.appLocks, cfg.layout.app));
     this.placement.netTiles.forEach((tile, i) => {
       const core = new SimCore(sched, board.clock, tile, `${cfg.name}/net${i}@${tile}`);
@@ -443,16 +486,13 @@ export class DlibosNode implements HostedNode {
     this.noc.sendMessage(t, m);
   };
 
-  /** @internal runs application code, containing its protection faults. */
-  guard(fn: () => void): void {
-    try {
-      fn();
-    } catch (e) {
-      this.contain(e);
-    }
-  }
-
-  /** @internal counts an application's protection fault; rethrows anything else. */
+  /**
+   * @internal counts an application's protection fault; rethrows anything
+   * else (a bug in the simulation, not a modelled fault). The application
+   * core that ran the faulting item then releases the locks the item still
+   * held and, for a new_data event, the delivery's receive buffers; commands
+   * the item issued before the fault stand (see docs/HOSTING.md).
+   */
   contain(e: unknown): void {
     if (!(e instanceof ProtectionFault)) throw e;
     this.counters.appFaults++;

@@ -35,14 +35,14 @@
  * waker's cursor time (a thenCall), so a thread never sees an event before
  * the kernel work that raised it has been paid for.
  */
-import { Core, type CoreContext, Priority } from "../../core/executor.ts";
+import { Core, type CoreContext, GuestContext, Priority } from "../../core/executor.ts";
 import { type Lock, LockTable } from "../../core/lock.ts";
 import type { Scheduler } from "../../core/scheduler.ts";
 import { type Time, US } from "../../core/time.ts";
 import type { Category } from "../../core/work.ts";
 import type { Board } from "../../hw/board.ts";
 import { LINUX_TILEGX_COSTS, type LinuxCosts, type LinuxOp } from "../../hw/costs/linux.ts";
-import { MemoryRegion, ProtectionFault, RegionView } from "../../hw/memory.ts";
+import { isRegionView, MemoryRegion, ProtectionFault, regionOf } from "../../hw/memory.ts";
 import { Mpipe } from "../../hw/mpipe.ts";
 import type { App, ConnRef, SocketApi } from "../socket.ts";
 import { Bytes, totalLen } from "../buf.ts";
@@ -54,6 +54,7 @@ import { ETHERTYPE_IPV4, IPPROTO_TCP } from "../wire/repr.ts";
 import type { Layout } from "./layout.ts";
 import { appEnv, type HostedNode, layoutTiles, type NodeConfig, nodeRegions } from "./node.ts";
 import { StackSlot } from "./slot.ts";
+import { GuestSocketApi } from "./guest.ts";
 
 /**
  * Interrupt-coalescing delay from a frame reaching an idle ring to its
@@ -192,7 +193,7 @@ function newCounters(): LinuxCounters {
 /** Reads `ref` as the kernel does (copy_from_user): through the kernel's view of a region. */
 function kernelRead(ref: BufRef): Uint8Array {
   const m = ref.mem;
-  if (m instanceof RegionView) return m.region.view(KERNEL_DOMAIN).read(ref.off, ref.len);
+  if (isRegionView(m)) return regionOf(m).view(KERNEL_DOMAIN).read(ref.off, ref.len);
   return m.read(ref.off, ref.len);
 }
 
@@ -505,6 +506,9 @@ class Thread implements SocketApi {
   private batchHead = 0;
   private readonly acks: AppAck[] = [];
   private nextChunk = 1;
+  /** The socket API and work context as the application holds them (no path to the kernel). */
+  readonly api: GuestSocketApi;
+  private guest: GuestContext | null = null;
 
   constructor(readonly node: LinuxNode, readonly index: number, readonly core: Core) {
     this.epLock = node.locks.get(`${node.name}/epoll:${index}`);
@@ -512,6 +516,17 @@ class Thread implements SocketApi {
       `${node.name}/user:${index}`,
       node.cfg.userBufferBytes ?? USER_BUFFER_BYTES,
     );
+    this.api = new GuestSocketApi(this, {
+      stacks: node.cfg.layout.net + node.cfg.layout.app,
+      domain: APP_DOMAIN,
+    });
+  }
+
+  private guestOf(ctx: CoreContext): GuestContext {
+    return this.guest ??= new GuestContext(ctx, (e) =>
+      this.node.guard(null, () => {
+        throw e;
+      }));
   }
 
   /** Puts `sock` on the ready list (called at the waker's cursor time). */
@@ -530,7 +545,7 @@ class Thread implements SocketApi {
   static start(ctx: CoreContext, th: Thread): void {
     th.state = TH_RUNNING;
     th.ctx = ctx;
-    th.callApp(ctx, () => th.node.app.start(ctx, th));
+    th.callApp(ctx, () => th.node.app.start(th.guestOf(ctx), th.api));
     th.ctx = null;
     ctx.thenCall(Thread.endCheck, th);
   }
@@ -737,16 +752,16 @@ class Thread implements SocketApi {
 
   /** Delivers an event to the application, then the data_acked of its writes. */
   private appEvent(ctx: CoreContext, sock: Socket, ev: SocketEvent): void {
-    this.callApp(ctx, () => this.node.app.onEvent(ctx, this, sock.stack, ev));
+    this.callApp(ctx, () => this.node.app.onEvent(this.guestOf(ctx), this.api, sock.stack, ev));
   }
 
   private callApp(ctx: CoreContext, fn: () => void): void {
     const node = this.node;
-    node.guard(fn);
+    node.guard(ctx, fn);
     for (let k = 0; k < this.acks.length; k++) {
       const a = this.acks[k];
       const ev: SocketEvent = { kind: "data_acked", conn: a.conn, token: a.token };
-      node.guard(() => node.app.onEvent(ctx, this, a.stack, ev));
+      node.guard(ctx, () => node.app.onEvent(this.guestOf(ctx), this.api, a.stack, ev));
     }
     this.acks.length = 0;
   }
@@ -1104,14 +1119,20 @@ export class LinuxNode implements HostedNode {
     }
   }
 
-  /** @internal runs application code, containing its protection faults. */
-  guard(fn: () => void): void {
+  /**
+   * @internal runs application code, containing its protection faults: the
+   * fault is counted and the locks the code took on `ctx` and still holds are
+   * released (counted in their faultReleases).
+   */
+  guard(ctx: CoreContext | null, fn: () => void): void {
+    const mark = ctx === null ? 0 : ctx.heldCount;
     try {
       fn();
     } catch (e) {
       if (!(e instanceof ProtectionFault)) throw e;
       this.counters.appFaults++;
       this.lastFault = e;
+      if (ctx !== null) ctx.releaseAfterFault(mark);
     }
   }
 }

@@ -10,7 +10,7 @@
  * TCP timers late. All software shares one protection domain, so an
  * application write into a receive buffer succeeds (and corrupts it).
  */
-import { type Core, type CoreContext, Poller } from "../../core/executor.ts";
+import { type Core, type CoreContext, GuestContext, Poller } from "../../core/executor.ts";
 import { Core as SimCore } from "../../core/executor.ts";
 import type { Scheduler } from "../../core/scheduler.ts";
 import type { Board } from "../../hw/board.ts";
@@ -25,6 +25,7 @@ import type { Layout } from "./layout.ts";
 import { LockTable } from "../../core/lock.ts";
 import { appEnv, type HostedNode, layoutTiles, type NodeConfig, nodeRegions } from "./node.ts";
 import { StackSlot } from "./slot.ts";
+import { GuestSocketApi } from "./guest.ts";
 import { categoryIndex } from "../../core/work.ts";
 
 /** Executor index of the "nic" category (charged on every poll pass). */
@@ -48,8 +49,17 @@ class RtcCore implements SocketApi {
   /** Events raised by the stack, delivered to the app after the stack returns. */
   private readonly events: SocketEvent[] = [];
   private readonly listening = new Set<number>();
+  /** The socket API as the application holds it (the same opaque handle as in DLibOS). */
+  readonly api: GuestSocketApi;
+  private guest: GuestContext | null = null;
 
-  constructor(readonly node: RtcNode, readonly index: number, readonly core: Core) {
+  constructor(
+    readonly node: RtcNode,
+    readonly index: number,
+    readonly core: Core,
+    stacks: number,
+  ) {
+    this.api = new GuestSocketApi(this, { stacks, domain: RTC_DOMAIN });
     this.slot = new StackSlot({
       sched: node.sched,
       core,
@@ -81,16 +91,26 @@ class RtcCore implements SocketApi {
 
   static start(ctx: CoreContext, self: RtcCore): void {
     self.slot.begin(ctx);
-    self.node.app.start(ctx, self);
+    self.node.app.start(self.guestOf(ctx), self.api);
     self.deliver(ctx);
     self.slot.end();
+  }
+
+  /** The work context as the application holds it; RTC contains no fault: a fault ends the run. */
+  private guestOf(ctx: CoreContext): GuestContext {
+    return this.guest ??= new GuestContext(ctx, RtcCore.rethrow);
+  }
+
+  private static rethrow(e: unknown): never {
+    throw e;
   }
 
   /** Hands queued events to the application (direct calls); its commands may queue more. */
   private deliver(ctx: CoreContext): void {
     const app = this.node.app;
+    const guest = this.guestOf(ctx);
     for (let i = 0; i < this.events.length; i++) {
-      app.onEvent(ctx, this, this.index, this.events[i]);
+      app.onEvent(guest, this.api, this.index, this.events[i]);
     }
     this.events.length = 0;
   }
@@ -158,7 +178,7 @@ export class RtcNode implements HostedNode {
     this.app = cfg.app(tx, appEnv(sched, tx, this.appLocks, tiles.length));
     tiles.forEach((tile, k) => {
       const core = new SimCore(sched, board.clock, tile, `${cfg.name}/rtc${k}@${tile}`);
-      const rc = new RtcCore(this, k, core);
+      const rc = new RtcCore(this, k, core, tiles.length);
       this.cores.push(rc);
       this.nic.setWake(k, () => rc.poller.wake());
     });

@@ -16,7 +16,7 @@
 import type { Time } from "../../core/time.ts";
 import { MS, SEC, US } from "../../core/time.ts";
 import { Scheduler } from "../../core/scheduler.ts";
-import { type Core, CoreContext } from "../../core/executor.ts";
+import { contextCore, type Core } from "../../core/executor.ts";
 import type { Category, WorkContext } from "../../core/work.ts";
 import { type BoardSpec, GX36, makeBoard } from "../../hw/board.ts";
 import { EthernetLink, type LinkConfig } from "../../hw/link.ts";
@@ -270,7 +270,7 @@ export abstract class ProbeApp implements App {
 
   onEvent(ctx: WorkContext, api: SocketApi, stack: number, ev: SocketEvent): void {
     this.eventKinds.add(ev.kind);
-    const entry = { t: -1, stack, ev, core: ctx instanceof CoreContext ? ctx.core : null };
+    const entry = { t: -1, stack, ev, core: contextCore(ctx) };
     this.events.push(entry);
     ctx.then((t) => (entry as { t: Time }).t = t);
     this.handle(ctx, api, stack, ev);
