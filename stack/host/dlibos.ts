@@ -15,7 +15,10 @@
  *   read-only to the application; the application's transmit region is
  *   writable by the application and read-only to the stacks and the NIC. An
  *   application that faults is contained: the fault is counted, the event is
- *   dropped, and the network cores keep serving every connection.
+ *   dropped, the locks the item held and the faulted delivery's receive
+ *   buffers are released, and the network cores keep serving every
+ *   connection. The application holds only capabilities (a GuestSocketApi, a
+ *   GuestContext, lock handles, region views): docs/HOSTING.md "Threat model".
  */
 import { type Core, type CoreContext, GuestContext, Poller } from "../../core/executor.ts";
 import type { Scheduler } from "../../core/scheduler.ts";

@@ -8,7 +8,9 @@
  * call straight into the stack), and only then runs the stack's due timers:
  * there is no preemption, so a core busy with application work serves its
  * TCP timers late. All software shares one protection domain, so an
- * application write into a receive buffer succeeds (and corrupts it).
+ * application write into a receive buffer succeeds (and corrupts it), and a
+ * fault is not contained. The application's handles are still opaque (no path
+ * from them to the stacks or cores): docs/HOSTING.md "Threat model".
  */
 import { type Core, type CoreContext, GuestContext, Poller } from "../../core/executor.ts";
 import { Core as SimCore } from "../../core/executor.ts";
