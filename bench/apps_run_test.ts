@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { type AppOutcome, runAppLoad, type ServerApp } from "./apps_run.ts";
 import { parseLayout } from "../stack/host/layout.ts";
 import { HOST_MODES, type HostMode } from "../stack/host/node.ts";
-import { LinuxNode } from "../stack/host/linux.ts";
+import { LinuxNode } from "../stack/host/linux/mod.ts";
 
 const CONNECTIONS = 4;
 const REQUESTS = 10;

@@ -4,7 +4,7 @@
  * 32-bit word loop is measured against, and an odd-offset (unaligned) case.
  */
 import { Rng } from "../core/rng.ts";
-import { checksumAdd, fold, internetChecksum } from "../stack/checksum.ts";
+import { checksumAdd, fold, internetChecksum } from "../hw/checksum.ts";
 
 /** Ethernet MTU-sized payload (facts.md: MTU 1500). */
 const MTU_BYTES = 1500;

@@ -21,7 +21,7 @@ import { Bytes, refOf } from "../stack/buf.ts";
 import type { BufRef, RxBuffer, TxFrame } from "../hw/buffers.ts";
 import type { ConnId, SocketEvent } from "../stack/events.ts";
 import { Stack } from "../stack/stack.ts";
-import { ETH_MIN_FRAME_NO_FCS, localMac } from "../stack/wire/ethernet.ts";
+import { ETH_MIN_FRAME, localMac } from "../stack/wire/ethernet.ts";
 
 /** Round trips per iteration. */
 const ROUND_TRIPS = 2000;
@@ -122,7 +122,7 @@ class Pump {
       const src = (r.mem as Bytes).data;
       for (let i = 0; i < r.len; i++) mem[o++] = src[r.off + i];
     }
-    while (o < slot.off + ETH_MIN_FRAME_NO_FCS) mem[o++] = 0;
+    while (o < slot.off + ETH_MIN_FRAME) mem[o++] = 0;
     slot.ref = { mem: to.bytes, off: slot.off, len: o - slot.off };
     this.frames.push({ side: to, slot });
     frame.onSent?.();

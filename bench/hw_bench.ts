@@ -7,10 +7,31 @@ import { Rng } from "../core/rng.ts";
 import { Scheduler } from "../core/scheduler.ts";
 import { NS, type Time } from "../core/time.ts";
 import { Board, GX36 } from "../hw/board.ts";
-import { EthernetLink } from "../hw/link.ts";
+import {
+  ETH_HEADER_LEN,
+  ETH_TYPE_OFFSET,
+  ETHERTYPE_IPV4,
+  HEADER_WORD_LEN,
+  IPPROTO_TCP,
+  IPV4_DST_OFFSET,
+  IPV4_HEADER_LEN,
+  IPV4_PROTOCOL_OFFSET,
+  IPV4_SRC_OFFSET,
+  IPV4_VER_IHL_OFFSET,
+  IPV4_VERSION,
+  L4_DST_PORT_OFFSET,
+  L4_SRC_PORT_OFFSET,
+} from "../hw/headers.ts";
+import { ETH_MIN_FRAME, EthernetLink } from "../hw/link.ts";
 import { MemoryRegion } from "../hw/memory.ts";
 import { Mpipe } from "../hw/mpipe.ts";
 import { NocTransport } from "../hw/noc.ts";
+import {
+  IPV4_TOTAL_LEN_OFFSET,
+  IPV4_TTL_OFFSET,
+  TCP_DATA_OFFSET_OFFSET,
+  TCP_HEADER_MIN,
+} from "../stack/wire/mod.ts";
 
 /** Messages or frames per benchmark iteration. */
 const N = 20_000;
@@ -61,18 +82,19 @@ function linkRun(): number {
 function tcpFrames(flows: number): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (let f = 0; f < flows; f++) {
-    const h = new Uint8Array(60);
+    const ip = ETH_HEADER_LEN, tcp = ip + IPV4_HEADER_LEN;
+    const h = new Uint8Array(ETH_MIN_FRAME); // headers and 6 zero bytes of payload
     const dv = new DataView(h.buffer);
-    dv.setUint16(12, 0x0800);
-    h[14] = 0x45;
-    dv.setUint16(16, 46);
-    h[22] = 64;
-    h[23] = 6;
-    dv.setUint32(26, 0x0b000000 + f);
-    dv.setUint32(30, 0x0a000001);
-    dv.setUint16(34, 1024 + f);
-    dv.setUint16(36, 80);
-    h[46] = 0x50;
+    dv.setUint16(ETH_TYPE_OFFSET, ETHERTYPE_IPV4);
+    h[ip + IPV4_VER_IHL_OFFSET] = (IPV4_VERSION << 4) | (IPV4_HEADER_LEN / HEADER_WORD_LEN);
+    dv.setUint16(ip + IPV4_TOTAL_LEN_OFFSET, ETH_MIN_FRAME - ETH_HEADER_LEN);
+    h[ip + IPV4_TTL_OFFSET] = 64;
+    h[ip + IPV4_PROTOCOL_OFFSET] = IPPROTO_TCP;
+    dv.setUint32(ip + IPV4_SRC_OFFSET, 0x0b000000 + f);
+    dv.setUint32(ip + IPV4_DST_OFFSET, 0x0a000001);
+    dv.setUint16(tcp + L4_SRC_PORT_OFFSET, 1024 + f);
+    dv.setUint16(tcp + L4_DST_PORT_OFFSET, 80);
+    h[tcp + TCP_DATA_OFFSET_OFFSET] = (TCP_HEADER_MIN / HEADER_WORD_LEN) << 4;
     out.push(h);
   }
   return out;

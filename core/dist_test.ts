@@ -136,7 +136,8 @@ Deno.test("gpareto: moments, quantiles, ETC presets, exponential limit", () => {
   checkMoments(exp, 0.01, 0.03, [0.5]);
   // ETC value tail: heavy (shape 0.35, infinite 4th moment) - check the mean and quantiles only.
   const v = new GeneralizedPareto(FB_VALUE_SIZE.loc, FB_VALUE_SIZE.scale, FB_VALUE_SIZE.shape);
-  near(v.mean, 214.476 / (1 - 0.348238), 1e-12, "ETC value mean");
+  near(v.mean, 15 + 214.476 / (1 - 0.348238), 1e-12, "ETC value mean (loc 15)");
+  assert.equal(v.quantile(1e-12) >= 15, true); // the tail starts at loc 15
   const { stats, sorted } = draw(v);
   near(stats.mean, v.mean, 0.03, "ETC value sample mean");
   for (const p of [0.5, 0.9, 0.99]) near(q(sorted, p), v.quantile(p), 0.02, `ETC value q${p}`);
@@ -207,7 +208,8 @@ Deno.test("fb_value: discrete head over the Pareto tail", () => {
   assert.ok(d instanceof HeadTail);
   const head = FB_VALUE_HEAD.reduce((s, [p]) => s + p, 0);
   near((d as HeadTail).headProb, head, 1e-12, "head mass");
-  const tailMean = FB_VALUE_SIZE.scale / (1 - FB_VALUE_SIZE.shape);
+  assert.equal(FB_VALUE_SIZE.loc, 15); // mutilate: new GPareto(15.0, 214.476, 0.348238)
+  const tailMean = FB_VALUE_SIZE.loc + FB_VALUE_SIZE.scale / (1 - FB_VALUE_SIZE.shape);
   const headMean = FB_VALUE_HEAD.reduce((s, [p, v]) => s + p * v, 0);
   near(d.mean, headMean + (1 - head) * tailMean, 1e-12, "mean");
   const rng = new Rng(11, "fbv");
@@ -220,7 +222,37 @@ Deno.test("fb_value: discrete head over the Pareto tail", () => {
   }
   near(twos / N, 0.1782, 0.02, "P(value = 2)");
   near(stats.mean, d.mean, 0.03, "sample mean");
+  near(d.mean, 194, 0.01, "analytic mean ~194 B (load-generators.md)");
   assert.equal(d.label, "fb_value");
+});
+
+Deno.test("fb_value: every head size 0..14 at its probability, nothing else below 15", () => {
+  const d = fbValueSize();
+  const rng = new Rng(12, "fbv-head");
+  const n = 400_000;
+  const counts = new Float64Array(15);
+  const sample = new Float64Array(n);
+  let between = 0;
+  for (let i = 0; i < n; i++) {
+    const x = d.sample(rng);
+    sample[i] = x;
+    if (x < 15 && Number.isInteger(x)) counts[x]++;
+    else if (x < 15) between++;
+  }
+  assert.equal(between, 0); // the tail never goes below its loc 15
+  for (const [p, v] of FB_VALUE_HEAD) {
+    // Within 5 binomial standard errors (plus a floor for the rarest sizes).
+    const se = Math.sqrt((p * (1 - p)) / n);
+    assert.ok(Math.abs(counts[v] / n - p) <= 5 * se + 1e-5, `P(${v}) ${counts[v] / n} vs ${p}`);
+  }
+  sample.sort();
+  // Median: the tail quantile at (0.5 - head) / (1 - head), ~39 B.
+  const head = FB_VALUE_HEAD.reduce((s, [p]) => s + p, 0);
+  const tail = new GeneralizedPareto(FB_VALUE_SIZE.loc, FB_VALUE_SIZE.scale, FB_VALUE_SIZE.shape);
+  const median = tail.quantile((0.5 - head) / (1 - head));
+  near(median, 39.2, 0.01, "analytic median");
+  near(q(sample, 0.5), median, 0.02, "sample median");
+  near(q(sample, 0.9), tail.quantile((0.9 - head) / (1 - head)), 0.02, "sample q0.9");
 });
 
 Deno.test("sampling is deterministic per seed and stream", () => {

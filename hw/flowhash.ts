@@ -20,7 +20,35 @@
  *   short, wrong version, bad header length); hashed on the MAC pair, so the
  *   stack gets to count and drop it.
  * - "runt": shorter than an Ethernet header; cannot be classified at all.
+ *
+ * The header fields read are named in hw/headers.ts.
  */
+import {
+  ETH_DST_OFFSET,
+  ETH_HEADER_LEN,
+  ETH_SRC_OFFSET,
+  ETH_TYPE_OFFSET,
+  ETHERTYPE_IPV4,
+  ETHERTYPE_VLAN,
+  HEADER_WORD_LEN,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  IPV4_DST_OFFSET,
+  IPV4_FLAG_MF,
+  IPV4_FLAGS_OFFSET,
+  IPV4_FRAG_OFFSET_MASK,
+  IPV4_HEADER_LEN,
+  IPV4_IHL_MASK,
+  IPV4_PROTOCOL_OFFSET,
+  IPV4_SRC_OFFSET,
+  IPV4_VER_IHL_OFFSET,
+  IPV4_VERSION,
+  L4_DST_PORT_OFFSET,
+  L4_PORTS_LEN,
+  L4_SRC_PORT_OFFSET,
+  MAC_LEN,
+  VLAN_TAG_LEN,
+} from "./headers.ts";
 
 /** CRC-32 reflected polynomial (IEEE 802.3). */
 const CRC32_POLY = 0xedb88320;
@@ -118,16 +146,17 @@ export function addrHash(proto: number, ipA: number, ipB: number): number {
 /** Symmetric hash of the destination and source MAC addresses of a frame. */
 export function macHash(frame: Uint8Array): number {
   let dstFirst = true;
-  for (let i = 0; i < 6; i++) {
-    if (frame[i] !== frame[6 + i]) {
-      dstFirst = frame[i] < frame[6 + i];
+  for (let i = 0; i < MAC_LEN; i++) {
+    if (frame[ETH_DST_OFFSET + i] !== frame[ETH_SRC_OFFSET + i]) {
+      dstFirst = frame[ETH_DST_OFFSET + i] < frame[ETH_SRC_OFFSET + i];
       break;
     }
   }
-  const a = dstFirst ? 0 : 6, b = dstFirst ? 6 : 0;
+  const a = dstFirst ? ETH_DST_OFFSET : ETH_SRC_OFFSET;
+  const b = dstFirst ? ETH_SRC_OFFSET : ETH_DST_OFFSET;
   let c = CRC32_INIT;
-  for (let i = 0; i < 6; i++) c = crcByte(c, frame[a + i]);
-  for (let i = 0; i < 6; i++) c = crcByte(c, frame[b + i]);
+  for (let i = 0; i < MAC_LEN; i++) c = crcByte(c, frame[a + i]);
+  for (let i = 0; i < MAC_LEN; i++) c = crcByte(c, frame[b + i]);
   return (c ^ CRC32_INIT) >>> 0;
 }
 
@@ -140,68 +169,61 @@ export interface Classification {
   hash: number;
 }
 
-/** Ethernet header length (no VLAN tag). */
-export const ETH_HEADER_BYTES = 14;
-/** Ethertype of IPv4. */
-const ETHERTYPE_IPV4 = 0x0800;
-/** Ethertype of an 802.1Q VLAN tag (the classifier skips one tag). */
-const ETHERTYPE_VLAN = 0x8100;
-/** VLAN tag length. */
-const VLAN_TAG_BYTES = 4;
-/** Minimum IPv4 header: 20 bytes (IHL 5). */
-const IPV4_MIN_HEADER = 20;
-/** IP protocol numbers (IANA). */
-const PROTO_TCP = 6;
-const PROTO_UDP = 17;
-/** IPv4 flags/fragment-offset field: more-fragments bit and offset mask (RFC 791). */
-const IP_MF = 0x2000;
-const IP_OFFSET_MASK = 0x1fff;
+/** Big-endian 16-bit value at `o`. */
+function be16(b: Uint8Array, o: number): number {
+  return (b[o] << 8) | b[o + 1];
+}
+
+/** Big-endian 32-bit value at `o`, unsigned. */
+function be32(b: Uint8Array, o: number): number {
+  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+}
 
 /** Classifies `frame` into `out` (see the module comment). */
 export function classifyFrame(frame: Uint8Array, out: Classification): Classification {
   const n = frame.length;
-  if (n < ETH_HEADER_BYTES) {
+  if (n < ETH_HEADER_LEN) {
     out.cls = "runt";
     out.hash = 0;
     return out;
   }
-  let l3 = ETH_HEADER_BYTES;
-  let type = (frame[12] << 8) | frame[13];
-  if (type === ETHERTYPE_VLAN && n >= ETH_HEADER_BYTES + VLAN_TAG_BYTES) {
-    type = (frame[16] << 8) | frame[17];
-    l3 += VLAN_TAG_BYTES;
+  let l3 = ETH_HEADER_LEN;
+  let type = be16(frame, ETH_TYPE_OFFSET);
+  if (type === ETHERTYPE_VLAN && n >= ETH_HEADER_LEN + VLAN_TAG_LEN) {
+    type = be16(frame, ETH_TYPE_OFFSET + VLAN_TAG_LEN);
+    l3 += VLAN_TAG_LEN;
   }
   if (type !== ETHERTYPE_IPV4) {
     out.cls = "non-ip";
     out.hash = macHash(frame);
     return out;
   }
-  const ihl = n > l3 ? (frame[l3] & 0x0f) * 4 : 0;
-  if (n < l3 + IPV4_MIN_HEADER || frame[l3] >> 4 !== 4 || ihl < IPV4_MIN_HEADER || n < l3 + ihl) {
+  const vihl = n > l3 ? frame[l3 + IPV4_VER_IHL_OFFSET] : 0;
+  const ihl = (vihl & IPV4_IHL_MASK) * HEADER_WORD_LEN;
+  if (
+    n < l3 + IPV4_HEADER_LEN || vihl >> 4 !== IPV4_VERSION || ihl < IPV4_HEADER_LEN ||
+    n < l3 + ihl
+  ) {
     out.cls = "malformed";
     out.hash = macHash(frame);
     return out;
   }
-  const proto = frame[l3 + 9];
-  const src =
-    ((frame[l3 + 12] << 24) | (frame[l3 + 13] << 16) | (frame[l3 + 14] << 8) | frame[l3 + 15]) >>>
-    0;
-  const dst =
-    ((frame[l3 + 16] << 24) | (frame[l3 + 17] << 16) | (frame[l3 + 18] << 8) | frame[l3 + 19]) >>>
-    0;
-  const frag = (frame[l3 + 6] << 8) | frame[l3 + 7];
+  const proto = frame[l3 + IPV4_PROTOCOL_OFFSET];
+  const src = be32(frame, l3 + IPV4_SRC_OFFSET);
+  const dst = be32(frame, l3 + IPV4_DST_OFFSET);
+  const frag = be16(frame, l3 + IPV4_FLAGS_OFFSET);
   const l4 = l3 + ihl;
   if (
-    (proto === PROTO_TCP || proto === PROTO_UDP) && (frag & (IP_MF | IP_OFFSET_MASK)) === 0 &&
-    n >= l4 + 4
+    (proto === IPPROTO_TCP || proto === IPPROTO_UDP) &&
+    (frag & (IPV4_FLAG_MF | IPV4_FRAG_OFFSET_MASK)) === 0 && n >= l4 + L4_PORTS_LEN
   ) {
-    out.cls = proto === PROTO_TCP ? "tcp" : "udp";
+    out.cls = proto === IPPROTO_TCP ? "tcp" : "udp";
     out.hash = flowHash(
       proto,
       src,
-      (frame[l4] << 8) | frame[l4 + 1],
+      be16(frame, l4 + L4_SRC_PORT_OFFSET),
       dst,
-      (frame[l4 + 2] << 8) | frame[l4 + 3],
+      be16(frame, l4 + L4_DST_PORT_OFFSET),
     );
     return out;
   }

@@ -21,14 +21,18 @@
  */
 import type { Memory } from "./buffers.ts";
 
+/** What a protection domain may do with a region. */
 export type Permission = "none" | "read" | "read-write";
+/** An access a domain attempts. */
 export type Access = "read" | "write";
 
 const PERMISSIONS: readonly Permission[] = ["none", "read", "read-write"];
 /** Copies up to this many bytes go byte by byte (below ~24 bytes cheaper than a subarray view and a set). */
 const SMALL_COPY = 16;
 
+/** Thrown when a domain accesses a region its permission does not allow. */
 export class ProtectionFault extends Error {
+  /** A fault of `domain` doing `access` on `len` bytes at `offset` of `region`. */
   constructor(
     readonly domain: string,
     readonly region: string,
@@ -46,16 +50,26 @@ export class ProtectionFault extends Error {
   }
 }
 
+/** Accesses made through one view. */
 export interface AccessCounters {
+  /** Read accesses. */
   reads: number;
+  /** Bytes read. */
   readBytes: number;
+  /** Write accesses. */
   writes: number;
+  /** Bytes written. */
   writeBytes: number;
   /** Accesses refused with a ProtectionFault. */
   faults: number;
 }
 
+/**
+ * A region of memory with a permission per protection domain; domains access it through {@link
+ * RegionView}s.
+ */
 export class MemoryRegion {
+  /** Size in bytes. */
   readonly size: number;
   /**
    * The physical bytes. For the machine model's own bookkeeping and test setup
@@ -66,6 +80,7 @@ export class MemoryRegion {
   private grants = 0;
   private readonly views = new Map<string, RegionView>();
 
+  /** A region of `sizeOrBytes` bytes (or over the given bytes) with the permissions `perms`. */
   constructor(
     readonly name: string,
     sizeOrBytes: number | Uint8Array,
@@ -102,6 +117,7 @@ export class MemoryRegion {
     return this.grants;
   }
 
+  /** The permission `domain` has (none when not granted). */
   permission(domain: string): Permission {
     return this.perms.get(domain) ?? "none";
   }
@@ -150,8 +166,11 @@ let isView: (x: unknown) => x is RegionView;
  * `read` returns.
  */
 export class RegionView implements Memory {
+  /** The region's name. */
   readonly name: string;
+  /** The region's size in bytes. */
   readonly size: number;
+  /** The protection domain whose rights this view has. */
   readonly domain: string;
 
   readonly #region: MemoryRegion;
@@ -188,10 +207,12 @@ export class RegionView implements Memory {
     Object.freeze(this);
   }
 
+  /** True when the domain may read. */
   get canRead(): boolean {
     return this.#permission() !== "none";
   }
 
+  /** True when the domain may write. */
   get canWrite(): boolean {
     return this.#permission() === "read-write";
   }
@@ -272,7 +293,10 @@ export class RegionView implements Memory {
     this.#backing.fill(value, off, off + len);
   }
 
-  /** Checks an access and returns the domain's permission. */
+  /**
+   * Throws {@link ProtectionFault} (and counts it) unless the access is in
+   * bounds and permitted; returns the domain's permission.
+   */
   #check(off: number, len: number, access: Access): Permission {
     const perm = this.#permission();
     if (perm === "none" || (access === "write" && perm !== "read-write")) {
@@ -306,6 +330,7 @@ export function isRegionView(x: unknown): x is RegionView {
   return isView(x);
 }
 
+/** Shape of a {@link BufferPool}. */
 export interface BufferPoolConfig {
   /** Bytes per buffer. */
   readonly bufSize: number;
@@ -322,8 +347,11 @@ export interface BufferPoolConfig {
  * index; `offsetOf(i)` gives the byte offset in the region.
  */
 export class BufferPool {
+  /** Bytes per buffer. */
   readonly bufSize: number;
+  /** Number of buffers. */
   readonly capacity: number;
+  /** Offset of the first buffer in the region. */
   readonly offset: number;
   /** alloc() calls that found the pool empty. */
   failures = 0;
@@ -333,6 +361,7 @@ export class BufferPool {
   private top: number;
   private readonly inUse: Uint8Array;
 
+  /** A pool of equal buffers carved out of `region`. */
   constructor(readonly region: MemoryRegion, cfg: BufferPoolConfig) {
     const offset = cfg.offset ?? 0;
     if (!Number.isInteger(cfg.bufSize) || cfg.bufSize < 1) {
@@ -386,6 +415,7 @@ export class BufferPool {
     this.stack[this.top++] = index;
   }
 
+  /** True when buffer `index` is allocated. */
   isAllocated(index: number): boolean {
     return this.inUse[index] === 1;
   }

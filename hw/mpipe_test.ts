@@ -3,7 +3,7 @@ import { Rng } from "../core/rng.ts";
 import { Scheduler } from "../core/scheduler.ts";
 import { NS, type Time } from "../core/time.ts";
 import type { BufRef, Memory, RxBuffer, TxFrame } from "./buffers.ts";
-import { internetChecksum, onesComplementSum } from "./checksum.ts";
+import { pseudoHeaderSum } from "./checksum.ts";
 import { addrHash, type Classification, classifyFrame, crc32, flowHash } from "./flowhash.ts";
 import { EthernetLink, type LinkConfig, wireTime } from "./link.ts";
 import { MemoryRegion, ProtectionFault } from "./memory.ts";
@@ -43,13 +43,7 @@ function tcpHeader(
 
 /** Pseudo-header sum (RFC 793) of a TCP segment. */
 function pseudoSum(src: number, dst: number, l4len: number): number {
-  const p = new Uint8Array(12);
-  const dv = new DataView(p.buffer);
-  dv.setUint32(0, src);
-  dv.setUint32(4, dst);
-  p[9] = 6;
-  dv.setUint16(10, l4len);
-  return onesComplementSum(p);
+  return pseudoHeaderSum(src, dst, 6, l4len);
 }
 
 function nicSetup(cfg: Partial<MpipeConfig> = {}, linkCfg: LinkConfig = {}, workers = 4) {
@@ -62,27 +56,8 @@ function nicSetup(cfg: Partial<MpipeConfig> = {}, linkCfg: LinkConfig = {}, work
   return { sched, rx, nic, peer: link.b, link };
 }
 
-Deno.test("checksum: RFC 1071 example and odd lengths", () => {
-  // RFC 1071 section 3 example: 00 01 f2 03 f4 f5 f6 f7 sums to 0xddf2.
-  const b = new Uint8Array([0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]);
-  assert.equal(onesComplementSum(b), 0xddf2);
-  assert.equal(internetChecksum(b), 0x220d);
-  assert.equal(onesComplementSum(new Uint8Array([0x12])), 0x1200);
+Deno.test("flowhash: CRC-32 check value", () => {
   assert.equal(crc32(new TextEncoder().encode("123456789")), 0xcbf43926);
-});
-
-Deno.test("checksum: any start, length and initial sum matches word-by-word addition", () => {
-  const bytes = Uint8Array.from({ length: 300 }, (_, i) => (i * 131) ^ (i >> 3));
-  for (let start = 0; start < 9; start++) {
-    for (let end = start; end < bytes.length; end += 5) {
-      let sum = 0xfffe;
-      for (let i = start; i < end; i += 2) {
-        sum += (bytes[i] << 8) | (i + 1 < end ? bytes[i + 1] : 0);
-      }
-      while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
-      assert.equal(onesComplementSum(bytes, start, end, 0xfffe), sum);
-    }
-  }
 });
 
 Deno.test("flowhash: classification and symmetric flow hash", () => {
@@ -360,4 +335,26 @@ Deno.test("mpipe: a frame holds its egress slot until its serialization ends; co
   assert.equal(nic.backlogOf(0), 0, "posted once the first frame has left");
   sched.runUntilIdle();
   assert.equal(nic.stats.txFrames, 2);
+});
+
+Deno.test("mpipe: a hash key spreads flows independently of the unkeyed hash", () => {
+  const plain = nicSetup({}, {}, 12).nic;
+  const keyed = nicSetup({ hashKey: 0x6d5a56da }, {}, 12).nic;
+  // Flows the unkeyed hash puts in buckets 0 mod 4 (one RSS queue of a 4-queue peer
+  // using the same hash) reach only 3 of 12 workers without a key, most of them with one.
+  const plainWorkers = new Set<number>(), keyedWorkers = new Set<number>();
+  let flows = 0;
+  for (let port = 49152; flows < 200; port++) {
+    if (plain.bucketOf(6, 0x0a00000a, port, 0x0a000001, 80) % 4 !== 0) continue;
+    flows++;
+    plainWorkers.add(plain.workerOf(6, 0x0a00000a, port, 0x0a000001, 80));
+    keyedWorkers.add(keyed.workerOf(6, 0x0a00000a, port, 0x0a000001, 80));
+  }
+  assert.equal(plainWorkers.size, 3);
+  assert.equal(keyedWorkers.size, 12);
+  // Still symmetric: both directions of a flow land on the same worker.
+  assert.equal(
+    keyed.workerOf(6, 0x0a00000a, 50000, 0x0a000001, 80),
+    keyed.workerOf(6, 0x0a000001, 80, 0x0a00000a, 50000),
+  );
 });

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { FaultConfig } from "../hw/fault.ts";
-import { type E2eRun, runTransfer, startTransfer, tcpOf } from "./tcp/e2e_support.ts";
+import { type E2eRun, runTransfer, startTransfer, tcpOf } from "./testing.ts";
 
 /** 10 MB each way, as the assignment asks. */
 const BYTES = 10 * 1000 * 1000;

@@ -9,12 +9,13 @@
  * {@link EventSink}.
  */
 import type { BufRef } from "../hw/buffers.ts";
+import type { Ipv4Addr } from "./wire/ipv4.ts";
 
-/** IPv4 address as an unsigned 32-bit integer (host order, a.b.c.d = a<<24|...). */
-export type Ipv4Addr = number;
-
+/** An IPv4 address and TCP port. */
 export interface Endpoint {
+  /** IPv4 address. */
   readonly addr: Ipv4Addr;
+  /** TCP port. */
   readonly port: number;
 }
 
@@ -24,6 +25,7 @@ export type ConnId = number;
 /** Why a connection was cleaned up. */
 export type CleanupReason = "closed" | "reset" | "timeout" | "refused" | "aborted";
 
+/** What the stack tells an application, one variant per `kind`. */
 export type SocketEvent =
   /** A passive open completed (SYN, SYN-ACK, ACK); the app must `accept` it. */
   | {
@@ -53,12 +55,16 @@ export type SocketEvent =
   /** The connection is gone; the app must forget it. Outstanding sends are released. */
   | { readonly kind: "cleanup"; readonly conn: ConnId; readonly reason: CleanupReason };
 
+/** The `kind` of a {@link SocketEvent}. */
 export type SocketEventKind = SocketEvent["kind"];
 
+/** Receives socket events. */
 export interface EventSink {
+  /** Takes one event. */
   event(ev: SocketEvent): void;
 }
 
+/** What an application asks of the stack, one variant per `kind`. */
 export type SocketCommand =
   | { readonly kind: "listen"; readonly port: number; readonly backlog: number }
   | { readonly kind: "connect"; readonly remote: Endpoint; readonly tag: number }
@@ -73,18 +79,5 @@ export type SocketCommand =
   | { readonly kind: "shutdown"; readonly conn: ConnId }
   | { readonly kind: "close"; readonly conn: ConnId };
 
+/** The `kind` of a {@link SocketCommand}. */
 export type SocketCommandKind = SocketCommand["kind"];
-
-/** Formats an address as dotted quad. */
-export function ipToString(a: Ipv4Addr): string {
-  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
-}
-
-/** Parses a dotted quad; returns null when malformed. */
-export function parseIp(s: string): Ipv4Addr | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return null;
-  const p = m.slice(1).map(Number);
-  if (p.some((x) => x > 255)) return null;
-  return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
-}

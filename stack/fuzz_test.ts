@@ -17,24 +17,18 @@ import { Rng } from "../core/rng.ts";
 import { Scheduler } from "../core/scheduler.ts";
 import { MS, SEC, US } from "../core/time.ts";
 import { gather, refOf } from "./buf.ts";
-import { checksumAdd, checksumFinish, internetChecksum, pseudoHeaderSum } from "./checksum.ts";
+import { checksumAdd, checksumFinish, internetChecksum, pseudoHeaderSum } from "../hw/checksum.ts";
 import type { ConnId, SocketEvent } from "./events.ts";
 import { type FrameFilter, Harness, type HarnessNode } from "./harness.ts";
 import { totalDrops } from "./stack.ts";
+import { DEFAULT_TCP_CONFIG } from "./tcp/config.ts";
 import { St } from "./tcp/conn.ts";
-import { tcpOf } from "./tcp/e2e_support.ts";
+import { tcpOf } from "./testing.ts";
 import { seqAdd, seqDiff } from "./tcp/seq.ts";
-import { localMac } from "./wire/ethernet.ts";
-import {
-  ETHERTYPE_IPV4,
-  get16,
-  get32,
-  IPPROTO_TCP,
-  put16,
-  put32,
-  TCP_RST,
-  TCP_SYN,
-} from "./wire/repr.ts";
+import { ETHERTYPE_IPV4, localMac } from "./wire/ethernet.ts";
+import { get16, get32, put16, put32 } from "./wire/bytes.ts";
+import { IPPROTO_TCP } from "./wire/ipv4.ts";
+import { TCP_RST, TCP_SYN } from "./wire/tcp.ts";
 
 const IP_CLIENT = 0x0a000001, IP_SERVER = 0x0a000002;
 const PORT = 80;
@@ -342,7 +336,7 @@ Deno.test("fuzz: 100,000 random and mutated frames never throw; live connections
     assert.equal(c.echoed, c.sentBytes);
     h.command(client, (s, now) => s.close(now, c.conn));
   }
-  h.runFor(5 * SEC);
+  h.runFor(2 * DEFAULT_TCP_CONFIG.msl + 5 * SEC); // the clients close actively: TIME_WAIT
   for (const c of clients.values()) assert.equal(c.cleanup, "closed");
   assert.equal(env.serverCleanups.filter((r) => r === "closed").length, CONNS);
   // Half-open fuzz connections time out eventually; then every buffer is back.

@@ -30,13 +30,30 @@ import { SEC, type Time, US } from "../core/time.ts";
 import { type Accounting, FREE_ACCOUNTING } from "./accounting.ts";
 import { Bytes } from "./buf.ts";
 import type { RxBuffer, TxFrame } from "../hw/buffers.ts";
-import { checksumAdd, checksumFinish } from "./checksum.ts";
+import { checksumAdd, checksumFinish } from "../hw/checksum.ts";
 import type { SocketEvent } from "./events.ts";
 import type { PcapWriter } from "./pcap.ts";
 import { Stack, type StackConfig } from "./stack.ts";
-import { ETH_HEADER_LEN, ETH_MIN_FRAME_NO_FCS, MAC_LEN } from "./wire/ethernet.ts";
-import { IPV4_HEADER_LEN } from "./wire/ipv4.ts";
-import { ETHERTYPE_IPV4, get16, get32, IPPROTO_TCP, put16 } from "./wire/repr.ts";
+import {
+  ETH_HEADER_LEN,
+  ETH_MIN_FRAME,
+  ETH_TYPE_OFFSET,
+  ETHERTYPE_IPV4,
+  MAC_LEN,
+} from "./wire/ethernet.ts";
+import {
+  HEADER_WORD_LEN,
+  IPPROTO_TCP,
+  IPV4_DST_OFFSET,
+  IPV4_HEADER_LEN,
+  IPV4_IHL_MASK,
+  IPV4_PROTOCOL_OFFSET,
+  IPV4_SRC_OFFSET,
+  IPV4_TOTAL_LEN_OFFSET,
+  IPV4_VER_IHL_OFFSET,
+  IPV4_VERSION,
+} from "./wire/ipv4.ts";
+import { get16, get32, put16 } from "./wire/bytes.ts";
 import { tcpChecksumOk } from "./wire/tcp.ts";
 
 /** 10 GbE (facts.md: TILEncore-Gx36 ports are 10 GbE). */
@@ -163,12 +180,14 @@ export function flattenTxFrame(frame: TxFrame, minLen = 0): Uint8Array {
  */
 function tcpChecksumPlausible(f: Uint8Array): boolean {
   const ip = ETH_HEADER_LEN;
-  if (f.length < ip + IPV4_HEADER_LEN || get16(f, 2 * MAC_LEN) !== ETHERTYPE_IPV4) return true;
-  if (f[ip] >>> 4 !== 4 || f[ip + 9] !== IPPROTO_TCP) return true;
-  const ihl = (f[ip] & 0x0f) * 4;
-  const total = get16(f, ip + 2);
+  if (f.length < ip + IPV4_HEADER_LEN || get16(f, ETH_TYPE_OFFSET) !== ETHERTYPE_IPV4) return true;
+  const vihl = f[ip + IPV4_VER_IHL_OFFSET];
+  if (vihl >>> 4 !== IPV4_VERSION || f[ip + IPV4_PROTOCOL_OFFSET] !== IPPROTO_TCP) return true;
+  const ihl = (vihl & IPV4_IHL_MASK) * HEADER_WORD_LEN;
+  const total = get16(f, ip + IPV4_TOTAL_LEN_OFFSET);
   if (ihl < IPV4_HEADER_LEN || total < ihl || ip + total > f.length) return true;
-  return tcpChecksumOk(f, ip + ihl, total - ihl, get32(f, ip + 12), get32(f, ip + 16));
+  const src = get32(f, ip + IPV4_SRC_OFFSET), dst = get32(f, ip + IPV4_DST_OFFSET);
+  return tcpChecksumOk(f, ip + ihl, total - ihl, src, dst);
 }
 
 interface InFlight {
@@ -345,7 +364,7 @@ export class Harness {
   }
 
   private transmit(node: HarnessNode, frame: TxFrame): void {
-    const bytes = flattenTxFrame(frame, this.link.padShortFrames ? ETH_MIN_FRAME_NO_FCS : 0);
+    const bytes = flattenTxFrame(frame, this.link.padShortFrames ? ETH_MIN_FRAME : 0);
     frame.onSent?.();
     node.txFrames++;
     const now = this.sched.now;

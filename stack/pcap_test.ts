@@ -1,24 +1,27 @@
 import assert from "node:assert/strict";
 import { MS, NS, SEC, US } from "../core/time.ts";
-import { checksumFinish } from "./checksum.ts";
-import { parseIp } from "./events.ts";
+import { checksumFinish } from "../hw/checksum.ts";
+import { emitIpv4, IPPROTO_ICMP, IPPROTO_TCP, IPV4_HEADER_LEN, parseIp } from "./wire/ipv4.ts";
 import { DEFAULT_SNAPLEN, PcapWriter } from "./pcap.ts";
-import { ARP_LEN, emitArp } from "./wire/arp.ts";
-import { BROADCAST_MAC, emitEthernet, ETH_HEADER_LEN, localMac } from "./wire/ethernet.ts";
-import { emitIcmpEcho } from "./wire/icmp.ts";
-import { emitIpv4, IPV4_HEADER_LEN } from "./wire/ipv4.ts";
+import { ARP_LEN, ARP_OP_REQUEST, emitArp } from "./wire/arp.ts";
 import {
-  ARP_OP_REQUEST,
+  BROADCAST_MAC,
+  emitEthernet,
+  ETH_HEADER_LEN,
   ETHERTYPE_ARP,
   ETHERTYPE_IPV4,
-  ICMP_ECHO_REQUEST,
-  IPPROTO_ICMP,
-  IPPROTO_TCP,
+  localMac,
+} from "./wire/ethernet.ts";
+import { emitIcmpEcho, ICMP_ECHO_REQUEST } from "./wire/icmp.ts";
+import {
+  emitTcp,
   makeTcpRepr,
-  put16,
+  TCP_CHECKSUM_OFFSET,
   TCP_SYN,
-} from "./wire/repr.ts";
-import { emitTcp, TCP_CHECKSUM_OFFSET, tcpChecksumSum, tcpHeaderLen } from "./wire/tcp.ts";
+  tcpChecksumSum,
+  tcpHeaderLen,
+} from "./wire/tcp.ts";
+import { put16 } from "./wire/bytes.ts";
 
 const LE = true;
 

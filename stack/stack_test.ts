@@ -7,41 +7,37 @@ import { MS, SEC, type Time } from "../core/time.ts";
 import { CountingAccounting } from "./accounting.ts";
 import { gather, refOf, type SharedRx } from "./buf.ts";
 import type { BufRef, TxFrame } from "../hw/buffers.ts";
-import { checksumFinish, fold, internetChecksum, pseudoHeaderSum } from "./checksum.ts";
-import type { ConnId, Endpoint, Ipv4Addr } from "./events.ts";
-import { parseIp } from "./events.ts";
+import { checksumFinish, fold, internetChecksum, pseudoHeaderSum } from "../hw/checksum.ts";
+import type { ConnId, Endpoint } from "./events.ts";
+import { emitIpv4, IPPROTO_ICMP, IPPROTO_TCP, type Ipv4Addr, parseIp } from "./wire/ipv4.ts";
 import { flattenTxFrame, Harness, type HarnessNode } from "./harness.ts";
 import { PcapWriter } from "./pcap.ts";
 import { DROP_REASONS, Stack, type StackConfig, totalDrops } from "./stack.ts";
 import type { TcpLayerApi, TcpLayerHost } from "./tcp/api.ts";
 import { TcpLayer } from "./tcp/layer.ts";
-import { emitArp } from "./wire/arp.ts";
-import { BROADCAST_MAC, emitEthernet, localMac } from "./wire/ethernet.ts";
-import { emitIcmpEcho } from "./wire/icmp.ts";
-import { emitIpv4 } from "./wire/ipv4.ts";
+import { ARP_OP_REPLY, ARP_OP_REQUEST, emitArp } from "./wire/arp.ts";
 import {
-  ARP_OP_REPLY,
-  ARP_OP_REQUEST,
+  BROADCAST_MAC,
+  emitEthernet,
   ETHERTYPE_ARP,
   ETHERTYPE_IPV4,
-  ICMP_ECHO_REQUEST,
-  IPPROTO_ICMP,
-  IPPROTO_TCP,
+  localMac,
   type MacAddr,
-  makeTcpRepr,
-  put16,
-  TCP_ACK,
-  TCP_PSH,
-  TCP_SYN,
-  type TcpRepr,
-} from "./wire/repr.ts";
+} from "./wire/ethernet.ts";
+import { emitIcmpEcho, ICMP_ECHO_REQUEST } from "./wire/icmp.ts";
 import {
   emitTcp,
+  makeTcpRepr,
+  TCP_ACK,
   TCP_CHECKSUM_OFFSET,
+  TCP_PSH,
+  TCP_SYN,
   tcpChecksumOk,
   tcpChecksumSum,
   tcpHeaderLen,
+  type TcpRepr,
 } from "./wire/tcp.ts";
+import { put16 } from "./wire/bytes.ts";
 
 const IP_A = parseIp("10.0.0.1")!, IP_B = parseIp("10.0.0.2")!, IP_C = parseIp("10.0.0.9")!;
 const MAC_A = localMac(1), MAC_B = localMac(2);

@@ -68,10 +68,13 @@ Deno.test("layers: downward, same-folder, external, root and tools imports are a
 });
 
 Deno.test("layers: test files follow the rule unless listed; listed ones that comply are stale", () => {
-  const upward = 'import { NetpipeServer } from "../../apps/netpipe/netpipe.ts";';
   const listed = EXCEPTIONS[0].files;
+  // The same upward import, written relative to the exempt file and to another test.
+  const depth = listed.split("/").length - 1;
+  const upward = `import { NetpipeServer } from "${"../".repeat(depth)}apps/netpipe/netpipe.ts";`;
+  const other = 'import { NetpipeServer } from "../../apps/netpipe/netpipe.ts";';
   assert.deepEqual(checkSources([{ path: listed, text: upward }]), []);
-  assert.equal(checkSources([{ path: "stack/host/rtc_test.ts", text: upward }]).length, 1);
+  assert.equal(checkSources([{ path: "stack/host/rtc_test.ts", text: other }]).length, 1);
   assert.deepEqual(unusedExceptions([{ path: listed, text: upward }]), []);
   assert.deepEqual(unusedExceptions([{ path: listed, text: "" }]), [listed]);
 });

@@ -46,6 +46,28 @@ export class ByteArena implements WritableMemory {
   }
 }
 
+/**
+ * An app's transmit memory: `given`, or a new {@link ByteArena} of `base + need`
+ * bytes named `${app}-tx`. Throws unless it holds `[base, base + need)`;
+ * `parts` says what `need` is made of.
+ */
+export function appMemory(
+  app: string,
+  given: WritableMemory | undefined,
+  base: number,
+  need: number,
+  parts = "",
+): WritableMemory {
+  const mem = given ?? new ByteArena(base + need, `${app}-tx`);
+  if (base + need > mem.size) {
+    throw new RangeError(
+      `${app}: transmit memory ${mem.name} has ${mem.size} bytes, needs ${base + need}` +
+        (parts === "" ? "" : ` (${parts})`),
+    );
+  }
+  return mem;
+}
+
 function checkRange(mem: Memory, base: number, size: number, who: string): void {
   if (!Number.isInteger(base) || !Number.isInteger(size) || base < 0 || size < 0) {
     throw new RangeError(`${who}: base and size must be non-negative integers (${base}, ${size})`);

@@ -12,13 +12,21 @@
  *
  * Contract breaches are collected in `violations` rather than thrown, so a test
  * can assert on them.
+ *
+ * Also here, for the apps' tests: {@link fuzzServer}, the loop of random,
+ * mutated and garbage requests every server is put through, and
+ * {@link mcFixture}, a memcached server on the harness.
  */
+import assert from "node:assert/strict";
+import type { Rng } from "../../core/rng.ts";
 import type { Time } from "../../core/time.ts";
 import type { Category, LockLike, WorkContext } from "../../core/work.ts";
 import { Bytes, gather } from "../../stack/buf.ts";
 import type { BufRef } from "../../hw/buffers.ts";
 import type { CleanupReason, ConnId, Endpoint, SocketEvent } from "../../stack/events.ts";
 import type { App, ConnRef, SocketApi } from "../api.ts";
+import { MemcachedApp } from "../memcached/app.ts";
+import type { MemcachedConfig } from "../memcached/config.ts";
 import { latin1 } from "./ascii.ts";
 
 /** Byte written over released receive buffers. */
@@ -106,6 +114,8 @@ export class FakeSocketApi implements SocketApi {
   /** Receive buffers delivered and not yet released: rxId -> its bytes. */
   readonly rxOutstanding = new Map<number, Uint8Array>();
   connects = 0;
+  /** Timers asked for, in order (the fake never fires them; a test calls onTimer itself). */
+  readonly timers: { at: Time; tag: number }[] = [];
 
   static key(c: ConnRef): string {
     return `${c.stack}/${c.conn}`;
@@ -160,6 +170,9 @@ export class FakeSocketApi implements SocketApi {
     }
     if (fc.closed) this.violations.push(`double close of ${FakeSocketApi.key(c)}`);
     fc.closed = true;
+  }
+  timer(at: Time, tag: number): void {
+    this.timers.push({ at, tag });
   }
 }
 
@@ -382,3 +395,187 @@ export function latin1Bytes(s: string): Uint8Array {
 
 /** Segment sizes that split every byte into its own segment. */
 export const BYTEWISE: readonly number[] = [1];
+
+// ------------------------------------------------------------------ fuzzing
+
+/** What {@link fuzzServer} sends and checks. */
+export interface FuzzOptions {
+  readonly rng: Rng;
+  /** The port the server listens on. */
+  readonly port: number;
+  /** Requests to generate. */
+  readonly requests: number;
+  /** Fuzzed connections open at once. */
+  readonly conns: number;
+  /** One request of the protocol (or garbage). */
+  readonly gen: (rng: Rng) => string;
+  /** A damaged copy of a request (applied to one request in three). */
+  readonly mutate: (rng: Rng, s: string) => string;
+  /** Largest size of a "long" segment (half of the cuts are 1-8 bytes). */
+  readonly maxSegment: number;
+  /** A connection whose answer to `request` must never change. */
+  readonly control: ConnId;
+  readonly request: string;
+  readonly reply: string;
+  /** The control request is repeated every this many fuzz requests. */
+  readonly controlEvery: number;
+  /** Called after each batch has been answered and perhaps acknowledged (e.g. moves the clock). */
+  readonly afterBatch?: (rng: Rng) => void;
+}
+
+export interface FuzzResult {
+  /** Connections closed (by the server or at random) and opened again. */
+  readonly reopened: number;
+  /** Bytes of replies. */
+  readonly outBytes: number;
+}
+
+/**
+ * Sends `requests` random requests, pipelined 1-3 at a time on one of `conns`
+ * connections, cut into random segments and delivered 1-3 per event; acks
+ * some replies one by one or cumulatively, closes connections at random or
+ * when the server did, and checks the control connection is still answered.
+ * At the end acknowledges and closes everything (the control connection
+ * last, after one more check).
+ */
+export function fuzzServer(h: AppHarness, o: FuzzOptions): FuzzResult {
+  const rng = o.rng;
+  const conns = Array.from({ length: o.conns }, () => h.open(o.port));
+  const checkControl = () => {
+    h.feed(o.control, o.request);
+    assert.equal(h.take(o.control), o.reply);
+    h.ack(o.control);
+  };
+  let reopened = 0;
+  let outBytes = 0;
+  for (let r = 0; r < o.requests;) {
+    const ci = rng.int(o.conns);
+    const c = conns[ci];
+    // Pipeline 1-3 requests, each mutated with probability 1/3.
+    let req = "";
+    const batch = 1 + rng.int(3);
+    for (let b = 0; b < batch; b++, r++) {
+      const g = o.gen(rng);
+      req += rng.int(3) === 0 ? o.mutate(rng, g) : g;
+    }
+    const segs = Array.from(
+      { length: 1 + rng.int(4) },
+      () => 1 + rng.int(rng.chance(0.5) ? 8 : o.maxSegment),
+    );
+    h.feed(c, latin1Bytes(req), { segments: segs, refsPerEvent: 1 + rng.int(3) });
+    outBytes += h.take(c).length;
+    if (rng.chance(0.7)) {
+      if (rng.chance(0.5)) h.ack(c);
+      else h.ackCumulative(c);
+    }
+    o.afterBatch?.(rng);
+    if (h.closed(c) || rng.chance(0.002)) {
+      if (!h.closed(c) && rng.chance(0.5)) h.remoteClose(c);
+      h.cleanup(c, "closed");
+      conns[ci] = h.open(o.port);
+      reopened++;
+    }
+    if (r % o.controlEvery < batch) checkControl();
+  }
+  // Drain: acknowledge and close everything.
+  for (const c of conns) {
+    h.ack(c);
+    h.cleanup(c);
+  }
+  checkControl();
+  h.cleanup(o.control);
+  return { reopened, outBytes };
+}
+
+/** 1-200 random bytes, one in twenty a line feed. */
+export function fuzzGarbage(rng: Rng): string {
+  const n = 1 + rng.int(200);
+  let s = "";
+  for (let i = 0; i < n; i++) s += String.fromCharCode(rng.chance(0.05) ? 10 : rng.int(256));
+  return s;
+}
+
+/**
+ * Damages `s` 1-3 times: replaces, inserts or deletes a random byte, cuts the
+ * rest, inserts one of `inserts`, or (with `repeatTail`) appends a copy of a
+ * tail of it.
+ */
+export function fuzzMutate(
+  rng: Rng,
+  s: string,
+  inserts: readonly string[],
+  repeatTail = false,
+): string {
+  const n = 1 + rng.int(3);
+  for (let k = 0; k < n && s.length > 0; k++) {
+    const i = rng.int(s.length);
+    switch (rng.int(repeatTail ? 6 : 5)) {
+      case 0:
+        s = s.slice(0, i) + String.fromCharCode(rng.int(256)) + s.slice(i + 1);
+        break;
+      case 1:
+        s = s.slice(0, i) + String.fromCharCode(rng.int(256)) + s.slice(i);
+        break;
+      case 2:
+        s = s.slice(0, i) + s.slice(i + 1);
+        break;
+      case 3:
+        s = s.slice(0, i);
+        break;
+      case 4:
+        s = s.slice(0, i) + inserts[rng.int(inserts.length)] + s.slice(i);
+        break;
+      default:
+        s = s + s.slice(i);
+    }
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------- memcached
+
+/** Lock ranks in the memcached store's documented order: item -> LRU -> slabs -> stats. */
+export function mcLockRank(name: string): number {
+  if (name.includes(".item.")) return 0;
+  if (name.includes(".lru")) return 1;
+  if (name.endsWith(".slabs")) return 2;
+  if (name.endsWith(".stats")) return 3;
+  return 4;
+}
+
+/** Memcached test defaults: 2 MiB of items (two 1 MiB pages), 64 KiB of scratch. */
+export const MC_TEST_MEM_LIMIT = 2 * 1024 * 1024;
+export const MC_TEST_SCRATCH = 64 * 1024;
+
+/** A memcached server on the harness with one connection open. */
+export interface McFixture {
+  readonly h: AppHarness;
+  readonly app: MemcachedApp;
+  /** Counts charges and checks the lock order ({@link mcLockRank}). */
+  readonly ctx: CountingContext;
+  readonly conn: number;
+  /** Feeds `req` on the fixture connection and returns (and clears) the output. */
+  readonly run: (req: string) => string;
+}
+
+export function mcFixture(cfg: Partial<MemcachedConfig> = {}): McFixture {
+  const ctx = new CountingContext(mcLockRank);
+  const h = new AppHarness(
+    (clock) =>
+      new MemcachedApp({
+        now: clock,
+        memLimit: MC_TEST_MEM_LIMIT,
+        scratchBytes: MC_TEST_SCRATCH,
+        ...cfg,
+      }),
+    ctx,
+  );
+  h.start();
+  const conn = h.open(11211);
+  const run = (req: string) => {
+    h.feed(conn, req);
+    h.ack(conn);
+    return h.take(conn);
+  };
+  return { h, app: h.app as MemcachedApp, ctx, conn, run };
+}

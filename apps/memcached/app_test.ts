@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { mcFixture } from "./test_helpers.ts";
 import { MEMCACHED_VERSION, memcachedMemoryBytes, resolveMemcachedConfig } from "./config.ts";
 import { MemcachedApp } from "./app.ts";
 import { ByteArena } from "../common/arena.ts";
-import { AppHarness } from "../common/testing.ts";
+import { AppHarness, mcFixture } from "../common/testing.ts";
 import { ImmediateContext } from "../../core/work.ts";
 
 function clean(f: ReturnType<typeof mcFixture>): void {

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { Rng } from "../../core/rng.ts";
 import { MS } from "../../core/time.ts";
-import { latin1Bytes } from "../common/testing.ts";
 import { UNIX_TIME_AT_ZERO } from "./config.ts";
-import { mcFixture } from "./test_helpers.ts";
+import { fuzzGarbage, fuzzMutate, fuzzServer, mcFixture } from "../common/testing.ts";
 
 /** Requests generated (random, mutated and garbage); the brief asks for >= 100,000. */
 const REQUESTS = 100_000;
@@ -84,13 +83,8 @@ function gen(rng: Rng): string {
       ][rng.int(5)];
     case 14:
       return rng.chance(0.02) ? "quit\r\n" : `verbosity ${num()}\r\n`;
-    case 15: {
-      // Garbage bytes, sometimes with line ends.
-      const n = 1 + rng.int(200);
-      let s = "";
-      for (let i = 0; i < n; i++) s += String.fromCharCode(rng.chance(0.05) ? 10 : rng.int(256));
-      return s;
-    }
+    case 15:
+      return fuzzGarbage(rng);
     case 16:
       return rng.chance(0.05) ? "x".repeat(2100) : `\x80\x00\x00\x05${value(20)}\r\n`; // long line / binary protocol
     default:
@@ -98,84 +92,29 @@ function gen(rng: Rng): string {
   }
 }
 
-function mutate(rng: Rng, s: string): string {
-  const n = 1 + rng.int(3);
-  for (let k = 0; k < n && s.length > 0; k++) {
-    const i = rng.int(s.length);
-    switch (rng.int(6)) {
-      case 0:
-        s = s.slice(0, i) + String.fromCharCode(rng.int(256)) + s.slice(i + 1);
-        break;
-      case 1:
-        s = s.slice(0, i) + String.fromCharCode(rng.int(256)) + s.slice(i);
-        break;
-      case 2:
-        s = s.slice(0, i) + s.slice(i + 1);
-        break;
-      case 3:
-        s = s.slice(0, i);
-        break;
-      case 4:
-        s = s.slice(0, i) + [" ", "\r\n", "\n", "\r", "\0", "  "][rng.int(6)] + s.slice(i);
-        break;
-      default:
-        s = s + s.slice(i);
-    }
-  }
-  return s;
-}
+/** What a mutation may insert. */
+const INSERTS = [" ", "\r\n", "\n", "\r", "\0", "  "];
 
 Deno.test("memcached fuzz: 100,000 random and mutated requests never throw nor break other connections", () => {
   const f = mcFixture({ lruBumpInterval: 0, itemSizeMax: 4096, memLimit: 16384 });
   const h = f.h;
-  const rng = new Rng(20180324, "mc-fuzz");
-  const conns: number[] = [];
-  for (let i = 0; i < FUZZ_CONNS; i++) conns.push(h.open(11211));
-  const control = f.conn;
-  let reopened = 0;
-  let outBytes = 0;
-  for (let r = 0; r < REQUESTS;) {
-    const ci = rng.int(FUZZ_CONNS);
-    const c = conns[ci];
-    // Pipeline 1-3 requests, each mutated with probability 1/3.
-    let req = "";
-    const batch = 1 + rng.int(3);
-    for (let b = 0; b < batch; b++, r++) {
-      const g = gen(rng);
-      req += rng.int(3) === 0 ? mutate(rng, g) : g;
-    }
-    const segs = Array.from(
-      { length: 1 + rng.int(4) },
-      () => 1 + rng.int(rng.chance(0.5) ? 8 : 400),
-    );
-    h.feed(c, latin1Bytes(req), { segments: segs, refsPerEvent: 1 + rng.int(3) });
-    outBytes += h.take(c).length;
-    if (rng.chance(0.7)) {
-      if (rng.chance(0.5)) h.ack(c);
-      else h.ackCumulative(c);
-    }
-    if (rng.chance(0.05)) h.now += rng.int(3000) * MS;
-    if (h.closed(c) || rng.chance(0.002)) {
-      if (!h.closed(c) && rng.chance(0.5)) h.remoteClose(c);
-      h.cleanup(c, "closed");
-      conns[ci] = h.open(11211);
-      reopened++;
-    }
-    if (r % CONTROL_EVERY < batch) {
-      h.feed(control, CONTROL_REQ);
-      assert.equal(h.take(control), CONTROL_REPLY);
-      h.ack(control);
-    }
-  }
-  // Drain: acknowledge and close everything; nothing may leak.
-  for (const c of conns) {
-    h.ack(c);
-    h.cleanup(c);
-  }
-  h.feed(control, CONTROL_REQ);
-  assert.equal(h.take(control), CONTROL_REPLY);
-  h.ack(control);
-  h.cleanup(control);
+  const { reopened, outBytes } = fuzzServer(h, {
+    rng: new Rng(20180324, "mc-fuzz"),
+    port: 11211,
+    requests: REQUESTS,
+    conns: FUZZ_CONNS,
+    gen,
+    mutate: (rng, s) => fuzzMutate(rng, s, INSERTS, true),
+    maxSegment: 400,
+    control: f.conn,
+    request: CONTROL_REQ,
+    reply: CONTROL_REPLY,
+    controlEvery: CONTROL_EVERY,
+    afterBatch: (rng) => {
+      if (rng.chance(0.05)) h.now += rng.int(3000) * MS; // expiry, flush_all delays
+    },
+  });
+  // Nothing may leak.
   assert.deepEqual(h.violations, []);
   assert.deepEqual(f.ctx.orderViolations, []);
   assert.equal(f.app.scratch.totalInUse, 0);

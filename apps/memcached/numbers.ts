@@ -10,7 +10,6 @@
  * negative as a signed 64-bit number.
  */
 
-const MAX_INT32 = 2147483647;
 const TWO_64 = 1n << 64n;
 const TWO_63 = 1n << 63n;
 /** Up to this many digits fit a double exactly (< 2^53), so the fast path applies. */
@@ -66,23 +65,21 @@ function scan(buf: Uint8Array, s: number, e: number, out: Scan): boolean {
 export class NumberParser {
   private readonly sc: Scan = { neg: false, small: 0, big: 0n, minus: false };
 
-  /** safe_strtol: a 32-bit signed value, or null. */
+  /**
+   * safe_strtol into an int32_t: strtol parses a 64-bit long (ERANGE, so
+   * null, only outside the long range) and memcached stores it into the
+   * int32_t with no range check, so the value wraps modulo 2^32:
+   * "2147483648" is -2147483648, "4294967297" is 1.
+   */
   i32(buf: Uint8Array, s: number, e: number): number | null {
     const sc = this.sc;
     if (!scan(buf, s, e, sc)) return null;
-    let v: bigint;
     if (sc.small >= 0) {
-      const n = sc.neg ? -sc.small : sc.small;
-      if (n > MAX_INT32) return null;
-      if (n >= -MAX_INT32 - 1) return n;
-      v = BigInt(n);
-    } else {
-      v = sc.neg ? -sc.big : sc.big;
-      // strtol reports ERANGE outside the 64-bit long range.
-      if (v >= TWO_63 || v < -TWO_63) return null;
-      if (v > BigInt(MAX_INT32)) return null;
+      // |n| < 10^15 < 2^53: ToInt32 (`| 0`) is the exact modulo-2^32 wrap.
+      return (sc.neg ? -sc.small : sc.small) | 0;
     }
-    // Below INT_MIN memcached stores the long into an int32_t: it wraps.
+    const v = sc.neg ? -sc.big : sc.big;
+    if (v >= TWO_63 || v < -TWO_63) return null; // strtol: ERANGE
     return Number(BigInt.asIntN(32, v));
   }
 

@@ -17,7 +17,19 @@ Deno.test("numbers: safe_strtol semantics", () => {
   assert.equal(i32("\t 9"), 9); // leading white space is skipped
   assert.equal(i32("9\t"), 9); // trailing white space ends the number
   assert.equal(i32("2147483647"), 2147483647);
-  assert.equal(i32("2147483648"), null);
+  // Stored into an int32_t with no range check: wraps modulo 2^32 both ways.
+  assert.equal(i32("2147483648"), -2147483648);
+  assert.equal(i32("4294967295"), -1);
+  assert.equal(i32("4294967296"), 0);
+  assert.equal(i32("4294967297"), 1);
+  assert.equal(i32("-4294967295"), 1);
+  assert.equal(i32("999999999999999"), -1530494977); // 15 digits (fast path)
+  assert.equal(i32("1000000000000000"), -1530494976); // 16 digits (BigInt path)
+  assert.equal(i32("9223372036854775807"), -1); // LONG_MAX
+  assert.equal(i32("-9223372036854775808"), 0); // LONG_MIN
+  assert.equal(i32("9223372036854775808"), null); // ERANGE
+  assert.equal(i32("-9223372036854775809"), null); // ERANGE
+  assert.equal(i32("-0"), 0);
   assert.equal(i32("-2147483648"), -2147483648);
   assert.equal(i32("-2147483649"), 2147483647); // stored into int32: wraps
   assert.equal(i32("99999999999999999999"), null); // ERANGE

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { Rng } from "../../core/rng.ts";
-import { BYTEWISE, type FeedOptions } from "../common/testing.ts";
-import { mcFixture } from "./test_helpers.ts";
+import { BYTEWISE, type FeedOptions, mcFixture } from "../common/testing.ts";
 
 /** Every command and error path, pipelined into one stream. */
 const SCRIPT = [

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { SEC } from "../../core/time.ts";
 import { UNIX_TIME_AT_ZERO } from "./config.ts";
-import { mcFixture } from "./test_helpers.ts";
+import { mcFixture } from "../common/testing.ts";
 
 /** Small memory: 1 KiB pages, 4 pages of items. */
 const SMALL = { itemSizeMax: 1024, memLimit: 4096, lruBumpInterval: 0 } as const;

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { Rng } from "../../core/rng.ts";
-import { AppHarness, CountingContext, latin1Bytes } from "../common/testing.ts";
+import {
+  AppHarness,
+  CountingContext,
+  fuzzGarbage,
+  fuzzMutate,
+  fuzzServer,
+  latin1Bytes,
+} from "../common/testing.ts";
 import { WebApp } from "./app.ts";
 import { defaultSite } from "./config.ts";
 
@@ -8,6 +15,7 @@ import { defaultSite } from "./config.ts";
 const REQUESTS = 100_000;
 const FUZZ_CONNS = 4;
 const CONTROL_EVERY = 500;
+const CONTROL_REQ = "GET /index.html HTTP/1.1\r\nHost: h\r\n\r\n";
 
 const PATHS = [
   "/",
@@ -37,12 +45,7 @@ const HEADERS = [
 
 function gen(rng: Rng): string {
   const k = rng.int(12);
-  if (k === 0) {
-    const n = 1 + rng.int(200);
-    let s = "";
-    for (let i = 0; i < n; i++) s += String.fromCharCode(rng.chance(0.05) ? 10 : rng.int(256));
-    return s;
-  }
+  if (k === 0) return fuzzGarbage(rng);
   if (k === 1 && rng.chance(0.1)) return `GET /${"a".repeat(8200)} HTTP/1.1\r\n\r\n`;
   const m = METHODS[rng.int(METHODS.length)];
   const p = PATHS[rng.int(PATHS.length)];
@@ -59,29 +62,8 @@ function gen(rng: Rng): string {
   return req + "\r\n" + body;
 }
 
-function mutate(rng: Rng, s: string): string {
-  const n = 1 + rng.int(3);
-  for (let k = 0; k < n && s.length > 0; k++) {
-    const i = rng.int(s.length);
-    switch (rng.int(5)) {
-      case 0:
-        s = s.slice(0, i) + String.fromCharCode(rng.int(256)) + s.slice(i + 1);
-        break;
-      case 1:
-        s = s.slice(0, i) + String.fromCharCode(rng.int(256)) + s.slice(i);
-        break;
-      case 2:
-        s = s.slice(0, i) + s.slice(i + 1);
-        break;
-      case 3:
-        s = s.slice(0, i);
-        break;
-      default:
-        s = s.slice(0, i) + [" ", "\r\n", "\n", "\r", "\0", ":"][rng.int(6)] + s.slice(i);
-    }
-  }
-  return s;
-}
+/** What a mutation may insert. */
+const INSERTS = [" ", "\r\n", "\n", "\r", "\0", ":"];
 
 Deno.test("web fuzz: 100,000 random and mutated requests never throw nor break other connections", () => {
   const ctx = new CountingContext();
@@ -89,47 +71,23 @@ Deno.test("web fuzz: 100,000 random and mutated requests never throw nor break o
   const h = new AppHarness(app, ctx);
   h.start();
   const control = h.open(80);
-  h.feed(control, "GET /index.html HTTP/1.1\r\nHost: h\r\n\r\n");
+  h.feed(control, CONTROL_REQ);
   const expected = h.take(control);
   h.ack(control);
   assert.ok(expected.startsWith("HTTP/1.1 200 OK\r\n"));
-  const rng = new Rng(20171121, "web-fuzz");
-  const conns = Array.from({ length: FUZZ_CONNS }, () => h.open(80));
-  let reopened = 0;
-  let outBytes = 0;
-  for (let r = 0; r < REQUESTS;) {
-    const ci = rng.int(FUZZ_CONNS);
-    const c = conns[ci];
-    let req = "";
-    const batch = 1 + rng.int(3);
-    for (let b = 0; b < batch; b++, r++) {
-      const g = gen(rng);
-      req += rng.int(3) === 0 ? mutate(rng, g) : g;
-    }
-    const segs = Array.from(
-      { length: 1 + rng.int(4) },
-      () => 1 + rng.int(rng.chance(0.5) ? 8 : 600),
-    );
-    h.feed(c, latin1Bytes(req), { segments: segs, refsPerEvent: 1 + rng.int(3) });
-    outBytes += h.take(c).length;
-    if (rng.chance(0.7)) {
-      if (rng.chance(0.5)) h.ack(c);
-      else h.ackCumulative(c);
-    }
-    if (h.closed(c) || rng.chance(0.002)) {
-      if (!h.closed(c) && rng.chance(0.5)) h.remoteClose(c);
-      h.cleanup(c, "closed");
-      conns[ci] = h.open(80);
-      reopened++;
-    }
-    if (r % CONTROL_EVERY < batch) {
-      h.feed(control, "GET /index.html HTTP/1.1\r\nHost: h\r\n\r\n");
-      assert.equal(h.take(control), expected);
-      h.ack(control);
-    }
-  }
-  for (const c of conns) h.cleanup(c);
-  h.cleanup(control);
+  const { reopened, outBytes } = fuzzServer(h, {
+    rng: new Rng(20171121, "web-fuzz"),
+    port: 80,
+    requests: REQUESTS,
+    conns: FUZZ_CONNS,
+    gen,
+    mutate: (rng, s) => fuzzMutate(rng, s, INSERTS),
+    maxSegment: 600,
+    control,
+    request: CONTROL_REQ,
+    reply: expected,
+    controlEvery: CONTROL_EVERY,
+  });
   assert.deepEqual(h.violations, []);
   assert.equal(app.connections, 0);
   assert.ok(reopened > 100);

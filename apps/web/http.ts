@@ -6,7 +6,7 @@
  * keep-alive; pipelined requests are answered in order.
  *
  * Errors (never exceptions): 400 malformed request line, target, header, a
- * missing or repeated Host in 1.1, conflicting Content-Length; 414 request
+ * missing (in 1.1), repeated or invalid Host (host.ts), conflicting Content-Length; 414 request
  * line longer than `maxRequestLine`; 431 headers over `maxHeaderBytes` or
  * `maxHeaders` lines; 413 body over `maxBodyBytes`; 501 Transfer-Encoding
  * (chunked request bodies are not supported); 505 a version other than 1.x.
@@ -21,6 +21,7 @@ import { PartialLine } from "../common/lines.ts";
 import type { Outbox } from "../common/outbox.ts";
 import type { ResolvedWebConfig } from "./config.ts";
 import type { ErrorStatus, FileEntry, WebSite } from "./site.ts";
+import { isValidHost } from "./host.ts";
 import { TargetNormalizer } from "./target.ts";
 
 const ST_REQUEST_LINE = 0;
@@ -223,7 +224,8 @@ export class HttpHandler {
       if ((c < SP && c !== HT) || c === DEL) return this.fail(ctx, sess, 400);
     }
     if (eqLower(buf, s, colon, "host")) {
-      if (sess.hostSeen) return this.fail(ctx, sess, 400);
+      // RFC 9112 3.2: 400 for a repeated Host or an invalid one (RFC 9110 7.2).
+      if (sess.hostSeen || !isValidHost(buf, vs, ve)) return this.fail(ctx, sess, 400);
       sess.hostSeen = true;
     } else if (eqLower(buf, s, colon, "connection")) {
       this.connectionTokens(sess, buf, vs, ve);

@@ -27,24 +27,19 @@ import type { Board } from "../../hw/board.ts";
 import { Core as SimCore } from "../../core/executor.ts";
 import { NocTransport } from "../../hw/noc.ts";
 import { TransportMessage } from "../../hw/transport.ts";
-import { Mpipe } from "../../hw/mpipe.ts";
-import {
-  type MemoryRegion,
-  type Permission,
-  ProtectionFault,
-  type RegionView,
-} from "../../hw/memory.ts";
+import { type Permission, ProtectionFault, type RegionView } from "../../hw/memory.ts";
 import { TILEGX_COSTS, type TileGxCosts } from "../../hw/costs/tilegx.ts";
-import type { App, ConnRef, SocketApi } from "../socket.ts";
+import type { ConnRef, SocketApi } from "../socket.ts";
 import type { BufRef } from "../../hw/buffers.ts";
 import type { ConnId, Endpoint, SocketCommand, SocketEvent } from "../events.ts";
 import type { Stack } from "../stack.ts";
-import { StackSlot } from "./slot.ts";
+import type { StackSlot } from "./slot.ts";
 import { type Layout, placeLayout, type Placement } from "./layout.ts";
 import { COMMAND_QUEUE, commandWords, EVENT_QUEUE, eventWords } from "./messages.ts";
-import { LockTable } from "../../core/lock.ts";
 import { categoryIndex } from "../../core/work.ts";
-import { appEnv, type HostedNode, type NodeConfig, nodeRegions } from "./node.ts";
+import { BoardNode } from "./builder.ts";
+import { AppTimers } from "./app_timers.ts";
+import type { NodeConfig } from "./node.ts";
 import { GuestSocketApi } from "./guest.ts";
 
 /** Frames a network core takes from its notification ring per pass (approximation of the driver's batch). */
@@ -93,13 +88,7 @@ class NetCore {
     readonly tile: number,
     readonly core: Core,
   ) {
-    this.slot = new StackSlot({
-      sched: node.sched,
-      core,
-      nic: node.nic,
-      index,
-      node: node.cfg,
-      costs: node.costs,
+    this.slot = node.newSlot(index, core, {
       onEvent: (ev) => this.event(ev),
       onTimer: () => this.poller.wake(),
     });
@@ -214,6 +203,7 @@ class NetCore {
  */
 class AppCore implements SocketApi {
   readonly poller: Poller<AppCore>;
+  readonly timers: AppTimers<AppCore>;
   /** The socket API as the application holds it. */
   readonly api: GuestSocketApi;
   private connects = 0;
@@ -228,11 +218,41 @@ class AppCore implements SocketApi {
     readonly core: Core,
   ) {
     this.poller = new Poller<AppCore>(core, AppCore.pass, this as AppCore);
+    this.timers = new AppTimers<AppCore>(node.sched, core, AppCore.timerPass, this as AppCore);
     this.api = new GuestSocketApi(this, { stacks: node.cfg.layout.net, domain: APP_DOMAIN });
   }
 
   private guestOf(ctx: CoreContext): GuestContext {
     return this.guest ??= new GuestContext(ctx, (e) => this.node.contain(e));
+  }
+
+  /** Contains a fault of application code run from lock mark `mark` on: counts it, releases its locks. */
+  private fault(ctx: CoreContext, mark: number, e: unknown): void {
+    this.node.contain(e);
+    this.node.counters.faultLocksReleased += ctx.releaseAfterFault(mark);
+  }
+
+  /**
+   * Runs the application's due timers. The core polls, so the expiry itself
+   * costs nothing beyond the app's own work (it charges that itself).
+   */
+  static timerPass(ctx: CoreContext, self: AppCore): void {
+    const timers = self.timers;
+    timers.begin();
+    self.ctx = ctx;
+    const app = self.node.app;
+    const now = self.node.sched.now;
+    const guest = self.guestOf(ctx);
+    while (timers.popDue(now)) {
+      const mark = ctx.heldCount;
+      try {
+        app.onTimer?.(guest, self.api, timers.tag);
+      } catch (e) {
+        self.fault(ctx, mark, e);
+      }
+    }
+    self.ctx = null;
+    timers.end();
   }
 
   static pass(ctx: CoreContext, self: AppCore): void {
@@ -275,12 +295,6 @@ class AppCore implements SocketApi {
       self.fault(ctx, mark, e);
     }
     self.ctx = null;
-  }
-
-  /** Contains a fault of application code run from lock mark `mark` on: counts it, releases its locks. */
-  private fault(ctx: CoreContext, mark: number, e: unknown): void {
-    this.node.contain(e);
-    this.node.counters.faultLocksReleased += ctx.releaseAfterFault(mark);
   }
 
   private command(stack: number, cmd: SocketCommand): void {
@@ -327,20 +341,17 @@ class AppCore implements SocketApi {
   close(c: ConnRef): void {
     this.command(c.stack, { kind: "close", conn: c.conn });
   }
+  timer(at: Time, tag: number): void {
+    this.timers.add(at, tag);
+  }
 }
 
 /** One board in DLibOS mode. */
-export class DlibosNode implements HostedNode {
+export class DlibosNode extends BoardNode<NetCore, DlibosConfig> {
   readonly mode = "dlibos" as const;
-  readonly name: string;
   readonly costs: TileGxCosts;
   readonly placement: Placement;
   readonly noc: NocTransport;
-  readonly nic: Mpipe;
-  readonly rxRegion: MemoryRegion;
-  readonly txRegion: MemoryRegion;
-  readonly appLocks = new LockTable();
-  readonly app: App;
   readonly counters: DlibosCounters = {
     eventsSent: 0,
     commandsSent: 0,
@@ -357,17 +368,30 @@ export class DlibosNode implements HostedNode {
   readonly coreOnTile: Int32Array;
   /** The last protection fault the application raised, if any. */
   lastFault: ProtectionFault | null = null;
-  private readonly nets: NetCore[] = [];
   /** Round-robin position per set of application cores (see {@link nextAppFor}). */
   private readonly rrByGroup = new Map<string, number>();
   private readonly apps: AppCore[] = [];
   private readonly rxAppView: RegionView;
 
-  constructor(readonly sched: Scheduler, readonly cfg: DlibosConfig) {
-    this.name = cfg.name;
+  constructor(sched: Scheduler, cfg: DlibosConfig) {
+    const placement = placeLayout(cfg.board, cfg.layout);
+    const rxGrants: Record<string, Permission> = { nic: "read-write", [APP_DOMAIN]: "read" };
+    const txGrants: Record<string, Permission> = { [APP_DOMAIN]: "read-write", nic: "read" };
+    for (let i = 0; i < cfg.layout.net; i++) {
+      rxGrants[`stack:${i}`] = "read-write";
+      txGrants[`stack:${i}`] = "read";
+    }
+    super(sched, cfg, {
+      stackTiles: placement.netTiles,
+      appCores: cfg.layout.app,
+      rxGrants,
+      txGrants,
+      rxDomain: (w) => `stack:${w}`,
+      appDomain: APP_DOMAIN,
+    });
     this.costs = cfg.costs ?? TILEGX_COSTS;
     const board = cfg.board;
-    this.placement = placeLayout(board, cfg.layout);
+    this.placement = placement;
     this.noc = new NocTransport(sched, board);
     this.coreOnTile = new Int32Array(board.tiles).fill(-1);
     this.placement.netTiles.forEach((tile, i) => {
@@ -376,28 +400,12 @@ export class DlibosNode implements HostedNode {
     this.placement.appTiles.forEach((tile, j) => {
       this.coreOnTile[tile] = j;
     });
-    const rxGrants: Record<string, Permission> = { nic: "read-write", [APP_DOMAIN]: "read" };
-    const txGrants: Record<string, Permission> = { [APP_DOMAIN]: "read-write", nic: "read" };
-    for (let i = 0; i < cfg.layout.net; i++) {
-      rxGrants[`stack:${i}`] = "read-write";
-      txGrants[`stack:${i}`] = "read";
-    }
-    ({ rxRegion: this.rxRegion, txRegion: this.txRegion } = nodeRegions(cfg, rxGrants, txGrants));
     this.rxAppView = this.rxRegion.view(APP_DOMAIN);
-    this.nic = new Mpipe(sched, {
-      workers: cfg.layout.net,
-      rxRegion: this.rxRegion,
-      rxView: (w) => this.rxRegion.view(`stack:${w}`),
-    });
-    const tx = this.txRegion.view(APP_DOMAIN);
-    this.app = cfg.app(tx, appEnv(sched, tx, this.appLocks, cfg.layout.app));
-    this.placement.netTiles.forEach((tile, i) => {
-      const core = new SimCore(sched, board.clock, tile, `${cfg.name}/net${i}@${tile}`);
+    this.addStackCores("net", (i, tile, core) => {
       const net = new NetCore(this, i, tile, core);
-      this.nets.push(net);
-      this.nic.setWake(i, () => net.poller.wake());
       this.noc.onArrival(tile, COMMAND_QUEUE, () => net.poller.wake());
-    });
+      return net;
+    }, (net) => net.poller.wake());
     this.placement.appTiles.forEach((tile, j) => {
       const core = new SimCore(sched, board.clock, tile, `${cfg.name}/app${j}@${tile}`);
       const ac = new AppCore(this, j, tile, core);
@@ -406,21 +414,23 @@ export class DlibosNode implements HostedNode {
     });
   }
 
-  get board(): Board {
-    return this.cfg.board;
-  }
-  get stacks(): Stack[] {
-    return this.nets.map((n) => n.stack);
-  }
-  get netCores(): Core[] {
-    return this.nets.map((n) => n.core);
-  }
-  get appCores(): Core[] {
+  override get appCores(): Core[] {
     return this.apps.map((a) => a.core);
   }
 
   start(): void {
     for (const a of this.apps) a.core.submit(AppCore.start, a);
+  }
+
+  override resetStats(): void {
+    super.resetStats();
+    const c = this.counters;
+    c.eventsSent = 0;
+    c.commandsSent = 0;
+    c.eventsOrphaned = 0;
+    c.appFaults = 0;
+    c.faultLocksReleased = 0;
+    c.faultRxReleased = 0;
   }
 
   /**

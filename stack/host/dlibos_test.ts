@@ -12,13 +12,13 @@ import {
   CORRUPT_MARK,
   delayedAckScenario,
   ExchangeClient,
+  exchangePair,
   ExchangeServer,
   faultScenario,
   pattern,
   seqGe,
   TCP_FLAG_ACK,
-  TestPair,
-} from "./test_apps.ts";
+} from "./testing.ts";
 
 function dlibos(n: unknown): DlibosNode {
   assert.ok(n instanceof DlibosNode);
@@ -27,12 +27,7 @@ function dlibos(n: unknown): DlibosNode {
 
 Deno.test("dlibos: every socket event and command crosses the NoC socket layer", () => {
   const msg = pattern(3000, 1);
-  let client!: ExchangeClient, server!: ExchangeServer;
-  const pair = new TestPair({
-    mode: "dlibos",
-    client: (tx) => (client = new ExchangeClient(tx, [msg])),
-    server: (tx) => (server = new ExchangeServer(tx, () => msg.length)),
-  });
+  const { pair, client, server } = exchangePair("dlibos", [msg]);
   pair.run(() => client.done && server.eventKinds.has("cleanup"));
 
   const serverEvents: SocketEventKind[] = [
@@ -105,12 +100,7 @@ Deno.test("dlibos: every socket event and command crosses the NoC socket layer",
 
 Deno.test("dlibos: zero-touch send: only the NIC reads the app's transmit bytes, at DMA time", () => {
   const msg = pattern(5000, 2);
-  let client!: ExchangeClient, server!: ExchangeServer;
-  const pair = new TestPair({
-    mode: "dlibos",
-    client: (tx) => (client = new ExchangeClient(tx, [msg])),
-    server: (tx) => (server = new ExchangeServer(tx, () => msg.length)),
-  });
+  const { pair, client, server } = exchangePair("dlibos", [msg]);
   const cnode = dlibos(pair.client);
   // At the moment the app issues send, nothing has read its bytes yet.
   let nicReadsAtSend = -1;
@@ -168,19 +158,15 @@ Deno.test("dlibos: data_acked is reported only after the peer's ACK has arrived"
   // delays the ACK of the last one by the delayed-ACK timeout.
   const delack = 200 * US;
   const o = delayedAckScenario("dlibos", 0, delack, 4000);
-  const data = o.pair.tcpFrom("client").filter((f) => f.tcp.payloadLen > 0);
-  assert.equal(data.length, 3);
-  const last = data[data.length - 1];
-  const end = (last.tcp.seq + last.tcp.payloadLen) >>> 0;
-  const acks = o.pair.tcpFrom("server").filter((f) => (f.tcp.flags & TCP_FLAG_ACK) !== 0);
-  const finalAck = acks.find((f) => seqGe(f.tcp.ack, end))!;
+  assert.equal(o.data.length, 3);
   // The ACK of the last byte came a delayed-ACK timeout after the data...
-  assert.ok(finalAck.t >= last.t + delack);
+  assert.ok(o.ackArrival >= o.dataArrival + delack);
   // ...and data_acked followed it, never preceded it.
-  assert.ok(o.dataAckedAt >= finalAck.t, `${o.dataAckedAt} < ${finalAck.t}`);
+  assert.ok(o.dataAckedAt >= o.ackArrival, `${o.dataAckedAt} < ${o.ackArrival}`);
   assert.ok(o.dataAckedAt >= o.client.sentAt[0] + delack);
   // A partial ACK did not produce data_acked.
-  const partial = acks.filter((f) => !seqGe(f.tcp.ack, end) && f.t > data[0].t);
+  const acks = o.pair.tcpFrom("server").filter((f) => (f.tcp.flags & TCP_FLAG_ACK) !== 0);
+  const partial = acks.filter((f) => !seqGe(f.tcp.ack, o.dataEnd) && f.t > o.data[0].t);
   assert.ok(partial.length >= 1);
   assert.equal(o.client.events.filter((e) => e.ev.kind === "data_acked").length, 1);
 });

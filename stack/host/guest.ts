@@ -6,7 +6,7 @@
  * model's thread) holds its node, its cores, its stacks and the NoC; handing
  * it to the application as the {@link SocketApi} would hand over all of
  * them. {@link GuestSocketApi} keeps it in a #private field (enforced at run
- * time, unlike TypeScript `private`) and forwards the seven calls, after
+ * time, unlike TypeScript `private`) and forwards its calls, after
  * checking and copying what the application passes:
  *
  * - a {@link ConnRef} must name a stack the node has (`stack` an integer in
@@ -26,6 +26,7 @@
  */
 import { isRegionView, ProtectionFault } from "../../hw/memory.ts";
 import type { BufRef } from "../../hw/buffers.ts";
+import type { Time } from "../../core/time.ts";
 import type { ConnId, Endpoint } from "../events.ts";
 import type { ConnRef, SocketApi } from "../socket.ts";
 
@@ -109,6 +110,12 @@ export class GuestSocketApi implements SocketApi {
 
   close(c: ConnRef): void {
     this.#host.close(this.#conn(c));
+  }
+
+  timer(at: Time, tag: number): void {
+    if (!Number.isFinite(at)) this.#reject("timer time", at);
+    this.#int(tag, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, "tag");
+    this.#host.timer(at, tag);
   }
 
   /** A checked copy of `c`. */

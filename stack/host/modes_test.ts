@@ -12,11 +12,12 @@ import { RtcNode } from "./rtc.ts";
 import {
   delayedAckScenario,
   ExchangeClient,
+  exchangePair,
   ExchangeServer,
   pattern,
   type TestMode,
   TestPair,
-} from "./test_apps.ts";
+} from "./testing.ts";
 
 Deno.test("modes: a saturated app core delays TCP timers in RTC but not in DLibOS", () => {
   const delack = 50 * US;
@@ -87,12 +88,8 @@ Deno.test("layouts: d12-q pairs each network core only with app cores of its qua
 Deno.test("layouts: d12-q connections are handed only to app cores of the network core's quadrant", () => {
   const n = 24;
   const msgs = Array.from({ length: n }, (_, i) => pattern(64, i));
-  let client!: ExchangeClient, server!: ExchangeServer;
-  const pair = new TestPair({
-    mode: "dlibos",
+  const { pair, client, server } = exchangePair("dlibos", msgs, {
     serverLayout: parseLayout("d12-q"),
-    client: (tx) => (client = new ExchangeClient(tx, msgs)),
-    server: (tx) => (server = new ExchangeServer(tx, () => 64)),
   });
   pair.run(() => client.done);
   const node = pair.server;

@@ -29,7 +29,7 @@ import {
   TEST_PORT,
   type TestMode,
   TestPair,
-} from "./test_apps.ts";
+} from "./testing.ts";
 
 /** What an application got from its host, captured during a run. */
 interface Handles {

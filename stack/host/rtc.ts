@@ -13,22 +13,21 @@
  * from them to the stacks or cores): docs/HOSTING.md "Threat model".
  */
 import { type Core, type CoreContext, GuestContext, Poller } from "../../core/executor.ts";
-import { Core as SimCore } from "../../core/executor.ts";
 import type { Scheduler } from "../../core/scheduler.ts";
+import type { Time } from "../../core/time.ts";
 import type { Board } from "../../hw/board.ts";
-import { Mpipe } from "../../hw/mpipe.ts";
-import type { MemoryRegion } from "../../hw/memory.ts";
 import { TILEGX_COSTS, type TileGxCosts } from "../../hw/costs/tilegx.ts";
-import type { App, ConnRef, SocketApi } from "../socket.ts";
+import type { ConnRef, SocketApi } from "../socket.ts";
 import type { BufRef } from "../../hw/buffers.ts";
 import type { ConnId, Endpoint, SocketEvent } from "../events.ts";
 import type { Stack } from "../stack.ts";
 import type { Layout } from "./layout.ts";
-import { LockTable } from "../../core/lock.ts";
-import { appEnv, type HostedNode, layoutTiles, type NodeConfig, nodeRegions } from "./node.ts";
-import { StackSlot } from "./slot.ts";
-import { GuestSocketApi } from "./guest.ts";
+import { BoardNode } from "./builder.ts";
+import { AppTimers } from "./app_timers.ts";
+import { layoutTiles, type NodeConfig } from "./node.ts";
+import type { StackSlot } from "./slot.ts";
 import { categoryIndex } from "../../core/work.ts";
+import { GuestSocketApi } from "./guest.ts";
 
 /** Executor index of the "nic" category (charged on every poll pass). */
 const CAT_NIC = categoryIndex("nic");
@@ -48,6 +47,7 @@ export interface RtcConfig extends NodeConfig {
 class RtcCore implements SocketApi {
   readonly slot: StackSlot;
   readonly poller: Poller<RtcCore>;
+  readonly timers: AppTimers<RtcCore>;
   /** Events raised by the stack, delivered to the app after the stack returns. */
   private readonly events: SocketEvent[] = [];
   private readonly listening = new Set<number>();
@@ -62,17 +62,31 @@ class RtcCore implements SocketApi {
     stacks: number,
   ) {
     this.api = new GuestSocketApi(this, { stacks, domain: RTC_DOMAIN });
-    this.slot = new StackSlot({
-      sched: node.sched,
-      core,
-      nic: node.nic,
-      index,
-      node: node.cfg,
-      costs: node.costs,
+    this.slot = node.newSlot(index, core, {
       onEvent: (ev) => this.events.push(ev),
       onTimer: () => this.poller.wake(),
     });
     this.poller = new Poller<RtcCore>(core, RtcCore.pass, this as RtcCore);
+    this.timers = new AppTimers<RtcCore>(node.sched, core, RtcCore.timerPass, this as RtcCore);
+  }
+
+  /**
+   * Runs the application's due timers (the core polls: no cost beyond the
+   * app's own work), then hands the app the events its commands raised.
+   */
+  static timerPass(ctx: CoreContext, self: RtcCore): void {
+    const timers = self.timers;
+    timers.begin();
+    const slot = self.slot;
+    slot.begin(ctx);
+    const app = self.node.app;
+    const now = self.node.sched.now;
+    while (timers.popDue(now)) {
+      app.onTimer?.(self.guestOf(ctx), self.api, timers.tag);
+      self.deliver(ctx);
+    }
+    slot.end();
+    timers.end();
   }
 
   get stack(): Stack {
@@ -147,59 +161,35 @@ class RtcCore implements SocketApi {
   close(c: ConnRef): void {
     this.stack.close(this.slot.now(), this.check(c));
   }
+  timer(at: Time, tag: number): void {
+    this.timers.add(at, tag);
+  }
 }
 
 /** One board in RTC mode. */
-export class RtcNode implements HostedNode {
+export class RtcNode extends BoardNode<RtcCore, RtcConfig> {
   readonly mode = "rtc" as const;
-  readonly name: string;
   readonly costs: TileGxCosts;
-  readonly nic: Mpipe;
-  readonly rxRegion: MemoryRegion;
-  readonly txRegion: MemoryRegion;
-  readonly appLocks = new LockTable();
-  readonly app: App;
-  private readonly cores: RtcCore[] = [];
 
-  constructor(readonly sched: Scheduler, readonly cfg: RtcConfig) {
-    this.name = cfg.name;
+  constructor(sched: Scheduler, cfg: RtcConfig) {
+    const tiles = layoutTiles(cfg.board, cfg.layout);
+    super(sched, cfg, {
+      stackTiles: tiles,
+      appCores: tiles.length,
+      rxGrants: { nic: "read-write", [RTC_DOMAIN]: "read-write" },
+      txGrants: { nic: "read", [RTC_DOMAIN]: "read-write" },
+      rxDomain: () => RTC_DOMAIN,
+      appDomain: RTC_DOMAIN,
+    });
     this.costs = cfg.costs ?? TILEGX_COSTS;
-    const board = cfg.board;
-    const tiles = layoutTiles(board, cfg.layout);
-    ({ rxRegion: this.rxRegion, txRegion: this.txRegion } = nodeRegions(
-      cfg,
-      { nic: "read-write", [RTC_DOMAIN]: "read-write" },
-      { nic: "read", [RTC_DOMAIN]: "read-write" },
-    ));
-    this.nic = new Mpipe(sched, {
-      workers: tiles.length,
-      rxRegion: this.rxRegion,
-      rxView: () => this.rxRegion.view(RTC_DOMAIN),
-    });
-    const tx = this.txRegion.view(RTC_DOMAIN);
-    this.app = cfg.app(tx, appEnv(sched, tx, this.appLocks, tiles.length));
-    tiles.forEach((tile, k) => {
-      const core = new SimCore(sched, board.clock, tile, `${cfg.name}/rtc${k}@${tile}`);
-      const rc = new RtcCore(this, k, core, tiles.length);
-      this.cores.push(rc);
-      this.nic.setWake(k, () => rc.poller.wake());
-    });
-  }
-
-  get board(): Board {
-    return this.cfg.board;
-  }
-  get stacks(): Stack[] {
-    return this.cores.map((c) => c.stack);
-  }
-  get netCores(): Core[] {
-    return this.cores.map((c) => c.core);
-  }
-  get appCores(): Core[] {
-    return this.netCores;
+    this.addStackCores(
+      "rtc",
+      (k, _tile, core) => new RtcCore(this, k, core, tiles.length),
+      (rc) => rc.poller.wake(),
+    );
   }
 
   start(): void {
-    for (const c of this.cores) c.core.submit(RtcCore.start, c);
+    for (const c of this.units) c.core.submit(RtcCore.start, c);
   }
 }

@@ -10,12 +10,6 @@ export const DEFAULT_MSS = 1460;
 export const DEFAULT_PEER_MSS = 536;
 /** Smallest MSS we accept from a peer's option (RFC 9293 3.7.1 / RFC 879 floor; Linux TCP_MIN_MSS is 88). */
 export const MIN_PEER_MSS = 88;
-/**
- * Maximum Segment Lifetime used in simulation. RFC 9293 suggests 2 minutes,
- * which would make TIME_WAIT dominate simulated runs; 500 ms keeps 2*MSL = 1 s,
- * still far above any simulated RTT (microseconds).
- */
-export const DEFAULT_MSL: Time = 500 * MS;
 /** Per-connection receive buffer: 256 KiB, enough for 10 GbE at a ~200 us RTT. */
 export const DEFAULT_RCV_BUF = 256 * 1024;
 /** Minimum RTO: 200 ms like Linux (TCP_RTO_MIN); RFC 6298 (2.4) says 1 s. */
@@ -28,6 +22,36 @@ export const DEFAULT_INITIAL_RTO: Time = 1 * SEC;
 export const DEFAULT_MAX_RETRIES = 15;
 /** SYN / SYN-ACK retransmissions before aborting (Linux tcp_syn_retries = 6). */
 export const DEFAULT_SYN_RETRIES = 6;
+/** Maximum Segment Lifetime suggested by RFC 9293 section 3.4.2: 2 minutes. */
+export const RFC_MSL: Time = 120 * SEC;
+
+/**
+ * Longest time from a FIN's first transmission to its last retransmission
+ * before a sender with this RTO configuration aborts: `maxRetries`
+ * retransmissions, each at most `maxRto` after the one before (the RTO may
+ * already sit at its ceiling when the FIN leaves). With the defaults,
+ * 15 * 60 s = 900 s. A TIME_WAIT shorter than this may end before the last
+ * retransmitted FIN arrives, and that FIN is then answered with RST.
+ */
+export function finRetransmitSpan(cfg: Readonly<Pick<TcpConfig, "maxRetries" | "maxRto">>): Time {
+  return cfg.maxRetries * cfg.maxRto;
+}
+
+/**
+ * Default MSL: TIME_WAIT (2*MSL) must outlast a peer with our default RTO
+ * configuration retransmitting its FIN until it gives up
+ * ({@link finRetransmitSpan}: 900 s), plus one maximum RTO for the last copy
+ * to arrive, so MSL = (900 s + 60 s) / 2 = 8 minutes; that is more than the
+ * RFC 9293 (3.4.2) 2 minutes, which a peer with Linux-like retries (15) can
+ * outlast. A connection in TIME_WAIT costs one timer, so simulations that
+ * stop when their work is done are not prolonged; runs that want connections
+ * to disappear quickly set a short `msl` explicitly (stack/host/test_apps.ts).
+ */
+export const DEFAULT_MSL: Time = Math.max(
+  RFC_MSL,
+  (finRetransmitSpan({ maxRetries: DEFAULT_MAX_RETRIES, maxRto: DEFAULT_MAX_RTO }) +
+    DEFAULT_MAX_RTO) / 2,
+);
 /** Delayed-ACK timeout: Linux's TCP_DELACK_MIN (40 ms); RFC 9293 allows up to 500 ms. */
 export const DEFAULT_DELAYED_ACK_TIMEOUT: Time = 40 * MS;
 /** Segments ACKed immediately at connection start (Linux TCP_MAX_QUICKACKS = 16). */
@@ -50,6 +74,9 @@ export const CLOCK_GRANULARITY: Time = 1 * US;
 /** RTO used once data flows if the SYN had to be retransmitted (RFC 6298 (5.7)). */
 export const SYN_FALLBACK_RTO: Time = 3 * SEC;
 
+/**
+ * TCP settings of one stack (see {@link DEFAULT_TCP_CONFIG} for the defaults and their sources).
+ */
 export interface TcpConfig {
   /** MSS we advertise (and the cap on what we send), bytes. */
   mss: number;
@@ -63,19 +90,27 @@ export interface TcpConfig {
   timestamps: boolean;
   /** Initial congestion window in segments, or null for RFC 6928: min(10*MSS, max(2*MSS, 14600)). */
   initialWindowSegments: number | null;
+  /** Lower bound of the retransmission timeout (RFC 6298). */
   minRto: Time;
+  /** Upper bound of the retransmission timeout. */
   maxRto: Time;
+  /** Retransmission timeout before the first RTT sample. */
   initialRto: Time;
   /** Data/FIN retransmissions (and unanswered zero-window probes) before abort with "timeout". */
   maxRetries: number;
   /** SYN / SYN-ACK retransmissions before abort. */
   synRetries: number;
-  /** Maximum segment lifetime; TIME_WAIT lasts 2*MSL. */
+  /**
+   * Maximum segment lifetime; TIME_WAIT lasts 2*MSL and restarts on a
+   * retransmitted FIN. Keep 2*MSL above the peer's {@link finRetransmitSpan}
+   * or a peer whose FIN ACK was lost may be reset.
+   */
   msl: Time;
   /** How long a connection the app closed may sit in FIN_WAIT_2. */
   finWait2Timeout: Time;
   /** Delay ACKs (RFC 9293 3.8.6.3 / RFC 5681 4.2): ACK every 2nd full segment or after the timeout. */
   delayedAck: boolean;
+  /** How long an ACK may be delayed. */
   delayedAckTimeout: Time;
   /** Data segments ACKed immediately at connection start (quick-ACK mode). */
   quickAckSegments: number;
@@ -85,8 +120,11 @@ export interface TcpConfig {
   maxPersist: Time;
   /** Out-of-order reassembly bounds; excess segments are dropped and counted. */
   oooMaxSegments: number;
+  /** Bytes the out-of-order queue may hold per connection. */
   oooMaxBytes: number;
+  /** Lowest ephemeral port. */
   ephemeralPortMin: number;
+  /** Highest ephemeral port. */
   ephemeralPortMax: number;
   /** Challenge ACKs sent per simulated second at most (RFC 5961 section 7). */
   challengeAckLimit: number;
@@ -94,6 +132,7 @@ export interface TcpConfig {
   forceIsn: number | null;
 }
 
+/** The defaults, each named with its source in this file's constants. */
 export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   mss: DEFAULT_MSS,
   rcvBuf: DEFAULT_RCV_BUF,

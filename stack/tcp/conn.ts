@@ -5,7 +5,8 @@
  */
 import type { SharedRx } from "../buf.ts";
 import type { BufRef } from "../../hw/buffers.ts";
-import type { CleanupReason, ConnId, Ipv4Addr } from "../events.ts";
+import type { CleanupReason, ConnId } from "../events.ts";
+import type { Ipv4Addr } from "../wire/ipv4.ts";
 import type { Time } from "../../core/time.ts";
 import type { TimerOwner } from "./timer_heap.ts";
 import { OooQueue } from "./ooo.ts";

@@ -3,7 +3,7 @@
  * that owns them. Passed explicitly; there is no shared global state.
  */
 import type { CleanupReason, SocketEvent } from "../events.ts";
-import type { TcpRepr } from "../wire/repr.ts";
+import type { TcpRepr } from "../wire/tcp.ts";
 import type { Time } from "../../core/time.ts";
 import type { TcpLayerHost } from "./api.ts";
 import type { TcpConfig } from "./config.ts";

@@ -6,7 +6,14 @@
  */
 import type { SharedRx } from "../buf.ts";
 import type { BufRef } from "../../hw/buffers.ts";
-import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpRepr } from "../wire/repr.ts";
+import {
+  TCP_ACK,
+  TCP_FIN,
+  TCP_RST,
+  TCP_SYN,
+  TCP_TS_OPTION_SPACE,
+  type TcpRepr,
+} from "../wire/tcp.ts";
 import { MS, type Time } from "../../core/time.ts";
 import {
   DEFAULT_PEER_MSS,
@@ -31,8 +38,6 @@ import {
 } from "./output.ts";
 import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt } from "./seq.ts";
 
-/** Bytes the timestamps option takes from every segment (10 + 2 padding, RFC 7323). */
-const TS_OPTION_SPACE = 12;
 /** Least interval between ACKs answering unacceptable empty segments (Linux tcp_invalid_ratelimit, 500 ms). */
 const OOW_ACK_INTERVAL: Time = 500 * MS;
 
@@ -54,7 +59,7 @@ export function negotiateOptions(ctx: TcpCtx, c: Conn, seg: TcpRepr): void {
   c.sackOk = cfg.sack && seg.sackPermitted === true;
   c.tsOk = cfg.timestamps && seg.tsVal !== null && seg.tsVal !== undefined;
   if (c.tsOk) c.tsRecent = (seg.tsVal as number) >>> 0;
-  c.mss = Math.min(cfg.mss, peerMss) - (c.tsOk ? TS_OPTION_SPACE : 0);
+  c.mss = Math.min(cfg.mss, peerMss) - (c.tsOk ? TCP_TS_OPTION_SPACE : 0);
 }
 
 /** The peer's window field in bytes (never scaled in a SYN, RFC 7323 2.2). */

@@ -18,7 +18,9 @@
  *   undelivered (the connection was never accepted) or data arrives after
  *   close(), the connection is reset (RST) instead, as Linux does. data_acked
  *   and the final cleanup are still reported after close() so the application
- *   can reclaim its send buffers; new_data and remote_closed are not.
+ *   can reclaim its send buffers; new_data and remote_closed are not. Every
+ *   data_acked comes before the cleanup, also when one ACK covers the last
+ *   data and the FIN (LAST_ACK ends in the same call).
  * - Data the application was given (new_data) and has not released counts as
  *   read: close() does not reset for it, but it shrinks the receive window
  *   until recvDone(), and all of it is released at cleanup.
@@ -27,7 +29,8 @@
  *
  * Protocol coverage (details and sources next to each constant in config.ts):
  * - RFC 9293 state machine including simultaneous open and close, TIME_WAIT
- *   (2*MSL, MSL = 500 ms by default for simulation), RST replies for closed
+ *   (2*MSL, MSL = 8 min by default: see DEFAULT_MSL; restarted by a
+ *   retransmitted FIN, which is ACKed again), RST replies for closed
  *   ports, SYN-ACK resent on a retransmitted SYN, a new SYN may take over a
  *   TIME_WAIT 4-tuple (RFC 6191 style, sequence number check only).
  * - RFC 5961: RST must hit RCV.NXT exactly (else challenge ACK), SYN on a
@@ -60,8 +63,9 @@
  */
 import type { SharedRx } from "../buf.ts";
 import type { BufRef } from "../../hw/buffers.ts";
-import type { CleanupReason, ConnId, Endpoint, Ipv4Addr, SocketEvent } from "../events.ts";
-import { makeTcpRepr, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpRepr } from "../wire/repr.ts";
+import type { CleanupReason, ConnId, Endpoint, SocketEvent } from "../events.ts";
+import type { Ipv4Addr } from "../wire/ipv4.ts";
+import { makeTcpRepr, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpRepr } from "../wire/tcp.ts";
 import type { Rng } from "../../core/rng.ts";
 import { SEC, type Time } from "../../core/time.ts";
 import type { TcpLayerApi, TcpLayerHost } from "./api.ts";
@@ -463,8 +467,10 @@ export class TcpLayer implements TcpLayerApi, TcpCtx {
         const c = conns[i] as Conn;
         evs[i] = null;
         conns[i] = null;
-        // Nothing but the cleanup itself is delivered for a connection already gone.
-        if (c.gone && ev.kind !== "cleanup") continue;
+        // For a connection already gone (its buffers are released) only the
+        // acknowledgements and the cleanup after them are delivered: the
+        // application reclaims its send buffers by data_acked, even after close().
+        if (c.gone && ev.kind !== "cleanup" && ev.kind !== "data_acked") continue;
         this.host.event(ev);
       }
     } finally {

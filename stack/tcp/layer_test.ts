@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { refOf, SharedRx } from "../buf.ts";
 import type { CleanupReason, ConnId, SocketEvent } from "../events.ts";
-import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpRepr } from "../wire/repr.ts";
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpRepr } from "../wire/tcp.ts";
 import { MS, SEC, type Time, US } from "../../core/time.ts";
 import { St } from "./conn.ts";
 import { TcpLayer } from "./layer.ts";

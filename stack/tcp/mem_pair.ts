@@ -9,8 +9,9 @@
 import { Bytes, SharedRx } from "../buf.ts";
 import type { BufRef, RxBuffer } from "../../hw/buffers.ts";
 import { type Accounting, FREE_ACCOUNTING } from "../accounting.ts";
-import type { ConnId, Ipv4Addr, SocketEvent } from "../events.ts";
-import { makeTcpRepr, type TcpRepr } from "../wire/repr.ts";
+import type { ConnId, SocketEvent } from "../events.ts";
+import type { Ipv4Addr } from "../wire/ipv4.ts";
+import { makeTcpRepr, type TcpRepr } from "../wire/tcp.ts";
 import { Rng } from "../../core/rng.ts";
 import { NS, type Time } from "../../core/time.ts";
 import type { TcpLayerHost } from "./api.ts";

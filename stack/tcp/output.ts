@@ -4,8 +4,8 @@
  * (send window, congestion window, sender SWS avoidance, Nagle, persist).
  */
 import type { BufRef } from "../../hw/buffers.ts";
-import type { Ipv4Addr } from "../events.ts";
-import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from "../wire/repr.ts";
+import type { Ipv4Addr } from "../wire/ipv4.ts";
+import { SACK_MAX_BLOCKS, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from "../wire/tcp.ts";
 import { MS, type Time } from "../../core/time.ts";
 import { MAX_WINDOW_FIELD } from "./config.ts";
 import { type Conn, St } from "./conn.ts";
@@ -15,8 +15,7 @@ import { seqAdd, seqDiff, seqGt, seqLt } from "./seq.ts";
 const EMPTY: readonly BufRef[] = Object.freeze([]) as readonly BufRef[];
 /** Timestamp clock: 1 ms per tick (RFC 7323 section 5.4 recommends 1 ms to 1 s). */
 const TS_TICK: Time = 1 * MS;
-/** Most SACK blocks per segment: 4 fit the 40-byte option space, 3 with timestamps (RFC 2018). */
-const MAX_SACK_BLOCKS = 4;
+/** Most SACK blocks per segment with timestamps: 3 (RFC 2018 section 3; without, SACK_MAX_BLOCKS). */
 const MAX_SACK_BLOCKS_WITH_TS = 3;
 
 function tsNow(now: Time): number {
@@ -134,7 +133,7 @@ export function sendSegment(
   const r = header(ctx, c, seq, flags | TCP_ACK, now);
   r.window = windowField(ctx, c);
   if (c.sackOk && !c.ooo.empty) {
-    r.sack = c.ooo.sackBlocks(c.tsOk ? MAX_SACK_BLOCKS_WITH_TS : MAX_SACK_BLOCKS);
+    r.sack = c.ooo.sackBlocks(c.tsOk ? MAX_SACK_BLOCKS_WITH_TS : SACK_MAX_BLOCKS);
   }
   r.payloadLen = len;
   ackSent(c);

@@ -2,19 +2,21 @@
  * Receive buffers handed to the application through `new_data`, by rxId,
  * until the application says `recvDone`. Ids are consecutive per connection,
  * so the holds live in a ring indexed by rxId (a power-of-two capacity that
- * grows when more deliveries are outstanding than it holds), not a hash map:
+ * doubles when more deliveries are outstanding than it holds; core/ring.ts),
+ * not a hash map:
  * adding and releasing allocate nothing in the steady state. The byte total
  * feeds the advertised receive window.
  */
+import { doubleRing, nullSlots, numberSlots, RING_INITIAL_CAPACITY } from "../../core/ring.ts";
 import type { SharedRx } from "../buf.ts";
 
-/** Starting ring capacity (a power of two). */
-const INITIAL_CAPACITY = 16;
+/** What one delivery holds. */
+type Hold = SharedRx | SharedRx[];
 
 export class RxHolds {
-  private holds: (SharedRx | SharedRx[] | null)[] = new Array(INITIAL_CAPACITY).fill(null);
-  private sizes = new Float64Array(INITIAL_CAPACITY);
-  private mask = INITIAL_CAPACITY - 1;
+  private holds = nullSlots<Hold>(RING_INITIAL_CAPACITY);
+  private sizes = numberSlots(RING_INITIAL_CAPACITY);
+  private mask = RING_INITIAL_CAPACITY - 1;
   /** Oldest rxId that may still be outstanding. */
   private firstId = 1;
   /** Next rxId to hand out. */
@@ -32,7 +34,7 @@ export class RxHolds {
   }
 
   /** Records a delivery of `bytes` held by `rx`; returns its rxId. */
-  add(rx: SharedRx | SharedRx[], bytes: number): number {
+  add(rx: Hold, bytes: number): number {
     if (this.nextId - this.firstId > this.mask) this.grow();
     const id = this.nextId++;
     const i = id & this.mask;
@@ -43,16 +45,9 @@ export class RxHolds {
   }
 
   private grow(): void {
-    const cap = (this.mask + 1) * 2;
-    const holds: (SharedRx | SharedRx[] | null)[] = new Array(cap).fill(null);
-    const sizes = new Float64Array(cap);
-    for (let id = this.firstId; id < this.nextId; id++) {
-      holds[id & (cap - 1)] = this.holds[id & this.mask];
-      sizes[id & (cap - 1)] = this.sizes[id & this.mask];
-    }
-    this.holds = holds;
-    this.sizes = sizes;
-    this.mask = cap - 1;
+    this.holds = doubleRing(this.holds, this.firstId, this.nextId, nullSlots<Hold>);
+    this.sizes = doubleRing(this.sizes, this.firstId, this.nextId, numberSlots);
+    this.mask = this.holds.length - 1;
   }
 
   /** Releases delivery `rxId`; false if it is not outstanding. */
@@ -83,7 +78,7 @@ export class RxHolds {
   }
 }
 
-function releaseHold(h: SharedRx | SharedRx[]): void {
+function releaseHold(h: Hold): void {
   if (Array.isArray(h)) { for (const rx of h) rx.release(); }
   else h.release();
 }

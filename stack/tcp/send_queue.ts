@@ -6,20 +6,19 @@
  * this module never deals with sequence-number wrap; the connection maps
  * sequence numbers to offsets.
  */
+import { doubleRing, numberSlots, RING_INITIAL_CAPACITY, undefinedSlots } from "../../core/ring.ts";
 import type { BufRef } from "../../hw/buffers.ts";
-
-/** Starting capacity of the rings (a power of two). */
-const INITIAL_CAPACITY = 16;
 
 /**
  * The references and the tokens live in rings indexed by ever-increasing
- * logical positions (slot = position & mask), grown by doubling when full:
+ * logical positions (slot = position & mask), grown by doubling when full
+ * (core/ring.ts):
  * in the steady state queueing, slicing and acknowledging allocate nothing
  * but the slices themselves.
  */
 export class SendQueue {
-  private refs: (BufRef | undefined)[] = new Array(INITIAL_CAPACITY).fill(undefined);
-  private refMask = INITIAL_CAPACITY - 1;
+  private refs = undefinedSlots<BufRef>(RING_INITIAL_CAPACITY);
+  private refMask = RING_INITIAL_CAPACITY - 1;
   /** Logical positions of the oldest unacknowledged ref and one past the newest. */
   private head = 0;
   private tail = 0;
@@ -34,9 +33,9 @@ export class SendQueue {
   private curOff = 0;
   private curAbs = 0;
   // Completion tokens: token tokVal[i] completes when `acked` reaches tokEnd[i].
-  private tokEnd = new Float64Array(INITIAL_CAPACITY);
-  private tokVal = new Float64Array(INITIAL_CAPACITY);
-  private tokMask = INITIAL_CAPACITY - 1;
+  private tokEnd = numberSlots(RING_INITIAL_CAPACITY);
+  private tokVal = numberSlots(RING_INITIAL_CAPACITY);
+  private tokMask = RING_INITIAL_CAPACITY - 1;
   private tokHead = 0;
   private tokTail = 0;
 
@@ -65,23 +64,14 @@ export class SendQueue {
   }
 
   private growRefs(): void {
-    const cap = (this.refMask + 1) * 2;
-    const refs: (BufRef | undefined)[] = new Array(cap).fill(undefined);
-    for (let p = this.head; p < this.tail; p++) refs[p & (cap - 1)] = this.refs[p & this.refMask];
-    this.refs = refs;
-    this.refMask = cap - 1;
+    this.refs = doubleRing(this.refs, this.head, this.tail, undefinedSlots<BufRef>);
+    this.refMask = this.refs.length - 1;
   }
 
   private growTokens(): void {
-    const cap = (this.tokMask + 1) * 2;
-    const end = new Float64Array(cap), val = new Float64Array(cap);
-    for (let p = this.tokHead; p < this.tokTail; p++) {
-      end[p & (cap - 1)] = this.tokEnd[p & this.tokMask];
-      val[p & (cap - 1)] = this.tokVal[p & this.tokMask];
-    }
-    this.tokEnd = end;
-    this.tokVal = val;
-    this.tokMask = cap - 1;
+    this.tokEnd = doubleRing(this.tokEnd, this.tokHead, this.tokTail, numberSlots);
+    this.tokVal = doubleRing(this.tokVal, this.tokHead, this.tokTail, numberSlots);
+    this.tokMask = this.tokEnd.length - 1;
   }
 
   /** True when the oldest pending token's bytes are all acknowledged. */

@@ -8,8 +8,9 @@
 import { gather, refOf, SharedRx } from "../buf.ts";
 import type { BufRef } from "../../hw/buffers.ts";
 import { CountingAccounting } from "../accounting.ts";
-import type { ConnId, Ipv4Addr, SocketEvent } from "../events.ts";
-import type { TcpRepr } from "../wire/repr.ts";
+import type { ConnId, SocketEvent } from "../events.ts";
+import type { Ipv4Addr } from "../wire/ipv4.ts";
+import type { TcpRepr } from "../wire/tcp.ts";
 import { Rng } from "../../core/rng.ts";
 import { Scheduler } from "../../core/scheduler.ts";
 import { type Time, US } from "../../core/time.ts";

@@ -1,8 +1,15 @@
 import assert from "node:assert/strict";
-import { parseIp } from "../events.ts";
-import { ARP_LEN, emitArp, isGratuitousArp, makeArpRepr, parseArp } from "./arp.ts";
+import { parseIp } from "./ipv4.ts";
+import {
+  ARP_LEN,
+  ARP_OP_REPLY,
+  ARP_OP_REQUEST,
+  emitArp,
+  isGratuitousArp,
+  makeArpRepr,
+  parseArp,
+} from "./arp.ts";
 import { macToString, parseMac } from "./ethernet.ts";
-import { ARP_OP_REPLY, ARP_OP_REQUEST } from "./repr.ts";
 
 /** "Who has 192.168.1.1? Tell 192.168.1.100", laid out by hand from RFC 826. */
 const REQUEST = new Uint8Array([

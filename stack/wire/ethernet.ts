@@ -2,17 +2,47 @@
  * Ethernet II frame header view (IEEE 802.3 clause 3 with an EtherType):
  * destination MAC, source MAC, EtherType. The FCS is not part of the frames
  * this stack sees (NICs strip and add it).
+ *
+ * @module
  */
-import { type EthernetRepr, get16, type MacAddr, put16 } from "./repr.ts";
+import {
+  ETH_DST_OFFSET,
+  ETH_HEADER_LEN,
+  ETH_SRC_OFFSET,
+  ETH_TYPE_OFFSET,
+  MAC_LEN,
+} from "../../hw/headers.ts";
+import { get16, put16 } from "./bytes.ts";
 
-/** Destination + source MAC + EtherType. */
-export const ETH_HEADER_LEN = 14;
-/** Bytes in a MAC address. */
-export const MAC_LEN = 6;
-/** Shortest frame on the wire without the 4-byte FCS (facts.md: 64-byte minimum including FCS). */
-export const ETH_MIN_FRAME_NO_FCS = 60;
+export {
+  ETH_DST_OFFSET,
+  ETH_HEADER_LEN,
+  ETH_SRC_OFFSET,
+  ETH_TYPE_OFFSET,
+  ETHERTYPE_IPV4,
+  ETHERTYPE_VLAN,
+  MAC_LEN,
+  VLAN_TAG_LEN,
+} from "../../hw/headers.ts";
+export { ETH_MIN_FRAME } from "../../hw/link.ts";
+
+/** EtherType of ARP (IANA EtherType registry). */
+export const ETHERTYPE_ARP = 0x0806;
 /** EtherType values below this are 802.3 length fields, not EtherTypes (IEEE 802.3 3.2.6). */
 export const ETHERTYPE_MIN = 0x0600;
+
+/** MAC address as 6 bytes. */
+export type MacAddr = Uint8Array;
+
+/** A parsed Ethernet II header. */
+export interface EthernetRepr {
+  /** Destination MAC. */
+  dst: MacAddr;
+  /** Source MAC. */
+  src: MacAddr;
+  /** EtherType (e.g. {@link ETHERTYPE_IPV4}, {@link ETHERTYPE_ARP}). */
+  ethertype: number;
+}
 
 /** Why an Ethernet header was rejected. */
 export type EthernetError = "truncated";
@@ -38,18 +68,18 @@ export function parseEthernet(
   if (len < ETH_HEADER_LEN || off < 0 || off + len > b.length) return "truncated";
   const dst = repr.dst, src = repr.src;
   for (let i = 0; i < MAC_LEN; i++) {
-    dst[i] = b[off + i];
-    src[i] = b[off + MAC_LEN + i];
+    dst[i] = b[off + ETH_DST_OFFSET + i];
+    src[i] = b[off + ETH_SRC_OFFSET + i];
   }
-  repr.ethertype = get16(b, off + 2 * MAC_LEN);
+  repr.ethertype = get16(b, off + ETH_TYPE_OFFSET);
   return ETH_HEADER_LEN;
 }
 
 /** Writes the header for `repr` at `off` in `out`; returns 14. */
 export function emitEthernet(repr: EthernetRepr, out: Uint8Array, off: number): number {
-  out.set(repr.dst, off);
-  out.set(repr.src, off + MAC_LEN);
-  put16(out, off + 2 * MAC_LEN, repr.ethertype);
+  out.set(repr.dst, off + ETH_DST_OFFSET);
+  out.set(repr.src, off + ETH_SRC_OFFSET);
+  put16(out, off + ETH_TYPE_OFFSET, repr.ethertype);
   return ETH_HEADER_LEN;
 }
 

@@ -3,6 +3,8 @@ import {
   BROADCAST_MAC,
   emitEthernet,
   ETH_HEADER_LEN,
+  ETHERTYPE_ARP,
+  ETHERTYPE_IPV4,
   isBroadcastMac,
   isMulticastMac,
   localMac,
@@ -12,7 +14,6 @@ import {
   parseEthernet,
   parseMac,
 } from "./ethernet.ts";
-import { ETHERTYPE_ARP, ETHERTYPE_IPV4 } from "./repr.ts";
 
 /** Broadcast ARP frame header, by hand: dst ff*6, src 00:1b:21:0a:0b:0c, type 0x0806. */
 // deno-fmt-ignore

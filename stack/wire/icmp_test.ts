@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
-import { emitIcmpEcho, ICMP_ECHO_HEADER_LEN, makeIcmpEchoRepr, parseIcmpEcho } from "./icmp.ts";
-import { ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST } from "./repr.ts";
+import {
+  emitIcmpEcho,
+  ICMP_ECHO_HEADER_LEN,
+  ICMP_ECHO_REPLY,
+  ICMP_ECHO_REQUEST,
+  makeIcmpEchoRepr,
+  parseIcmpEcho,
+} from "./icmp.ts";
 
 const DATA = new TextEncoder().encode("abcdefghijklmnopqrstuvwabcdefghi");
 /** The classic Windows ping: type 8, id 1, seq 1, 32 bytes "abc...", checksum 0x4d5a. */

@@ -4,26 +4,89 @@
  * is allowed) and, unless offloaded, the header checksum; options are skipped.
  * Fragments (MF set or a non-zero offset) are reported as `"fragment"`: this
  * stack does not reassemble, the caller counts and drops them.
+ *
+ * Also the address type, {@link Ipv4Addr}, and its text form.
+ *
+ * @module
  */
-import { checksumAdd, checksumFinish, fold } from "../checksum.ts";
-import { get16, get32, type Ipv4Repr, put16, put32 } from "./repr.ts";
+import { checksumAdd, checksumFinish, fold } from "../../hw/checksum.ts";
+import {
+  HEADER_WORD_LEN,
+  IPV4_DST_OFFSET,
+  IPV4_FLAG_DF,
+  IPV4_FLAG_MF,
+  IPV4_FLAGS_OFFSET,
+  IPV4_FRAG_OFFSET_MASK,
+  IPV4_HEADER_LEN,
+  IPV4_IHL_MASK,
+  IPV4_PROTOCOL_OFFSET,
+  IPV4_SRC_OFFSET,
+  IPV4_VER_IHL_OFFSET,
+  IPV4_VERSION,
+} from "../../hw/headers.ts";
+import { get16, get32, put16, put32 } from "./bytes.ts";
 
-/** Header without options (IHL 5). */
-export const IPV4_HEADER_LEN = 20;
+export {
+  HEADER_WORD_LEN,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  IPV4_DST_OFFSET,
+  IPV4_FLAG_DF,
+  IPV4_FLAG_MF,
+  IPV4_FLAGS_OFFSET,
+  IPV4_FRAG_OFFSET_MASK,
+  IPV4_HEADER_LEN,
+  IPV4_IHL_MASK,
+  IPV4_PROTOCOL_OFFSET,
+  IPV4_SRC_OFFSET,
+  IPV4_VER_IHL_OFFSET,
+  IPV4_VERSION,
+} from "../../hw/headers.ts";
+
+/** IPv4 address as an unsigned 32-bit integer (host order, a.b.c.d = a<<24|...). */
+export type Ipv4Addr = number;
+
+/** Bytes in an IPv4 address. */
+export const IPV4_ADDR_LEN = 4;
+/** IP protocol number of ICMP (IANA). */
+export const IPPROTO_ICMP = 1;
 /** Largest header: IHL is 4 bits of 32-bit words. */
 export const IPV4_HEADER_MAX = 60;
 /** Largest total length (16-bit field). */
 export const IPV4_MAX_TOTAL_LEN = 65535;
 /** Default TTL (Linux net.ipv4.ip_default_ttl = 64; RFC 1700 recommends 64). */
 export const IPV4_DEFAULT_TTL = 64;
-/** Offset of the header checksum within the header. */
+
+/** Offset of the DSCP/ECN (type of service) byte. */
+export const IPV4_TOS_OFFSET = 1;
+/** Offset of the total length. */
+export const IPV4_TOTAL_LEN_OFFSET = 2;
+/** Offset of the identification. */
+export const IPV4_IDENT_OFFSET = 4;
+/** Offset of the TTL (the protocol byte follows it). */
+export const IPV4_TTL_OFFSET = 8;
+/** Offset of the header checksum. */
 export const IPV4_CHECKSUM_OFFSET = 10;
-/** Flag bits in the flags/fragment-offset word (RFC 791). */
-export const IPV4_FLAG_DF = 0x4000;
-export const IPV4_FLAG_MF = 0x2000;
-export const IPV4_FRAG_OFFSET_MASK = 0x1fff;
-/** IP version 4. */
-const VERSION = 4;
+
+/** A parsed IPv4 header. */
+export interface Ipv4Repr {
+  /** Source address. */
+  src: Ipv4Addr;
+  /** Destination address. */
+  dst: Ipv4Addr;
+  /** Protocol number (e.g. {@link IPPROTO_TCP}). */
+  protocol: number;
+  /** Payload length in bytes (total length minus header length). */
+  payloadLen: number;
+  /** Time to live. */
+  ttl: number;
+  /** Identification field. */
+  ident: number;
+  /** The don't-fragment flag. */
+  dontFragment: boolean;
+  /** DSCP/ECN byte. */
+  tos: number;
+}
 
 /** Why an IPv4 header was rejected. */
 export type Ipv4Error =
@@ -62,24 +125,24 @@ export function parseIpv4(
   verifyChecksum = true,
 ): number | Ipv4Error {
   if (len < IPV4_HEADER_LEN || off < 0 || off + len > b.length) return "truncated";
-  const vihl = b[off];
-  if (vihl >>> 4 !== VERSION) return "bad-version";
-  const hdrLen = (vihl & 0x0f) * 4;
+  const vihl = b[off + IPV4_VER_IHL_OFFSET];
+  if (vihl >>> 4 !== IPV4_VERSION) return "bad-version";
+  const hdrLen = (vihl & IPV4_IHL_MASK) * HEADER_WORD_LEN;
   if (hdrLen < IPV4_HEADER_LEN) return "bad-header-len";
   if (hdrLen > len) return "truncated";
-  const total = get16(b, off + 2);
+  const total = get16(b, off + IPV4_TOTAL_LEN_OFFSET);
   if (total < hdrLen) return "bad-total-len";
   if (total > len) return "truncated";
   if (verifyChecksum && fold(checksumAdd(0, b, off, hdrLen)) !== 0xffff) return "bad-checksum";
-  const frag = get16(b, off + 6);
+  const frag = get16(b, off + IPV4_FLAGS_OFFSET);
   if ((frag & (IPV4_FLAG_MF | IPV4_FRAG_OFFSET_MASK)) !== 0) return "fragment";
-  repr.tos = b[off + 1];
-  repr.ident = get16(b, off + 4);
+  repr.tos = b[off + IPV4_TOS_OFFSET];
+  repr.ident = get16(b, off + IPV4_IDENT_OFFSET);
   repr.dontFragment = (frag & IPV4_FLAG_DF) !== 0;
-  repr.ttl = b[off + 8];
-  repr.protocol = b[off + 9];
-  repr.src = get32(b, off + 12);
-  repr.dst = get32(b, off + 16);
+  repr.ttl = b[off + IPV4_TTL_OFFSET];
+  repr.protocol = b[off + IPV4_PROTOCOL_OFFSET];
+  repr.src = get32(b, off + IPV4_SRC_OFFSET);
+  repr.dst = get32(b, off + IPV4_DST_OFFSET);
   repr.payloadLen = total - hdrLen;
   return hdrLen;
 }
@@ -116,24 +179,24 @@ export function emitIpv4Fields(
   dontFragment: boolean,
   ttl: number,
   protocol: number,
-  src: number,
-  dst: number,
+  src: Ipv4Addr,
+  dst: Ipv4Addr,
 ): number {
-  const vihl = (VERSION << 4) | (IPV4_HEADER_LEN / 4);
+  const vihl = (IPV4_VERSION << 4) | (IPV4_HEADER_LEN / HEADER_WORD_LEN);
   // Each field as the 16-bit words it occupies (masked as the byte stores truncate).
   const tos = tosField & 0xff;
   const total = (IPV4_HEADER_LEN + payloadLen) & 0xffff;
   const ident = identField & 0xffff;
   const frag = dontFragment ? IPV4_FLAG_DF : 0;
   const ttlProto = ((ttl & 0xff) << 8) | (protocol & 0xff);
-  out[off] = vihl;
-  out[off + 1] = tos;
-  put16(out, off + 2, total);
-  put16(out, off + 4, ident);
-  put16(out, off + 6, frag);
-  put16(out, off + 8, ttlProto);
-  put32(out, off + 12, src);
-  put32(out, off + 16, dst);
+  out[off + IPV4_VER_IHL_OFFSET] = vihl;
+  out[off + IPV4_TOS_OFFSET] = tos;
+  put16(out, off + IPV4_TOTAL_LEN_OFFSET, total);
+  put16(out, off + IPV4_IDENT_OFFSET, ident);
+  put16(out, off + IPV4_FLAGS_OFFSET, frag);
+  put16(out, off + IPV4_TTL_OFFSET, ttlProto);
+  put32(out, off + IPV4_SRC_OFFSET, src);
+  put32(out, off + IPV4_DST_OFFSET, dst);
   // The header checksum from the words just written (RFC 1071 sum with the
   // field zero): the same value as summing the header bytes, without reading
   // them back.
@@ -151,4 +214,18 @@ export function prefixMask(prefixLen: number): number {
 /** True for 224.0.0.0/4 (multicast) and 240.0.0.0/4 (reserved, includes limited broadcast). */
 export function isMulticastOrReservedIp(a: number): boolean {
   return (a >>> 28) >= 0xe;
+}
+
+/** Formats an address as dotted quad. */
+export function ipToString(a: Ipv4Addr): string {
+  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+}
+
+/** Parses a dotted quad; returns null when malformed. */
+export function parseIp(s: string): Ipv4Addr | null {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  if (!m) return null;
+  const p = m.slice(1).map(Number);
+  if (p.some((x) => x > 255)) return null;
+  return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
 }

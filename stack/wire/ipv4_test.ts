@@ -1,16 +1,18 @@
 import assert from "node:assert/strict";
 import { Rng } from "../../core/rng.ts";
-import { internetChecksum } from "../checksum.ts";
-import { parseIp } from "../events.ts";
+import { internetChecksum } from "../../hw/checksum.ts";
 import {
   emitIpv4,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
   IPV4_HEADER_LEN,
+  type Ipv4Repr,
   isMulticastOrReservedIp,
   makeIpv4Repr,
+  parseIp,
   parseIpv4,
   prefixMask,
 } from "./ipv4.ts";
-import { IPPROTO_TCP, IPPROTO_UDP, type Ipv4Repr } from "./repr.ts";
 
 /** 192.168.0.1 -> 192.168.0.199, UDP, total length 115, DF, TTL 64, checksum b861 (by hand, RFC 791). */
 // deno-fmt-ignore

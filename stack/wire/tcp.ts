@@ -8,10 +8,21 @@
  * the header length, or a {@link TcpError} the caller counts and drops by.
  * The checksum is not checked by {@link parseTcp} (it needs the IPv4
  * pseudo-header): use {@link tcpChecksumOk}.
+ *
+ * @module
  */
-import { checksumAdd, fold, pseudoHeaderSum } from "../checksum.ts";
-import type { Ipv4Addr } from "../events.ts";
-import { get16, get32, IPPROTO_TCP, put16, put32, type TcpRepr } from "./repr.ts";
+import { checksumAdd, fold, pseudoHeaderSum } from "../../hw/checksum.ts";
+import {
+  HEADER_WORD_LEN,
+  IPPROTO_TCP,
+  L4_DST_PORT_OFFSET,
+  L4_SRC_PORT_OFFSET,
+} from "../../hw/headers.ts";
+import { get16, get32, put16, put32 } from "./bytes.ts";
+import type { Ipv4Addr } from "./ipv4.ts";
+
+export { L4_DST_PORT_OFFSET, L4_PORTS_LEN, L4_SRC_PORT_OFFSET } from "../../hw/headers.ts";
+export type { Ipv4Addr } from "./ipv4.ts";
 
 /** Fixed part of the header (RFC 9293 figure 1). */
 export const TCP_HEADER_MIN = 20;
@@ -19,16 +30,106 @@ export const TCP_HEADER_MIN = 20;
 export const TCP_HEADER_MAX = 60;
 /** Room for options: TCP_HEADER_MAX - TCP_HEADER_MIN. */
 export const TCP_OPTIONS_MAX = 40;
+
+/** Offset of the sequence number (the ports precede it: {@link L4_SRC_PORT_OFFSET}). */
+export const TCP_SEQ_OFFSET = 4;
+/** Offset of the acknowledgment number. */
+export const TCP_ACK_OFFSET = 8;
+/** Offset of the data offset byte (header length in 32-bit words, high nibble). */
+export const TCP_DATA_OFFSET_OFFSET = 12;
+/** Offset of the flags byte. */
+export const TCP_FLAGS_OFFSET = 13;
+/** Offset of the window. */
+export const TCP_WINDOW_OFFSET = 14;
 /** Offset of the checksum field within the header. */
 export const TCP_CHECKSUM_OFFSET = 16;
+/** Offset of the urgent pointer. */
+export const TCP_URGENT_OFFSET = 18;
 
-/** Option kinds (IANA "TCP Option Kind Numbers"). */
+/** FIN flag bit, as it sits in the header's flags byte. */
+export const TCP_FIN = 0x01;
+/** SYN flag bit. */
+export const TCP_SYN = 0x02;
+/** RST flag bit. */
+export const TCP_RST = 0x04;
+/** PSH flag bit. */
+export const TCP_PSH = 0x08;
+/** ACK flag bit. */
+export const TCP_ACK = 0x10;
+/** URG flag bit. */
+export const TCP_URG = 0x20;
+/** ECE flag bit (RFC 3168). */
+export const TCP_ECE = 0x40;
+/** CWR flag bit (RFC 3168). */
+export const TCP_CWR = 0x80;
+
+/** A parsed TCP header with the options this stack speaks. */
+export interface TcpRepr {
+  /** Source port. */
+  srcPort: number;
+  /** Destination port. */
+  dstPort: number;
+  /** Sequence number as an unsigned 32-bit integer. */
+  seq: number;
+  /** Acknowledgment number as an unsigned 32-bit integer. */
+  ack: number;
+  /** Flag bits (TCP_* constants OR-ed). */
+  flags: number;
+  /** Raw 16-bit window field (before scaling). */
+  window: number;
+  /** Urgent pointer. */
+  urgent: number;
+  /** MSS option; null/undefined when absent. */
+  mss?: number | null;
+  /** Window scale option (shift count); null/undefined when absent. */
+  windowScale?: number | null;
+  /** SACK-permitted option present. */
+  sackPermitted?: boolean;
+  /** SACK blocks as [left, right) pairs, if present. */
+  sack?: ReadonlyArray<readonly [number, number]> | null;
+  /** Timestamps option TSval, if present. */
+  tsVal?: number | null;
+  /** Timestamps option TSecr, if present. */
+  tsEcr?: number | null;
+  /** Payload length in bytes (the payload itself stays in the packet buffer). */
+  payloadLen: number;
+}
+
+/** A fresh TcpRepr with every field zero and no options (to be filled by a parse). */
+export function makeTcpRepr(): TcpRepr {
+  return {
+    srcPort: 0,
+    dstPort: 0,
+    seq: 0,
+    ack: 0,
+    flags: 0,
+    window: 0,
+    urgent: 0,
+    mss: null,
+    windowScale: null,
+    sackPermitted: false,
+    sack: null,
+    tsVal: null,
+    tsEcr: null,
+    payloadLen: 0,
+  };
+}
+
+// Option kinds (IANA "TCP Option Kind Numbers").
+
+/** End of option list. */
 export const TCPOPT_EOL = 0;
+/** No-operation (padding). */
 export const TCPOPT_NOP = 1;
+/** Maximum segment size (RFC 9293 section 3.2). */
 export const TCPOPT_MSS = 2;
+/** Window scale (RFC 7323 section 2). */
 export const TCPOPT_WSCALE = 3;
+/** SACK permitted (RFC 2018 section 2). */
 export const TCPOPT_SACK_PERMITTED = 4;
+/** SACK blocks (RFC 2018 section 3). */
 export const TCPOPT_SACK = 5;
+/** Timestamps (RFC 7323 section 3). */
 export const TCPOPT_TIMESTAMPS = 8;
 
 /** Option lengths fixed by their RFCs. */
@@ -41,6 +142,11 @@ const SACK_BLOCK_BYTES = 8;
 const SACK_OPT_HEAD = 2;
 /** RFC 2018: at most 4 blocks fit in the option space. */
 export const SACK_MAX_BLOCKS = 4;
+/**
+ * Option bytes the timestamps option takes in every segment that carries it:
+ * 10, NOP-padded to 12 (RFC 7323 appendix A layout).
+ */
+export const TCP_TS_OPTION_SPACE = 12;
 
 /** Why a TCP header was rejected. */
 export type TcpError = "truncated" | "bad-header-len" | "bad-option";
@@ -57,15 +163,15 @@ export function parseTcp(
   repr: TcpRepr,
 ): number | TcpError {
   if (len < TCP_HEADER_MIN || off < 0 || off + len > b.length) return "truncated";
-  const hdrLen = (b[off + 12] >>> 4) * 4;
+  const hdrLen = (b[off + TCP_DATA_OFFSET_OFFSET] >>> 4) * HEADER_WORD_LEN;
   if (hdrLen < TCP_HEADER_MIN || hdrLen > len) return "bad-header-len";
-  repr.srcPort = get16(b, off);
-  repr.dstPort = get16(b, off + 2);
-  repr.seq = get32(b, off + 4);
-  repr.ack = get32(b, off + 8);
-  repr.flags = b[off + 13];
-  repr.window = get16(b, off + 14);
-  repr.urgent = get16(b, off + 18);
+  repr.srcPort = get16(b, off + L4_SRC_PORT_OFFSET);
+  repr.dstPort = get16(b, off + L4_DST_PORT_OFFSET);
+  repr.seq = get32(b, off + TCP_SEQ_OFFSET);
+  repr.ack = get32(b, off + TCP_ACK_OFFSET);
+  repr.flags = b[off + TCP_FLAGS_OFFSET];
+  repr.window = get16(b, off + TCP_WINDOW_OFFSET);
+  repr.urgent = get16(b, off + TCP_URGENT_OFFSET);
   repr.mss = null;
   repr.windowScale = null;
   repr.sackPermitted = false;
@@ -126,7 +232,7 @@ function baseOptionsLen(repr: TcpRepr): number {
   let n = 0;
   if (repr.mss != null) n += 4; // MSS
   const ts = repr.tsVal != null;
-  if (ts) n += 12; // NOP NOP TS, or SACK-permitted + TS
+  if (ts) n += TCP_TS_OPTION_SPACE; // NOP NOP TS, or SACK-permitted + TS
   else if (repr.sackPermitted) n += 4; // NOP NOP SACK-permitted
   if (repr.windowScale != null) n += 4; // NOP WS
   return n;
@@ -161,15 +267,15 @@ export function emitTcp(repr: TcpRepr, out: Uint8Array, off: number): number {
   const base = baseOptionsLen(repr);
   const blocks = sackBlocksToSend(repr, base);
   const hdrLen = TCP_HEADER_MIN + base + (blocks > 0 ? 4 + blocks * SACK_BLOCK_BYTES : 0);
-  put16(out, off, repr.srcPort);
-  put16(out, off + 2, repr.dstPort);
-  put32(out, off + 4, repr.seq);
-  put32(out, off + 8, repr.ack);
-  out[off + 12] = (hdrLen / 4) << 4;
-  out[off + 13] = repr.flags;
-  put16(out, off + 14, repr.window);
+  put16(out, off + L4_SRC_PORT_OFFSET, repr.srcPort);
+  put16(out, off + L4_DST_PORT_OFFSET, repr.dstPort);
+  put32(out, off + TCP_SEQ_OFFSET, repr.seq);
+  put32(out, off + TCP_ACK_OFFSET, repr.ack);
+  out[off + TCP_DATA_OFFSET_OFFSET] = (hdrLen / HEADER_WORD_LEN) << 4;
+  out[off + TCP_FLAGS_OFFSET] = repr.flags;
+  put16(out, off + TCP_WINDOW_OFFSET, repr.window);
   put16(out, off + TCP_CHECKSUM_OFFSET, 0);
-  put16(out, off + 18, repr.urgent);
+  put16(out, off + TCP_URGENT_OFFSET, repr.urgent);
   let i = off + TCP_HEADER_MIN;
   if (repr.mss != null) {
     out[i] = TCPOPT_MSS;
@@ -189,7 +295,7 @@ export function emitTcp(repr: TcpRepr, out: Uint8Array, off: number): number {
     out[i + 3] = LEN_TIMESTAMPS;
     put32(out, i + 4, repr.tsVal);
     put32(out, i + 8, repr.tsEcr ?? 0);
-    i += 12;
+    i += TCP_TS_OPTION_SPACE;
   } else if (repr.sackPermitted) {
     out[i] = TCPOPT_NOP;
     out[i + 1] = TCPOPT_NOP;

@@ -1,59 +1,39 @@
 import assert from "node:assert/strict";
 import { Rng } from "../../core/rng.ts";
-import { checksumFinish } from "../checksum.ts";
+import { checksumFinish } from "../../hw/checksum.ts";
 import {
   emitTcp,
+  makeTcpRepr,
   parseTcp,
+  TCP_ACK,
   TCP_CHECKSUM_OFFSET,
   TCP_HEADER_MIN,
+  TCP_PSH,
+  TCP_SYN,
   tcpChecksumOk,
   tcpChecksumSum,
   tcpHeaderLen,
+  type TcpRepr,
 } from "./tcp.ts";
-import { makeTcpRepr, put16, TCP_ACK, TCP_PSH, TCP_SYN, type TcpRepr } from "./repr.ts";
+import { put16 } from "./bytes.ts";
 
 /** A Linux-style SYN, laid out by hand from RFC 9293 figure 1 and RFCs 7323/2018. */
+// deno-fmt-ignore
 const SYN_BYTES = new Uint8Array([
-  0xc3,
-  0x50, // source port 50000
-  0x00,
-  0x50, // destination port 80
-  0x01,
-  0x02,
-  0x03,
-  0x04, // sequence number
-  0x00,
-  0x00,
-  0x00,
-  0x00, // acknowledgment number
+  0xc3, 0x50, // source port 50000
+  0x00, 0x50, // destination port 80
+  0x01, 0x02, 0x03, 0x04, // sequence number
+  0x00, 0x00, 0x00, 0x00, // acknowledgment number
   0xa0, // data offset 10 words (40 bytes)
   0x02, // SYN
-  0xfa,
-  0xf0, // window 64240
-  0x00,
-  0x00, // checksum (zero here)
-  0x00,
-  0x00, // urgent pointer
-  0x02,
-  0x04,
-  0x05,
-  0xb4, // MSS 1460
-  0x04,
-  0x02, // SACK permitted
-  0x08,
-  0x0a,
-  0x00,
-  0x00,
-  0x00,
-  0x01,
-  0x00,
-  0x00,
-  0x00,
-  0x00, // TS val 1 ecr 0
+  0xfa, 0xf0, // window 64240
+  0x00, 0x00, // checksum (zero here)
+  0x00, 0x00, // urgent pointer
+  0x02, 0x04, 0x05, 0xb4, // MSS 1460
+  0x04, 0x02, // SACK permitted
+  0x08, 0x0a, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, // TS val 1 ecr 0
   0x01, // NOP
-  0x03,
-  0x03,
-  0x07, // window scale 7
+  0x03, 0x03, 0x07, // window scale 7
 ]);
 
 function synRepr(): TcpRepr {

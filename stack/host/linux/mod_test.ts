@@ -1,31 +1,28 @@
+/**
+ * Linux-baseline mode end to end: NetPIPE against DLibOS, copies into user
+ * memory, the kernel mechanisms charged, determinism, wakeups and locks.
+ */
 import assert from "node:assert/strict";
-import { Scheduler } from "../../core/scheduler.ts";
-import { SEC, type Time } from "../../core/time.ts";
-import type { WorkContext } from "../../core/work.ts";
-import { GX36, makeBoard } from "../../hw/board.ts";
-import { EthernetLink } from "../../hw/link.ts";
-import { isRegionView, regionOf } from "../../hw/memory.ts";
-import type { App, ConnRef, SocketApi } from "../socket.ts";
-import type { BufRef, WritableMemory } from "../../hw/buffers.ts";
+import { Scheduler } from "../../../core/scheduler.ts";
+import { SEC, type Time } from "../../../core/time.ts";
+import type { WorkContext } from "../../../core/work.ts";
+import { GX36, makeBoard } from "../../../hw/board.ts";
+import { EthernetLink } from "../../../hw/link.ts";
+import { isRegionView, regionOf } from "../../../hw/memory.ts";
+import type { App, ConnRef, SocketApi } from "../../socket.ts";
+import type { BufRef, WritableMemory } from "../../../hw/buffers.ts";
 import {
   NETPIPE_PORT,
   NetpipeClient,
   type NetpipeConfig,
   type NetpipePoint,
   NetpipeServer,
-} from "../../apps/netpipe/netpipe.ts";
-import type { Endpoint, SocketEvent } from "../events.ts";
-import type { Layout } from "./layout.ts";
-import { type Affinity, LinuxNode, UserBuffer } from "./linux.ts";
-import type { HostedNode, HostMode, NodeAddress } from "./node.ts";
-import {
-  buildNode,
-  DEFAULT_RX_BUFFERS,
-  Pair,
-  TESTBED_PREFIX,
-  testbedIp,
-  testbedMac,
-} from "./testbed.ts";
+} from "../../../apps/netpipe/netpipe.ts";
+import type { Endpoint, SocketEvent } from "../../events.ts";
+import type { Layout } from "../layout.ts";
+import { type Affinity, LinuxNode } from "./mod.ts";
+import type { HostedNode, HostMode } from "../node.ts";
+import { buildNode, DEFAULT_RX_BUFFERS, Pair, testbedAddress, testbedIp } from "../testbed.ts";
 
 /** One core: NetPIPE is a single-threaded process. */
 const LINUX_ONE_CORE: Layout = { name: "1", net: 1, app: 0, policy: "all" };
@@ -284,18 +281,8 @@ interface ManyRun {
 /** An RTC client board (fast, many connections) against a Linux server board. */
 function manyConnections(affinity: Affinity): ManyRun {
   const sched = new Scheduler();
-  const clientAddr: NodeAddress = {
-    ip: testbedIp(1),
-    mac: testbedMac(1),
-    prefixLen: TESTBED_PREFIX,
-    neighbours: [{ ip: testbedIp(2), mac: testbedMac(2) }],
-  };
-  const serverAddr: NodeAddress = {
-    ip: testbedIp(2),
-    mac: testbedMac(2),
-    prefixLen: TESTBED_PREFIX,
-    neighbours: [{ ip: testbedIp(1), mac: testbedMac(1) }],
-  };
+  const clientAddr = testbedAddress(1, 2);
+  const serverAddr = testbedAddress(2, 1);
   const perThread = 20;
   const clientCores = 4;
   let client: ManyClient | null = null;
@@ -361,25 +348,4 @@ Deno.test("linux: local affinity keeps every wakeup on the core that took the in
   assert.equal(run.client.done, run.conns);
   assert.equal(run.server.counters.wakeupsRemote, 0);
   assert.ok(run.server.counters.wakeupsLocal > 0);
-});
-
-// ---- the user buffer ---------------------------------------------------------
-
-Deno.test("linux: user buffer allocates in ring order and reuses freed space", () => {
-  const b = new UserBuffer("u", 100);
-  assert.equal(b.alloc(1, 40, "a"), 0);
-  assert.equal(b.alloc(2, 40, "b"), 40);
-  assert.equal(b.alloc(3, 30, "a"), -1, "no room at the end nor before the oldest chunk");
-  assert.ok(b.free(1));
-  assert.equal(b.alloc(3, 30, "a"), 0, "wraps to the front once the oldest is free");
-  assert.equal(b.alloc(4, 15, "b"), -1, "would overrun the oldest live chunk");
-  assert.equal(b.alloc(4, 10, "b"), 30);
-  assert.equal(b.used, 80);
-  b.freeTagged("b");
-  assert.equal(b.used, 30);
-  assert.ok(!b.free(2), "already freed with its tag");
-  b.free(3);
-  assert.equal(b.used, 0);
-  assert.equal(b.alloc(5, 100, "c"), 0, "empty buffer starts over");
-  assert.equal(b.alloc(6, 101, "c"), -1, "larger than the buffer");
 });

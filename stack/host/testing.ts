@@ -1,6 +1,6 @@
 /**
- * Small applications and a two-node builder for the hosting-mode tests
- * (stack/host/*_test.ts).
+ * Test support for the hosting-mode tests (stack/host/*_test.ts): small
+ * applications, a two-node builder and the scenarios the modes share.
  *
  * - {@link TestPair}: a client node and a server node (DLibOS or RTC) on one
  *   scheduler, back to back on a 10 GbE link, with every frame on the wire
@@ -11,7 +11,10 @@
  *   command kind it issues, with the simulated time of each event.
  * - {@link ExchangeClient} / {@link ExchangeServer}: one request/echo
  *   exchange per connection followed by an orderly close from both sides, so
- *   that every event and every command crosses the socket layer.
+ *   that every event and every command crosses the socket layer;
+ *   {@link exchangePair} builds a pair running them.
+ * - {@link delayedAckScenario}, {@link faultScenario}: ACK timing and
+ *   fault containment, run the same way in each mode.
  */
 import type { Time } from "../../core/time.ts";
 import { MS, SEC, US } from "../../core/time.ts";
@@ -30,7 +33,7 @@ import type {
   SocketEventKind,
 } from "../events.ts";
 import type { TcpConfig } from "../tcp/layer.ts";
-import type { MacAddr } from "../wire/repr.ts";
+import type { MacAddr } from "../wire/ethernet.ts";
 import { DlibosNode } from "./dlibos.ts";
 import { type Layout, parseLayout } from "./layout.ts";
 import type { AppFactory, NodeAddress } from "./node.ts";
@@ -533,11 +536,43 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** A {@link TestPair} running one request/echo exchange per message. */
+export interface Exchange {
+  readonly pair: TestPair;
+  readonly client: ExchangeClient;
+  readonly server: ExchangeServer;
+}
+
+/**
+ * Builds (does not run) a pair whose {@link ExchangeClient} sends each of
+ * `messages` on its own connection to an {@link ExchangeServer} that knows
+ * a message's length by its first byte; `options` adds to the pair's.
+ */
+export function exchangePair(
+  mode: TestMode,
+  messages: readonly Uint8Array[],
+  options: Partial<Omit<TestPairOptions, "mode" | "client" | "server">> = {},
+): Exchange {
+  const messageBytes = (b: number) => messages.find((m) => m[0] === b)?.length ?? 0;
+  let client!: ExchangeClient, server!: ExchangeServer;
+  const pair = new TestPair({
+    ...options,
+    mode,
+    client: (tx) => (client = new ExchangeClient(tx, messages)),
+    server: (tx) => (server = new ExchangeServer(tx, messageBytes)),
+  });
+  return { pair, client, server };
+}
+
 /** What {@link delayedAckScenario} measured. */
 export interface DelayedAckOutcome {
   readonly pair: TestPair;
   readonly client: ExchangeClient;
   readonly server: ExchangeServer;
+  /** The client's data segments, in arrival order. */
+  readonly data: readonly (WireFrame & { tcp: TcpInfo })[];
+  /** Sequence number just past the last data byte. */
+  readonly dataEnd: number;
   /** Arrival at the server of the client's last data segment. */
   readonly dataArrival: Time;
   /** Arrival at the client of the server's first segment acknowledging all the data. */
@@ -592,6 +627,8 @@ export function delayedAckScenario(
     pair,
     client,
     server,
+    data,
+    dataEnd: end,
     dataArrival: last.t,
     ackArrival: ack.t,
     ackDelay: ack.t - last.t,

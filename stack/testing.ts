@@ -4,20 +4,21 @@
  * {@link FaultInjector}s on each node's transmit side, and an application
  * that streams a deterministic byte sequence each way, checks every received
  * byte against the peer's sequence as it arrives, and closes when done.
+ * (Two TCP layers back to back, without frames: stack/tcp/testing.ts.)
  * Not used by the model itself.
  */
-import { Rng } from "../../core/rng.ts";
-import { Scheduler } from "../../core/scheduler.ts";
-import { SEC, type Time } from "../../core/time.ts";
-import { FaultConfig, FaultInjector } from "../../hw/fault.ts";
-import { refOf } from "../buf.ts";
-import type { BufRef } from "../../hw/buffers.ts";
-import type { CleanupReason, ConnId, SocketEvent } from "../events.ts";
-import { type FrameFilter, Harness, type HarnessNode } from "../harness.ts";
-import type { StackConfig } from "../stack.ts";
-import { localMac } from "../wire/ethernet.ts";
-import type { TcpConfig } from "./config.ts";
-import type { TcpLayer } from "./layer.ts";
+import { Rng } from "../core/rng.ts";
+import { Scheduler } from "../core/scheduler.ts";
+import { SEC, type Time } from "../core/time.ts";
+import { FaultConfig, FaultInjector } from "../hw/fault.ts";
+import { refOf } from "./buf.ts";
+import type { BufRef } from "../hw/buffers.ts";
+import type { CleanupReason, ConnId, SocketEvent } from "./events.ts";
+import { type FrameFilter, Harness, type HarnessNode } from "./harness.ts";
+import type { StackConfig } from "./stack.ts";
+import { localMac } from "./wire/ethernet.ts";
+import { DEFAULT_MSL, type TcpConfig } from "./tcp/config.ts";
+import type { TcpLayer } from "./tcp/layer.ts";
 
 /** Addresses of the two stacks: 10.0.0.1 (client) and 10.0.0.2 (server). */
 export const E2E_IP_CLIENT = 0x0a000001;
@@ -27,8 +28,8 @@ export const E2E_PORT = 80;
 const PREFIX_LEN = 24;
 /** Bytes per send() call (one ref each). */
 const DEFAULT_CHUNK = 64 * 1024;
-/** Longest simulated time a run may take. */
-const DEFAULT_TIME_LIMIT: Time = 600 * SEC;
+/** Longest simulated time a run may take: the transfer, then TIME_WAIT (2*MSL) at the default MSL. */
+const DEFAULT_TIME_LIMIT: Time = 600 * SEC + 2 * DEFAULT_MSL;
 
 /** One direction's application state. */
 export class StreamEnd {

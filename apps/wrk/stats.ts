@@ -1,0 +1,115 @@
+/**
+ * wrk's statistics (stats.c @a211dd5): one bucket per integer value (latency
+ * in us up to the timeout; per-thread request rates up to 10M/s).
+ *
+ * Faithful quirks: mean, stdev, +/- Stdev and percentiles walk only the
+ * buckets from the recorded min to max, while `count` includes
+ * coordinated-omission copies, which can fall below min (then they count in
+ * the denominator only). Max is never raised by the correction.
+ */
+
+/** wrk.h MAX_THREAD_RATE_S: the request-rate statistic's bucket limit. */
+export const MAX_THREAD_RATE_S = 10_000_000;
+
+export class WrkStats {
+  /** Values recorded are < limit (stats_alloc(max): limit = max + 1). */
+  readonly limit: number;
+  private readonly data: Float64Array;
+  count = 0;
+  min = Infinity;
+  max = 0;
+
+  constructor(maxValue: number) {
+    this.limit = maxValue + 1;
+    this.data = new Float64Array(this.limit);
+  }
+
+  /** stats_record: false (not recorded) when `n` >= limit. `n` is truncated to an integer. */
+  record(n: number): boolean {
+    const v = Math.trunc(n);
+    if (!(v >= 0) || v >= this.limit) return false;
+    this.data[v]++;
+    this.count++;
+    if (v < this.min) this.min = v;
+    if (v > this.max) this.max = v;
+    return true;
+  }
+
+  /** Count in bucket `n`. */
+  at(n: number): number {
+    return this.data[n] ?? 0;
+  }
+
+  /** A copy (keep the closed-loop data before {@link correct}). */
+  clone(): WrkStats {
+    const c = new WrkStats(this.limit - 1);
+    c.data.set(this.data);
+    c.count = this.count;
+    c.min = this.min;
+    c.max = this.max;
+    return c;
+  }
+
+  /**
+   * stats_correct (coordinated omission): every value n >= 2E adds its count
+   * again at n - E, n - 2E, ... while above E.
+   */
+  correct(expected: number): void {
+    const e = Math.trunc(expected);
+    if (!(e > 0)) return;
+    for (let n = e * 2; n <= this.max; n++) {
+      const count = this.data[n];
+      if (count === 0) continue;
+      for (let m = n - e; m > e; m -= e) {
+        this.data[m] += count;
+        this.count += count;
+      }
+    }
+  }
+
+  mean(): number {
+    if (this.count === 0) return 0;
+    let sum = 0;
+    for (let i = this.min; i <= this.max; i++) sum += this.data[i] * i;
+    return sum / this.count;
+  }
+
+  /** Sample standard deviation (n - 1). */
+  stdev(mean: number): number {
+    if (this.count < 2) return 0;
+    let sum = 0;
+    for (let i = this.min; i <= this.max; i++) {
+      if (this.data[i] !== 0) sum += (i - mean) ** 2 * this.data[i];
+    }
+    return Math.sqrt(sum / (this.count - 1));
+  }
+
+  /** Percent of values within mean +/- k stdev. */
+  withinStdev(mean: number, stdev: number, k: number): number {
+    const upper = mean + stdev * k, lower = mean - stdev * k;
+    let sum = 0;
+    for (let i = this.min; i <= this.max; i++) if (i >= lower && i <= upper) sum += this.data[i];
+    return (sum / this.count) * 100;
+  }
+
+  /** The first value whose cumulative count reaches round(p/100 x count + 0.5); 0 if none. */
+  percentile(p: number): number {
+    const rank = Math.round((p / 100) * this.count + 0.5);
+    let total = 0;
+    for (let i = this.min; i <= this.max; i++) {
+      total += this.data[i];
+      if (total >= rank) return i;
+    }
+    return 0;
+  }
+}
+
+/** wrk main: the correction interval E = runtime_us / floor(complete / c), or 0 (none). */
+export function correctionInterval(
+  runtimeUs: number,
+  complete: number,
+  connections: number,
+): number {
+  const perConn = Math.floor(complete / connections);
+  return perConn > 0 ? Math.floor(runtimeUs / perConn) : 0;
+}
