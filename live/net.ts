@@ -26,7 +26,7 @@ import { appMemoryBytes, buildApp } from "./apps.ts";
 import { LiveClock } from "./clock.ts";
 import { LiveContext } from "./context.ts";
 import { decodeCommand, encodeEvent, MAX_RECORD_WORDS } from "./messages.ts";
-import { type NetStart, RX_SLOT_BYTES, STOP, type WorkerReport } from "./plan.ts";
+import { LISTENING, type NetStart, RX_SLOT_BYTES, STOP, type WorkerReport } from "./plan.ts";
 import { type SharedRegion, viewsFor } from "./regions.ts";
 import { Doorbell, SpscRing } from "./spsc_ring.ts";
 import { TapFd } from "./tap.ts";
@@ -289,6 +289,7 @@ export class NetWorker {
     if (this.listening.has(port)) return; // every application Worker asks
     this.listening.add(port);
     this.stack.listen(port, backlog);
+    if (port === this.s.app.port) Atomics.add(this.control, LISTENING, 1);
   }
 
   /** RTC: the socket API as direct calls on this Worker's stack. */

@@ -38,7 +38,7 @@ export function pcapRecords(file: Uint8Array): Rec[] {
 /** One pcap file holding every record of `files`, ordered by time (stable). */
 export function mergePcaps(files: readonly Uint8Array[]): Uint8Array {
   const all: Rec[] = [];
-  for (const f of files) all.push(...pcapRecords(f));
+  for (const f of files) for (const r of pcapRecords(f)) all.push(r);
   all.sort((a, b) => a.t - b.t);
   const w = new PcapWriter();
   for (const r of all) w.record(r.t, r.frame);

@@ -20,6 +20,8 @@ export const RX_SLOT_BYTES = 2048;
 export const MSG_RING_WORDS = 1 << 18;
 /** Index of the stop flag in the control words. */
 export const STOP = 0;
+/** Index of the count of stacks listening on the app's port (the server is ready at nNet). */
+export const LISTENING = 1;
 
 /** Fault injection between the TAP and the stacks (hw/fault.ts probabilities). */
 export interface LiveFaults {
@@ -27,6 +29,8 @@ export interface LiveFaults {
   readonly duplicate?: number;
   readonly reorder?: number;
   readonly corrupt?: number;
+  /** Hold-back of a reordered frame, ps (hw/fault.ts's default is far below a TAP's jitter). */
+  readonly reorderDelay?: number;
   readonly seed?: number;
 }
 

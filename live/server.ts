@@ -19,6 +19,7 @@ import {
   type NetStart,
   RX_SLOT_BYTES,
   RX_SLOTS,
+  LISTENING,
   STOP,
   type WorkerCommon,
   type WorkerReport,
@@ -34,6 +35,10 @@ export const LIVE_MAC: readonly number[] = [0x02, 0x00, 0x5e, 0x10, 0x00, 0x02];
 const RX_RING_WORDS = 1 << Math.ceil(Math.log2(RX_SLOTS * 3 + 1));
 /** Words of a free-slot ring: one 1-word record (+ length word) per slot. */
 const FREE_RING_WORDS = 1 << Math.ceil(Math.log2(RX_SLOTS * 2 + 1));
+/** Longest wait for every stack to listen on the app's port, ms. */
+const LISTEN_TIMEOUT_MS = 10_000;
+/** Poll interval while waiting for the stacks to listen, ms. */
+const LISTEN_POLL_MS = 5;
 /** Longest wait for a Worker's report after stop, ms. */
 const STOP_TIMEOUT_MS = 5000;
 
@@ -167,7 +172,21 @@ export class LiveServer {
     }
     await Promise.all(readies);
     const bells = range(nNet + nApp).map((k) => new Doorbell(common.bells, k));
-    return new LiveServer(tap, workers, reports, new Int32Array(common.control), bells);
+    const control = new Int32Array(common.control);
+    const server = new LiveServer(tap, workers, reports, control, bells);
+    // Ready when every stack listens on the app's port (or a Worker failed).
+    let failed: string | null = null;
+    server.failed.then((e) => (failed = e));
+    const deadline = Date.now() + LISTEN_TIMEOUT_MS;
+    while (Atomics.load(control, LISTENING) < nNet && failed === null && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, LISTEN_POLL_MS));
+    }
+    if (Atomics.load(control, LISTENING) < nNet) {
+      const s = await server.stop();
+      throw new Error(`live server did not start: ${failed ?? "stacks not listening"}` +
+        (s.errors.length > 0 ? ` (${s.errors.join("; ")})` : ""));
+    }
+    return server;
   }
 
   /** Stops every Worker, collects their reports and closes the TAP. Idempotent. */
