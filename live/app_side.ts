@@ -48,9 +48,7 @@ export class AppWorker {
     this.myBell = new Doorbell(s.bells, s.nNet + s.index);
     this.control = new Int32Array(s.control);
     const now = () => this.clock.now();
-    const mem = appMemoryBytes(s.app, now) > 0
-      ? this.views[txRegionId(s.regions, s.index)]
-      : null;
+    const mem = appMemoryBytes(s.app, now) > 0 ? this.views[txRegionId(s.regions, s.index)] : null;
     this.app = buildApp(s.app, mem, now);
     this.api = this.ringApi();
   }
@@ -118,8 +116,7 @@ export class AppWorker {
           this.command(i, { kind: "listen", port, backlog });
         }
       },
-      connect: (remote: Endpoint, tag: number) =>
-        this.command(0, { kind: "connect", remote, tag }),
+      connect: (remote: Endpoint, tag: number) => this.command(0, { kind: "connect", remote, tag }),
       accept: (c: ConnRef) => this.command(c.stack, { kind: "accept", conn: c.conn }),
       recvDone: (c: ConnRef, rxId: number) =>
         this.command(c.stack, { kind: "recv_done", conn: c.conn, rxId }),

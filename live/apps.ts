@@ -46,7 +46,10 @@ export function bigPage(len = LIVE_BIG_PAGE_BYTES): Uint8Array {
 }
 
 function webConfig(spec: AppSpec): WebConfig {
-  const extra = new Map([["/big.bin", { body: bigPage(), contentType: "application/octet-stream" }]]);
+  const extra = new Map([["/big.bin", {
+    body: bigPage(),
+    contentType: "application/octet-stream",
+  }]]);
   return { files: defaultSite(LIVE_PAGE_BYTES, extra), port: spec.port };
 }
 

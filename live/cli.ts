@@ -81,17 +81,21 @@ function serveCommand(name: LiveAppName) {
       const shards = v.mode === "dlibos" ? v["app-workers"] : v["net-workers"];
       if (name === "memcached" && shards > 1) throw new UsageError(NEEDS_ONE_WORKER);
       const app: AppSpec = { name, port: v.port ?? defaultPort(name) };
-      return await serve({
-        tap: v.tap,
-        ip,
-        prefixLen: prefix,
-        peerIp: v["peer-ip"],
-        mode: v.mode,
-        netWorkers: v["net-workers"],
-        appWorkers: v["app-workers"],
-        app,
-        pcap: v.pcap !== undefined,
-      }, v.pcap, v.duration);
+      return await serve(
+        {
+          tap: v.tap,
+          ip,
+          prefixLen: prefix,
+          peerIp: v["peer-ip"],
+          mode: v.mode,
+          netWorkers: v["net-workers"],
+          appWorkers: v["app-workers"],
+          app,
+          pcap: v.pcap !== undefined,
+        },
+        v.pcap,
+        v.duration,
+      );
     },
   });
 }

@@ -123,7 +123,12 @@ export class Driver {
       this.counters.faultReordered = f.reordered;
       this.counters.faultCorrupted = f.corrupted;
     }
-    return { role: "driver", index: 0, counters: { ...this.counters }, pcap: this.pcap?.toBytes() ?? null };
+    return {
+      role: "driver",
+      index: 0,
+      counters: { ...this.counters },
+      pcap: this.pcap?.toBytes() ?? null,
+    };
   }
 
   /** Takes freed slots back from the network Workers. */

@@ -13,7 +13,7 @@ import { MS } from "../core/time.ts";
 import { type AppSpec, bigPage, defaultPort, type LiveAppName } from "./apps.ts";
 import { inLiveNamespace, liveUnavailable, NETNS_ENV } from "./netns.ts";
 import type { LiveFaults, LiveMode } from "./plan.ts";
-import { type LiveSummary, LiveServer, total } from "./server.ts";
+import { LiveServer, type LiveSummary, total } from "./server.ts";
 
 const OUR_IP = "198.18.0.2";
 const PEER_IP = "198.18.0.1";
@@ -32,7 +32,10 @@ function have(tool: string): boolean {
 }
 
 /** Runs a client; `out` is its standard output, `err` its standard error. */
-async function sh(cmd: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
+async function sh(
+  cmd: string,
+  args: string[],
+): Promise<{ code: number; out: string; err: string }> {
   const r = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
   const dec = new TextDecoder();
   return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
@@ -142,7 +145,15 @@ if (!inLiveNamespace()) {
     ignore: why !== null,
     fn: async () => {
       const child = new Deno.Command("unshare", {
-        args: ["-rn", "--", Deno.execPath(), "test", "-A", "--quiet", new URL(import.meta.url).pathname],
+        args: [
+          "-rn",
+          "--",
+          Deno.execPath(),
+          "test",
+          "-A",
+          "--quiet",
+          new URL(import.meta.url).pathname,
+        ],
         env: { [NETNS_ENV]: "1" },
         stdout: "piped",
         stderr: "piped",
@@ -188,14 +199,38 @@ if (!inLiveNamespace()) {
       ok(sameBytes(big.stdout, bigPage()), "big.bin differs");
       const par = await Promise.all(
         [0, 1, 2, 3, 4, 5].map(() =>
-          sh("curl", ["-s", "-m", "5", "-o", "/dev/null", "-w", "%{http_code}", `http://${OUR_IP}/`])
+          sh("curl", [
+            "-s",
+            "-m",
+            "5",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            `http://${OUR_IP}/`,
+          ])
         ),
       );
       for (const p of par) equal(p.out, "200");
-      const missing = await sh("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", `http://${OUR_IP}/nope`]);
+      const missing = await sh("curl", [
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        `http://${OUR_IP}/nope`,
+      ]);
       equal(missing.out, "404");
       if (have("wrk")) {
-        const w = await sh("wrk", ["-t", "1", "-c", "4", "-d", "2s", `http://${OUR_IP}/index.html`]);
+        const w = await sh("wrk", [
+          "-t",
+          "1",
+          "-c",
+          "4",
+          "-d",
+          "2s",
+          `http://${OUR_IP}/index.html`,
+        ]);
         equal(w.code, 0, w.out);
         ok(/Requests\/sec:\s+[1-9]/.test(w.out), w.out);
         ok(!/Socket errors|Non-2xx/.test(w.out), w.out);
@@ -205,7 +240,12 @@ if (!inLiveNamespace()) {
     ok(s.pcap !== null);
     await Deno.writeFile(pcapPath, s.pcap!);
     if (have("tshark")) {
-      const t = await sh("tshark", ["-r", pcapPath, "-Y", "_ws.malformed || _ws.expert.severity >= error"]);
+      const t = await sh("tshark", [
+        "-r",
+        pcapPath,
+        "-Y",
+        "_ws.malformed || _ws.expert.severity >= error",
+      ]);
       equal(t.code, 0, t.err);
       equal(t.out.trim(), "", `malformed or erroneous frames:\n${t.out}`);
       const all = await sh("tshark", ["-r", pcapPath]);
@@ -219,7 +259,10 @@ if (!inLiveNamespace()) {
       const conn = await Deno.connect({ hostname: OUR_IP, port: 11211 });
       const io = (req: string, end: string) => withTimeout(mcExchange(conn, req, end), req);
       equal(await io("set greeting 5 0 11\r\nhello world\r\n", "\r\n"), "STORED\r\n");
-      equal(await io("get greeting\r\n", "END\r\n"), "VALUE greeting 5 11\r\nhello world\r\nEND\r\n");
+      equal(
+        await io("get greeting\r\n", "END\r\n"),
+        "VALUE greeting 5 11\r\nhello world\r\nEND\r\n",
+      );
       equal(await io("delete greeting\r\n", "\r\n"), "DELETED\r\n");
       equal(await io("get greeting\r\n", "END\r\n"), "END\r\n");
       ok((await io("version\r\n", "\r\n")).startsWith("VERSION "));
@@ -237,7 +280,13 @@ if (!inLiveNamespace()) {
   });
 
   Deno.test("live: 2 MB each way with loss, duplication and reordering injected (rtc)", async () => {
-    const faults: LiveFaults = { drop: 0.01, duplicate: 0.01, reorder: 0.02, reorderDelay: MS, seed: 7 };
+    const faults: LiveFaults = {
+      drop: 0.01,
+      duplicate: 0.01,
+      reorder: 0.02,
+      reorderDelay: MS,
+      seed: 7,
+    };
     const s = await withServer("echo", "rtc", { net: 1, app: 1 }, async () => {
       const data = pattern(2 << 20, 9);
       const got = await withTimeout(echoTransfer(data, 7), "echo with faults", 60_000);

@@ -88,7 +88,11 @@ export async function run(cmd: string, args: readonly string[]): Promise<string>
  * Brings up loopback and puts `peer/prefix` on `dev` (link up): the kernel's
  * side of the TAP. Refuses outside a live namespace.
  */
-export async function configureKernelSide(dev: string, peer: string, prefix: number): Promise<void> {
+export async function configureKernelSide(
+  dev: string,
+  peer: string,
+  prefix: number,
+): Promise<void> {
   if (!inLiveNamespace()) {
     throw new Error(`refusing to configure ${dev} outside the live network namespace`);
   }

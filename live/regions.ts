@@ -98,8 +98,9 @@ export function viewsFor(role: Role, table: RegionTable): (SharedRegion | null)[
   table.tx.forEach((buf, j) => {
     const id = txRegionId(table, j), name = `tx-${j}`;
     if (role.kind === "net") out.push(new SharedRegion(id, name, buf, false));
-    else if (role.kind === "app" && role.index === j) out.push(new SharedRegion(id, name, buf, true));
-    else out.push(null);
+    else if (role.kind === "app" && role.index === j) {
+      out.push(new SharedRegion(id, name, buf, true));
+    } else out.push(null);
   });
   return out;
 }

@@ -7,19 +7,19 @@
  * closes the TAP (which removes it).
  */
 import { absoluteMs } from "./clock.ts";
-import { type AppSpec, appMemoryBytes } from "./apps.ts";
+import { appMemoryBytes, type AppSpec } from "./apps.ts";
 import { configureKernelSide } from "./netns.ts";
 import { mergePcaps } from "./pcap_merge.ts";
 import {
   type AppStart,
   type DriverStart,
+  LISTENING,
   type LiveFaults,
   type LiveMode,
   MSG_RING_WORDS,
   type NetStart,
   RX_SLOT_BYTES,
   RX_SLOTS,
-  LISTENING,
   STOP,
   type WorkerCommon,
   type WorkerReport,
@@ -183,8 +183,10 @@ export class LiveServer {
     }
     if (Atomics.load(control, LISTENING) < nNet) {
       const s = await server.stop();
-      throw new Error(`live server did not start: ${failed ?? "stacks not listening"}` +
-        (s.errors.length > 0 ? ` (${s.errors.join("; ")})` : ""));
+      throw new Error(
+        `live server did not start: ${failed ?? "stacks not listening"}` +
+          (s.errors.length > 0 ? ` (${s.errors.join("; ")})` : ""),
+      );
     }
     return server;
   }
