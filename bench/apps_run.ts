@@ -19,7 +19,9 @@ import { Pair, testbedIp } from "../stack/host/testbed.ts";
 import { BOARDS } from "./netpipe.ts";
 import { addLossCounters, emptyLossCounters, type LossCounters } from "../stack/host/counters.ts";
 
+/** The server applications {@link runAppLoad} can run. */
 export type ServerApp = "memcached" | "web";
+/** Every {@link ServerApp}, in the order the command line lists them. */
 export const SERVER_APPS: readonly ServerApp[] = ["memcached", "web"];
 
 /** Item memory of the simulated memcached (memcached -m; small: the runs use few keys). */
@@ -33,27 +35,45 @@ export const APP_RUN_TIME_LIMIT: Time = 30 * SEC;
 /** Client transmit memory (requests are prebuilt there). */
 const CLIENT_TX_BYTES = 64 * 1024;
 
+/** One server-load configuration for {@link runAppLoad}. */
 export interface AppRun {
+  /** Hosting mode of both boards. */
   readonly mode: HostMode;
+  /** Which server runs on board B. */
   readonly app: ServerApp;
+  /** Board name, a key of {@link BOARDS}. */
   readonly board: string;
+  /** Core layout of both boards. */
   readonly layout: Layout;
+  /** Client connections, each one request outstanding at a time. */
   readonly connections: number;
+  /** Requests each connection sends. */
   readonly requests: number;
+  /** Root seed of every random stream of the run. */
   readonly seed: number;
+  /** Memcached value size in bytes (default {@link DEFAULT_VALUE_BYTES}). */
   readonly valueBytes?: number;
+  /** Webserver page size in bytes (default {@link DEFAULT_PAGE_BYTES}). */
   readonly pageBytes?: number;
 }
 
+/** What the client saw in one {@link runAppLoad} run. */
 export interface AppOutcome {
+  /** Requests answered. */
   readonly completed: number;
+  /** Responses the client could not frame (the connection was closed). */
   readonly errors: number;
   /** Loop requests per simulated second, first loop send to last response. */
   readonly requestsPerSec: number;
+  /** Request latency seen by the client (ps). */
   readonly latency: LatencySummary;
+  /** The first response of each kind, byte for byte (null when none arrived). */
   readonly firstResponses: readonly (Uint8Array | null)[];
+  /** Simulated time the run took. */
   readonly simTime: Time;
+  /** Scheduler events dispatched (for speed figures). */
   readonly events: number;
+  /** The server node, for its counters and core statistics. */
   readonly server: HostedNode;
   /** Drops, retransmissions and RTO expiries on both nodes (stacks and NICs). */
   readonly loss: LossCounters;
@@ -63,7 +83,28 @@ function webConfig(pageBytes: number): WebConfig {
   return { files: defaultSite(pageBytes) };
 }
 
-/** Runs one configuration to completion (every connection's requests answered). */
+/**
+ * Runs one configuration to completion (every connection's requests answered).
+ *
+ * @example Memcached under two client connections, RTC mode
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseLayout } from "../stack/host/layout.ts";
+ * import { runAppLoad } from "./apps_run.ts";
+ *
+ * const out = runAppLoad({
+ *   mode: "rtc",
+ *   app: "memcached",
+ *   board: "gx36",
+ *   layout: parseLayout("2:2"),
+ *   connections: 2,
+ *   requests: 3,
+ *   seed: 1,
+ * });
+ * assert.equal(out.completed, 6);
+ * assert.equal(out.errors, 0);
+ * ```
+ */
 export function runAppLoad(run: AppRun): AppOutcome {
   const board = BOARDS[run.board];
   if (board === undefined) throw new Error(`unknown board "${run.board}"`);

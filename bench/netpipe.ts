@@ -22,6 +22,7 @@ import { Pair, testbedIp } from "../stack/host/testbed.ts";
 import type { PcapWriter } from "../stack/pcap.ts";
 import type { Point, Series } from "../report/results.ts";
 
+/** The boards an experiment can name, by key. */
 export const BOARDS: Readonly<Record<string, BoardSpec>> = Object.freeze({
   gx36: GX36,
   gx72: GX72,
@@ -35,15 +36,25 @@ export const NETPIPE_DEFAULT_WARMUP = 1;
 /** Simulated-time bound of one run; a run that has not finished by then is an error. */
 export const NETPIPE_TIME_LIMIT: Time = 60 * SEC;
 
+/** One NetPIPE configuration for {@link runNetpipe}. */
 export interface NetpipeRun {
+  /** Hosting mode of both boards. */
   readonly mode: HostMode;
+  /** Whether the server copies each message before echoing it. */
   readonly variant: NetpipeVariant;
+  /** Board name, a key of {@link BOARDS}. */
   readonly board: string;
+  /** Core layout of both boards. */
   readonly layout: Layout;
+  /** Message sizes in bytes, run in this order. */
   readonly sizes: readonly number[];
+  /** Timed repetitions per size. */
   readonly reps: number;
+  /** Untimed warm-up exchanges per size. */
   readonly warmup: number;
+  /** Root seed of every random stream of the run. */
   readonly seed: number;
+  /** Records every frame on the wire when given. */
   readonly pcap?: PcapWriter;
 }
 
@@ -51,12 +62,15 @@ export interface NetpipeRun {
 export interface RoleProfile {
   /** "net" (DLibOS network cores), "app" (DLibOS application cores) or "all" (RTC, Linux). */
   readonly role: string;
+  /** Busy-time category (see {@link CATEGORIES}). */
   readonly category: string;
   /** Simulated busy time per exchange, summed over the role's cores (ns). */
   readonly nsPerExchange: number;
 }
 
+/** The result of one {@link runNetpipe} run. */
 export interface NetpipeOutcome {
+  /** One measurement per message size, in the order of {@link NetpipeRun.sizes}. */
   readonly points: readonly NetpipePoint[];
   /** Where the server's cores spent their time (whole run, per exchange). */
   readonly profile: readonly RoleProfile[];
@@ -66,11 +80,36 @@ export interface NetpipeOutcome {
   readonly events: number;
 }
 
+/**
+ * NetPIPE's size schedule up to `max` bytes (powers of two, each also at plus and minus 3 bytes).
+ */
 export function defaultSizes(max = NETPIPE_DEFAULT_MAX): number[] {
   return netpipeSizes(max);
 }
 
-/** Runs one NetPIPE configuration: the client on board A, the server on board B. */
+/**
+ * Runs one NetPIPE configuration: the client on board A, the server on board B.
+ *
+ * @example 64-byte ping-pong between two DLibOS boards
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseLayout } from "../stack/host/layout.ts";
+ * import { runNetpipe } from "./netpipe.ts";
+ *
+ * const out = runNetpipe({
+ *   mode: "dlibos",
+ *   variant: "nocopy",
+ *   board: "gx36",
+ *   layout: parseLayout("2:2"),
+ *   sizes: [64],
+ *   reps: 2,
+ *   warmup: 1,
+ *   seed: 1,
+ * });
+ * assert.equal(out.points[0].bytes, 64);
+ * assert.ok(out.points[0].oneWay > 0); // ps; about 6 us
+ * ```
+ */
 export function runNetpipe(run: NetpipeRun): NetpipeOutcome {
   const board = BOARDS[run.board];
   if (board === undefined) throw new Error(`unknown board "${run.board}"`);

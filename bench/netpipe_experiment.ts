@@ -18,21 +18,33 @@ export const NETPIPE_CALIBRATION_TOLERANCE = 0.15;
 /** The message size the paper quotes one-way latency for. */
 export const NETPIPE_QUOTED_SIZE = 64;
 
+/** The configurations {@link runNetpipeExperiment} runs: every mode crossed with every variant. */
 export interface NetpipeExperimentOptions {
+  /** Hosting modes to run. */
   readonly modes: readonly HostMode[];
+  /** Variants to run in each mode. */
   readonly variants: readonly NetpipeVariant[];
+  /** Board name, a key of {@link BOARDS}. */
   readonly board: string;
+  /** Core layout of both boards. */
   readonly layout: Layout;
+  /** Message sizes in bytes. */
   readonly sizes: readonly number[];
+  /** Timed repetitions per size. */
   readonly reps: number;
+  /** Untimed warm-up exchanges per size. */
   readonly warmup: number;
+  /** Root seed of every run. */
   readonly seed: number;
+  /** Records every frame of every run when given. */
   readonly pcap?: PcapWriter;
   /** Called after each run (progress). */
   readonly onRun?: (label: string, done: number, total: number) => void;
 }
 
+/** What {@link runNetpipeExperiment} returns. */
 export interface NetpipeExperiment {
+  /** The results file's body: series, claims checked and configuration. */
   readonly body: ResultsBody;
   /** Scheduler events dispatched over all runs (for speed figures). */
   readonly events: number;
@@ -44,7 +56,31 @@ function latencyAt(series: readonly Series[], name: string, bytes: number): numb
   return typeof p?.oneWayLatencyUs === "number" ? p.oneWayLatencyUs : null;
 }
 
-/** Runs the experiment; the results body is deterministic for the same options. */
+/**
+ * Runs the experiment; the results body is deterministic for the same options.
+ *
+ * @example RTC only, one size, as a results file
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { makeResults, parseResults, serializeResults } from "../report/results.ts";
+ * import { parseLayout } from "../stack/host/layout.ts";
+ * import { runNetpipeExperiment } from "./netpipe_experiment.ts";
+ *
+ * const { body } = runNetpipeExperiment({
+ *   modes: ["rtc"],
+ *   variants: ["nocopy"],
+ *   board: "gx36",
+ *   layout: parseLayout("2:2"),
+ *   sizes: [64],
+ *   reps: 1,
+ *   warmup: 0,
+ *   seed: 1,
+ * });
+ * const meta = { commit: "unknown", wallSeconds: 0, deno: Deno.version.deno, date: "1970-01-01T00:00:00.000Z" };
+ * const text = serializeResults(makeResults(body, meta));
+ * assert.equal(parseResults(text).experiment, "netpipe");
+ * ```
+ */
 export function runNetpipeExperiment(o: NetpipeExperimentOptions): NetpipeExperiment {
   const series: Series[] = [];
   const profiles: Series[] = [];

@@ -10,6 +10,7 @@
  */
 import type { Rng } from "./rng.ts";
 
+/** A distribution of numbers, sampled with a caller's random stream. */
 export interface Distribution {
   /** Draws one value. */
   sample(rng: Rng): number;
@@ -500,19 +501,28 @@ export function gamma(x: number): number {
 // ---------------------------------------------------------------------------
 // Factory shorthands.
 
+/** The distribution that is always `x`. */
 export const constant = (x: number): Distribution => new Constant(x);
+/** Uniform on [`lo`, `hi`). */
 export const uniform = (lo: number, hi: number): Distribution => new Uniform(lo, hi);
+/** Exponential with the given mean. */
 export const exponential = (mean: number): Distribution => new Exponential(mean);
+/** Normal with the given mean and standard deviation. */
 export const normal = (mean: number, sd: number): Distribution => new Normal(mean, sd);
+/** Generalized extreme value with location, scale and shape. */
 export const gev = (loc: number, scale: number, shape: number): Distribution =>
   new GeneralizedExtremeValue(loc, scale, shape);
+/** Generalized Pareto with location, scale and shape. */
 export const gpareto = (loc: number, scale: number, shape: number): Distribution =>
   new GeneralizedPareto(loc, scale, shape);
+/** `values[i]` with probability proportional to `weights[i]`. */
 export const discrete = (values: readonly number[], weights: readonly number[]): Distribution =>
   new Discrete(values, weights);
+/** Piecewise-linear inverse of a CDF table of (value, cumulative probability) points. */
 export const empirical = (
   table: readonly (readonly [value: number, cdf: number])[],
 ): Distribution => new Empirical(table);
+/** Zipf over ranks 1..`n` with exponent `s`. */
 export const zipf = (n: number, s: number): Distribution => new Zipf(n, s);
 
 // ---------------------------------------------------------------------------

@@ -56,6 +56,7 @@ export const Priority = {
   /** Background work that runs only when nothing else is queued. */
   Low: 2,
 } as const;
+/** A work item's priority class: one of the {@link Priority} values. */
 export type Priority = typeof Priority[keyof typeof Priority];
 
 /** Number of priority classes in {@link Priority}. */
@@ -116,9 +117,11 @@ export class CoreContext implements WorkContext {
   /** @internal true while the item's function runs. */
   recording = false;
   private readonly held: LockLike[] = [];
+  /** The core this context records work for. */
   readonly core: Core;
 
   // No constructor parameter properties here or in Core (see NUMERIC_FIELDS).
+  /** A context recording the work items of `core`. */
   constructor(core: Core) {
     this.core = core;
   }
@@ -154,6 +157,7 @@ export class CoreContext implements WorkContext {
     this.add(k, cycles);
   }
 
+  /** Adds `cycles` to category index `k` of the current item. */
   private add(k: number, cycles: number): void {
     this.cat[k] += cycles;
     this.touched |= 1 << k;
@@ -214,6 +218,7 @@ export class CoreContext implements WorkContext {
     this.n = 0;
   }
 
+  /** Appends one replay step (a lock or callback with its argument) at the current cycle count. */
   private push(kind: number, ref: unknown, arg: unknown): void {
     if (this.n === this.kinds.length) this.grow();
     const i = this.n++;
@@ -223,6 +228,7 @@ export class CoreContext implements WorkContext {
     this.args[i] = arg;
   }
 
+  /** Doubles the step arrays. */
   private grow(): void {
     const cap = this.kinds.length * 2;
     const kinds = new Uint8Array(cap);
@@ -237,6 +243,7 @@ export class CoreContext implements WorkContext {
     }
   }
 
+  /** Throws: the context was used after its work item ended. */
   private stale(): never {
     throw new Error(`${this.core.name}: WorkContext used outside its work item`);
   }
@@ -289,16 +296,23 @@ class ItemRing {
 
 /** A snapshot of a core's accounting over its current statistics window. */
 export interface CoreStats {
+  /** Core id. */
   id: number;
+  /** Core name. */
   name: string;
   /** Window length (ps). */
   elapsed: Time;
   /** Busy time in the window (ps). */
   busy: Time;
+  /** Busy time over window length, in [0, 1]. */
   utilisation: number;
+  /** Work items completed in the window. */
   itemsRun: number;
+  /** Work items submitted in the window. */
   itemsSubmitted: number;
+  /** Most items queued at once. */
   maxQueueLength: number;
+  /** Time-weighted mean queue length. */
   meanQueueLength: number;
   /** Time per category plus idle (ps); sums to `elapsed`. */
   breakdown: Record<Category | "idle", Time>;
@@ -311,8 +325,11 @@ const onGrant: Handler<Core> = (now, core) => core.resume(true, now);
 
 /** One simulated core. See the module documentation for the model. */
 export class Core implements LockOwner {
+  /** Core name (for statistics and errors). */
   readonly name: string;
+  /** The core's clock domain. */
   readonly clock: Clock;
+  /** Core id (unique per node). */
   readonly id: number;
   private readonly sched: Scheduler;
   /**
@@ -356,6 +373,7 @@ export class Core implements LockOwner {
   private maxQueued = 0;
   private readonly queueLevel: TimeWeighted;
 
+  /** An idle core on `sched` running at `clock`. */
   constructor(sched: Scheduler, clock: Clock, id: number, name?: string) {
     this.sched = sched;
     this.clock = clock;
@@ -570,6 +588,7 @@ export class Core implements LockOwner {
     this.draining = false;
   }
 
+  /** Takes the first item of the highest non-empty priority class and dispatches it. */
   private dispatchNext(): void {
     for (let p = 0; p < PRIORITY_CLASSES; p++) {
       const q = this.queues[p];
@@ -584,6 +603,7 @@ export class Core implements LockOwner {
     }
   }
 
+  /** Runs `fn` (recording its work) and starts replaying the record. */
   private dispatch(fn: WorkFn<never>, arg: unknown): void {
     const now = this.sched.now;
     this.running = true;
@@ -665,6 +685,7 @@ export class Core implements LockOwner {
     return this.memoTime;
   }
 
+  /** Ends the running item: folds its category cycles and spin time into the window totals. */
   private complete(): void {
     // Reads the clock itself: a time passed as an argument is a boxed number.
     const now = this.sched.now;
@@ -716,6 +737,7 @@ export class Poller<A = undefined> {
   /** Passes dispatched. */
   passes = 0;
 
+  /** A poller running `fn(ctx, arg)` on `core` at `priority`. */
   constructor(
     readonly core: Core,
     private readonly fn: WorkFn<A>,
@@ -736,6 +758,7 @@ export class Poller<A = undefined> {
     return true;
   }
 
+  /** One pass: marks the poller un-queued and calls its function. */
   private static run(ctx: CoreContext, p: Poller<unknown>): void {
     p.queued = false;
     p.passes++;

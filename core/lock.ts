@@ -13,7 +13,9 @@ import type { LockLike } from "./work.ts";
 
 /** Something that holds and waits for locks (a core executor). */
 export interface LockOwner {
+  /** Owner id (a core's id). */
   readonly id: number;
+  /** Owner name (for errors and statistics). */
   readonly name: string;
   /** Called when a release hands `lock` to this waiting owner at time `t`. */
   lockGranted(lock: Lock, t: Time): void;
@@ -22,7 +24,9 @@ export interface LockOwner {
 /** Compact the waiter arrays once this many consumed entries sit at their front. */
 const WAITER_COMPACT_AT = 64;
 
+/** A FIFO spin lock with statistics: waiters are granted the lock in arrival order. */
 export class Lock implements LockLike {
+  /** Lock name (its class, in statistics). */
   readonly name: string;
   /** Current holder, or null when free. */
   holder: LockOwner | null = null;
@@ -50,10 +54,12 @@ export class Lock implements LockLike {
 
   // No parameter property: it would leave the time fields boxed (see
   // NUMERIC_FIELDS in executor.ts).
+  /** A free lock named `name`. */
   constructor(name: string) {
     this.name = name;
   }
 
+  /** True while some owner holds the lock. */
   get isHeld(): boolean {
     return this.holder !== null;
   }
@@ -144,12 +150,14 @@ export class Lock implements LockLike {
     this.releases = 0;
   }
 
+  /** Hands the lock to `owner` at `t`. */
   private grant(owner: LockOwner, t: Time): void {
     this.holder = owner;
     this.grantedAt = t;
     this.acquisitions++;
   }
 
+  /** Drops the already-granted entries from the front of the wait queue. */
   private compactWaiters(): void {
     const n = this.waitOwners.length;
     if (this.waitHead === n) {
@@ -192,10 +200,12 @@ export class LockTable {
     );
   }
 
+  /** Number of locks registered. */
   get size(): number {
     return this.locks.size;
   }
 
+  /** Resets every lock's statistics. */
   resetStats(): void {
     for (const l of this.locks.values()) l.resetStats();
   }

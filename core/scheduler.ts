@@ -47,6 +47,27 @@ const UNSLOTTED = -2;
  * comparisons.
  */
 
+/**
+ * The event queue and simulated clock of one simulation: handlers run in
+ * (time, scheduling order), and {@link Scheduler.now} is the time of the
+ * event being run.
+ *
+ * @example Events run in time order, ties in scheduling order
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Scheduler } from "./scheduler.ts";
+ * import { US } from "./time.ts";
+ *
+ * const sched = new Scheduler();
+ * const seen: string[] = [];
+ * sched.at(2 * US, () => seen.push("b"));
+ * sched.at(1 * US, () => seen.push("a"));
+ * sched.after(1 * US, (now) => seen.push(`c at ${now} ps`));
+ * sched.runUntilIdle();
+ * assert.deepEqual(seen, ["a", "c at 1000000 ps", "b"]);
+ * assert.equal(sched.now, 2 * US);
+ * ```
+ */
 export class Scheduler {
   /** Current simulated time. */
   now: Time = 0;
@@ -117,6 +138,7 @@ export class Scheduler {
     else this.heapInsert(this.allocSlot(), t, fn as Handler<never>, arg);
   }
 
+  /** Throws unless `t` is now or later. */
   private checkTime(t: Time): void {
     if (!(t >= this.now)) {
       throw new RangeError(`cannot schedule at ${t} ps: now is ${this.now} ps`);
@@ -216,6 +238,7 @@ export class Scheduler {
     return true;
   }
 
+  /** Empties the front event fields. */
   private clearFront(): void {
     this.front = NO_FRONT;
     this.frontRef = null;
@@ -262,6 +285,7 @@ export class Scheduler {
     this.stopped = true;
   }
 
+  /** Takes a free event slot, growing the arrays when none is left. */
   private allocSlot(): number {
     let slot: number;
     if (this.freeCount > 0) {
@@ -273,6 +297,7 @@ export class Scheduler {
     return slot;
   }
 
+  /** Returns `slot` to the free list. */
   private releaseSlot(slot: number): void {
     this.pos[slot] = FREE;
     this.fns[slot] = null;
@@ -281,6 +306,7 @@ export class Scheduler {
     this.freeSlots[this.freeCount++] = slot;
   }
 
+  /** Doubles the capacity of every per-slot and heap array. */
   private grow(): void {
     const cap = this.cap * 2;
     if (cap > SLOT_SPACE) throw new RangeError("too many pending events");

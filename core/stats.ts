@@ -18,6 +18,7 @@ export const HIST_DEFAULT_SUB_BITS = 6;
 /** 2^32, for splitting values wider than 32 bits when finding their exponent. */
 const TWO_POW_32 = 4294967296;
 
+/** Range and precision of a {@link LatencyHistogram}. */
 export interface HistogramOptions {
   /** Smallest value given its own bucket; smaller values count as underflow. */
   lowest?: Time;
@@ -27,14 +28,23 @@ export interface HistogramOptions {
   subBucketBits?: number;
 }
 
+/** Count, mean and percentiles of recorded latencies (ps; 0 when empty). */
 export interface LatencySummary {
+  /** Values recorded. */
   count: number;
+  /** Arithmetic mean. */
   mean: number;
+  /** Smallest value recorded. */
   min: number;
+  /** Median. */
   p50: number;
+  /** 90th percentile. */
   p90: number;
+  /** 99th percentile. */
   p99: number;
+  /** 99.9th percentile. */
   p999: number;
+  /** Largest value recorded. */
   max: number;
 }
 
@@ -49,8 +59,11 @@ export interface LatencySummary {
  * `mean`, `min` and `max`. Recording does not allocate.
  */
 export class LatencyHistogram {
+  /** Smallest value with its own bucket (ps). */
   readonly lowest: Time;
+  /** Largest value with its own bucket (ps). */
   readonly highest: Time;
+  /** Bits of sub-bucket precision per power of two. */
   readonly subBucketBits: number;
 
   private readonly subCount: number;
@@ -64,6 +77,7 @@ export class LatencyHistogram {
   private under = 0;
   private over = 0;
 
+  /** An empty histogram over the range and precision `opts` gives (defaults: 10 ns..10 s). */
   constructor(opts: HistogramOptions = {}) {
     const lowest = opts.lowest ?? HIST_DEFAULT_LOWEST;
     const highest = opts.highest ?? HIST_DEFAULT_HIGHEST;
@@ -115,6 +129,7 @@ export class LatencyHistogram {
     else this.counts[this.indexOf(v)] += n;
   }
 
+  /** Values recorded. */
   get count(): number {
     return this.total;
   }
@@ -161,6 +176,7 @@ export class LatencyHistogram {
     return this.hi;
   }
 
+  /** Count, mean, min, p50/p90/p99/p99.9 and max. */
   summary(): LatencySummary {
     return {
       count: this.total,
@@ -207,6 +223,7 @@ export class LatencyHistogram {
     if (other.hi > this.hi) this.hi = other.hi;
   }
 
+  /** Forgets every value recorded. */
   reset(): void {
     this.counts.fill(0);
     this.total = 0;
@@ -217,6 +234,7 @@ export class LatencyHistogram {
     this.over = 0;
   }
 
+  /** Bucket index of value `v`. */
   private indexOf(v: number): number {
     const x = Math.floor(v);
     const e = exponentOf(x);
@@ -301,6 +319,7 @@ export class Counters {
     for (const k of other.names()) this.inc(k, other.get(k));
   }
 
+  /** Sets every counter back to zero. */
   reset(): void {
     this.map.clear();
   }
@@ -324,6 +343,7 @@ export class TimeWeighted {
   private area = 0;
   private peak = 0;
 
+  /** Tracks a level that is `initial` from time `start`. */
   constructor(start: Time = 0, initial = 0) {
     this.start = start;
     this.last = start;
@@ -371,6 +391,7 @@ export class TimeWeighted {
     this.peak = this.level;
   }
 
+  /** Accumulates the current level up to `now`. */
   private advance(now: Time): void {
     if (now < this.last) {
       throw new RangeError(`TimeWeighted: time went backwards (${now} < ${this.last})`);
@@ -382,12 +403,16 @@ export class TimeWeighted {
 
 /** Streaming count, mean, variance (Welford), min and max of plain numbers. */
 export class RunningStats {
+  /** Values added. */
   count = 0;
-  min = Infinity;
-  max = -Infinity;
+  /** Smallest value added (Infinity when none). */
+  min: number = Infinity;
+  /** Largest value added (-Infinity when none). */
+  max: number = -Infinity;
   private m = 0;
   private s = 0;
 
+  /** Adds one value. */
   add(x: number): void {
     this.count++;
     const d = x - this.m;
@@ -407,10 +432,12 @@ export class RunningStats {
     return this.count > 1 ? this.s / (this.count - 1) : 0;
   }
 
+  /** Sample standard deviation. */
   get sd(): number {
     return Math.sqrt(this.variance);
   }
 
+  /** Forgets every value added. */
   reset(): void {
     this.count = 0;
     this.min = Infinity;

@@ -11,33 +11,45 @@
 /** Simulated time or duration in picoseconds (always an integer). */
 export type Time = number;
 
+/** One picosecond, the unit of {@link Time}. */
 export const PS: Time = 1;
+/** One nanosecond. */
 export const NS: Time = 1_000;
+/** One microsecond. */
 export const US: Time = 1_000_000;
+/** One millisecond. */
 export const MS: Time = 1_000_000_000;
+/** One second. */
 export const SEC: Time = 1_000_000_000_000;
 
 /** Picoseconds per second, used for frequency conversions. */
 const PS_PER_SEC = 1e12;
 
+/** `n` nanoseconds as a {@link Time}. */
 export function ns(n: number): Time {
   return Math.round(n * NS);
 }
+/** `n` microseconds as a {@link Time}. */
 export function us(n: number): Time {
   return Math.round(n * US);
 }
+/** `n` milliseconds as a {@link Time}. */
 export function ms(n: number): Time {
   return Math.round(n * MS);
 }
+/** `t` in nanoseconds. */
 export function toNs(t: Time): number {
   return t / NS;
 }
+/** `t` in microseconds. */
 export function toUs(t: Time): number {
   return t / US;
 }
+/** `t` in milliseconds. */
 export function toMs(t: Time): number {
   return t / MS;
 }
+/** `t` in seconds. */
 export function toSec(t: Time): number {
   return t / SEC;
 }
@@ -63,6 +75,7 @@ function gcd(a: number, b: number): number {
 export class Clock {
   /** Period numerator (ps) over {@link periodDen} cycles. */
   readonly periodNum: number;
+  /** Period denominator (cycles), see {@link periodNum}. */
   readonly periodDen: number;
 
   /**
@@ -74,6 +87,7 @@ export class Clock {
    */
   private readonly table: Int32Array;
 
+  /** A clock of `hz` cycles per second (a positive integer). */
   constructor(readonly hz: number) {
     if (!(hz > 0) || !Number.isInteger(hz)) {
       throw new RangeError(`clock frequency must be a positive integer in Hz, got ${hz}`);
@@ -96,6 +110,7 @@ export class Clock {
     return this.exactCycles(n);
   }
 
+  /** cycles(n) by the exact rational formula, rounded to the nearest ps. */
   private exactCycles(n: number): Time {
     return Math.round((n * this.periodNum) / this.periodDen);
   }

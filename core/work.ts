@@ -25,6 +25,7 @@ export const CATEGORIES = [
   "sched", // wakeups, context switches (Linux baseline)
 ] as const;
 
+/** A busy-time category, one of {@link CATEGORIES}. */
 export type Category = typeof CATEGORIES[number];
 
 /**
@@ -67,6 +68,7 @@ export function categoryIndex(category: string): number {
 
 /** Something that can be acquired and released inside a work item. */
 export interface LockLike {
+  /** Lock name (the lock class, in statistics). */
   readonly name: string;
 }
 
@@ -94,6 +96,10 @@ export function plainLocks(): LockFactory {
   };
 }
 
+/**
+ * What code running on a core records its work with: cycles charged, locks taken and released, and
+ * callbacks at points of the item.
+ */
 export interface WorkContext {
   /** Charges `cycles` of work in `category` at the current point of the item. */
   charge(category: Category, cycles: number): void;

@@ -23,9 +23,13 @@ const GX72_PORTS = 4;
 /** Ethernet ports of a custom board unless stated. */
 const DEFAULT_CUSTOM_PORTS = 1;
 
+/** A board's shape: its mesh of tiles and how fast they run. */
 export interface BoardSpec {
+  /** Board name ("gx36", "gx72", ...). */
   readonly name: string;
+  /** Tiles per mesh row. */
   readonly width: number;
+  /** Tiles per mesh column. */
   readonly height: number;
   /** Core clock in Hz. */
   readonly hz: number;
@@ -33,14 +37,22 @@ export interface BoardSpec {
   readonly ports: number;
 }
 
+/** A board: a `width` x `height` mesh of tiles (cores), its Ethernet ports and clock. */
 export class Board {
+  /** Board name. */
   readonly name: string;
+  /** Tiles per mesh row. */
   readonly width: number;
+  /** Tiles per mesh column. */
   readonly height: number;
+  /** Number of tiles (`width * height`). */
   readonly tiles: number;
+  /** Ethernet ports of the NIC. */
   readonly ports: number;
+  /** The tiles' clock domain. */
   readonly clock: Clock;
 
+  /** The board `spec` describes; throws a RangeError on a bad shape. */
   constructor(spec: BoardSpec) {
     const { width, height } = spec;
     if (!Number.isInteger(width) || width < 1 || !Number.isInteger(height) || height < 1) {

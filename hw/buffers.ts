@@ -32,8 +32,11 @@ export interface Memory {
 
 /** A slice of memory: `len` bytes at `off` in `mem`. */
 export interface BufRef {
+  /** The memory the bytes are in. */
   readonly mem: Memory;
+  /** Offset of the first byte in `mem`. */
   readonly off: number;
+  /** Number of bytes. */
   readonly len: number;
 }
 
@@ -49,7 +52,9 @@ export interface WritableMemory extends Memory {
  * must be called exactly once, when nobody references it any more.
  */
 export interface RxBuffer {
+  /** Where the frame's bytes are. */
   readonly ref: BufRef;
+  /** Gives the buffer back to its owner (exactly once). */
   release(): void;
 }
 
@@ -62,10 +67,15 @@ export interface RxBuffer {
  * `csumField` the offset of the checksum field within the frame.
  */
 export interface TxFrame {
+  /** Ethernet, IPv4 and TCP headers, in one buffer owned by the frame. */
   readonly header: Uint8Array;
+  /** Payload, gathered from application memory after the header. */
   readonly payload: readonly BufRef[];
+  /** True when the NIC is to compute the L4 checksum. */
   readonly l4ChecksumOffload: boolean;
+  /** Offset in the frame where the checksummed L4 bytes start. */
   readonly csumStart: number;
+  /** Offset of the checksum field in the frame. */
   readonly csumField: number;
   /** Called once the frame has left (payload may be reused by its owner then). */
   readonly onSent?: () => void;

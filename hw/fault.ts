@@ -34,6 +34,9 @@ const PS_PER_SEC = 1e12;
 /** Bits per byte. */
 const BITS_PER_BYTE = 8;
 
+/**
+ * Fault probabilities and rate limit of one link direction (every field optional, default none).
+ */
 export interface FaultConfig {
   /** Probability a frame is dropped, in [0, 1]. */
   drop?: number;
@@ -53,13 +56,17 @@ export interface FaultConfig {
   rateMaxDelay?: Time;
 }
 
+/** What a {@link FaultInjector} did. */
 export interface FaultStats {
   /** Frames offered to {@link FaultInjector.apply}. */
   frames: number;
   /** Frames dropped (randomly or by the rate limiter's bound). */
   dropped: number;
+  /** Frames delivered with a byte changed. */
   corrupted: number;
+  /** Frames delivered twice. */
   duplicated: number;
+  /** Frames delivered late, after frames sent after them. */
   reordered: number;
   /** Frames delayed or dropped by the rate limiter. */
   rateLimited: number;
@@ -82,7 +89,12 @@ function nonNegativeInt(v: number | undefined, name: string, dflt: number): numb
   return v;
 }
 
+/**
+ * Applies a {@link FaultConfig} to the frames of one link direction, drawing from its own random
+ * stream.
+ */
 export class FaultInjector {
+  /** Counts of what was done to the frames offered. */
   readonly stats: FaultStats = {
     frames: 0,
     dropped: 0,
@@ -105,6 +117,9 @@ export class FaultInjector {
   private tokens: number;
   private lastRefill: Time = 0;
 
+  /**
+   * An injector drawing from `rng` with the probabilities of `cfg` (each checked to be in [0, 1]).
+   */
   constructor(private readonly rng: Rng, cfg: FaultConfig) {
     this.pDrop = probability(cfg, "drop");
     this.pCorrupt = probability(cfg, "corrupt");

@@ -49,8 +49,10 @@ export function wireTime(len: number, bps: number = TEN_GBE_BPS): Time {
   return Math.round((wireBytes(len) * BITS_PER_BYTE * PS_PER_SEC) / bps);
 }
 
+/** Receives a frame at time `t` (after wire time and propagation). */
 export type FrameHandler = (t: Time, frame: Uint8Array) => void;
 
+/** A link's rate, cable, queue and faults (every field optional). */
 export interface LinkConfig {
   /** Line rate in bits per second (default {@link TEN_GBE_BPS}). */
   readonly rateBps?: number;
@@ -64,10 +66,13 @@ export interface LinkConfig {
   readonly faultBtoA?: FaultInjector;
 }
 
+/** Traffic of one link direction. */
 export interface DirectionStats {
   /** Frames accepted for transmission, their bytes (without FCS) and wire bytes. */
   frames: number;
+  /** Bytes of the frames (without FCS). */
   bytes: number;
+  /** Bytes on the wire (with FCS, preamble, inter-frame gap and padding). */
   wireBytes: number;
   /** Frames dropped because the egress queue was full. */
   drops: number;
@@ -98,8 +103,10 @@ export class LinkEnd {
     delivered: 0,
     unclaimed: 0,
   };
+  /** The other end of the link. */
   peer!: LinkEnd;
 
+  /** End name (for statistics). */
   readonly name: string;
   private readonly sched: Scheduler;
   // Numeric fields are declared with a numeric initialiser (no constructor
@@ -116,6 +123,7 @@ export class LinkEnd {
   private readonly arriveFn: FrameHandler;
   private readonly deliverFn: FrameHandler;
 
+  /** One end of a link; {@link EthernetLink} makes them in pairs. */
   constructor(
     sched: Scheduler,
     name: string,
@@ -143,6 +151,24 @@ export class LinkEnd {
   /** Most frames this direction's egress queue holds (queued or being serialized). */
   get capacity(): number {
     return this.finish.length;
+  }
+
+  /**
+   * Zeroes this direction's counters (start of a measurement window); the
+   * frames queued or on the wire stay, and `maxQueue` restarts from their
+   * number.
+   */
+  resetStats(): void {
+    this.retire(this.sched.now);
+    const st = this.tx;
+    st.frames = 0;
+    st.bytes = 0;
+    st.wireBytes = 0;
+    st.drops = 0;
+    st.busy = 0;
+    st.maxQueue = this.count;
+    st.delivered = 0;
+    st.unclaimed = 0;
   }
 
   /** Time the last accepted frame's serialization ends (0 before the first). */
@@ -221,12 +247,20 @@ export class LinkEnd {
   }
 }
 
+/**
+ * A full-duplex Ethernet link: two {@link LinkEnd}s, each serializing its frames at the line rate.
+ */
 export class EthernetLink {
+  /** End A. */
   readonly a: LinkEnd;
+  /** End B. */
   readonly b: LinkEnd;
+  /** Line rate in bits per second. */
   readonly rateBps: number;
+  /** One-way propagation delay. */
   readonly propagation: Time;
 
+  /** A link on `sched` with the rate, cable and faults of `cfg`. */
   constructor(sched: Scheduler, cfg: LinkConfig = {}, name = "eth") {
     const rate = cfg.rateBps ?? TEN_GBE_BPS;
     if (!(rate > 0) || !Number.isFinite(rate)) {
@@ -248,5 +282,11 @@ export class EthernetLink {
     this.b = new LinkEnd(sched, `${name}.b`, rate, prop, q, cfg.faultBtoA);
     this.a.peer = this.b;
     this.b.peer = this.a;
+  }
+
+  /** Zeroes both directions' counters (see {@link LinkEnd.resetStats}). */
+  resetStats(): void {
+    this.a.resetStats();
+    this.b.resetStats();
   }
 }

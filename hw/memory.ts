@@ -19,14 +19,18 @@
  */
 import type { Memory } from "./buffers.ts";
 
+/** What a protection domain may do with a region. */
 export type Permission = "none" | "read" | "read-write";
+/** An access a domain attempts. */
 export type Access = "read" | "write";
 
 const PERMISSIONS: readonly Permission[] = ["none", "read", "read-write"];
 /** Copies up to this many bytes go byte by byte (below ~24 bytes cheaper than a subarray view and a set). */
 const SMALL_COPY = 16;
 
+/** Thrown when a domain accesses a region its permission does not allow. */
 export class ProtectionFault extends Error {
+  /** A fault of `domain` doing `access` on `len` bytes at `offset` of `region`. */
   constructor(
     readonly domain: string,
     readonly region: string,
@@ -44,16 +48,26 @@ export class ProtectionFault extends Error {
   }
 }
 
+/** Accesses made through one view. */
 export interface AccessCounters {
+  /** Read accesses. */
   reads: number;
+  /** Bytes read. */
   readBytes: number;
+  /** Write accesses. */
   writes: number;
+  /** Bytes written. */
   writeBytes: number;
   /** Accesses refused with a ProtectionFault. */
   faults: number;
 }
 
+/**
+ * A region of memory with a permission per protection domain; domains access it through {@link
+ * RegionView}s.
+ */
 export class MemoryRegion {
+  /** Size in bytes. */
   readonly size: number;
   /**
    * The physical bytes. For the machine model's own bookkeeping and test setup
@@ -64,6 +78,7 @@ export class MemoryRegion {
   private grants = 0;
   private readonly views = new Map<string, RegionView>();
 
+  /** A region of `sizeOrBytes` bytes (or over the given bytes) with the permissions `perms`. */
   constructor(
     readonly name: string,
     sizeOrBytes: number | Uint8Array,
@@ -100,6 +115,7 @@ export class MemoryRegion {
     return this.grants;
   }
 
+  /** The permission `domain` has (none when not granted). */
   permission(domain: string): Permission {
     return this.perms.get(domain) ?? "none";
   }
@@ -126,9 +142,14 @@ export class MemoryRegion {
   }
 }
 
+/**
+ * A protection domain's view of a region: every access is checked against the domain's permission
+ * and counted.
+ */
 export class RegionView implements Memory {
   readonly name: string;
   readonly size: number;
+  /** Accesses made through this view. */
   readonly counters: AccessCounters = {
     reads: 0,
     readBytes: 0,
@@ -141,15 +162,18 @@ export class RegionView implements Memory {
   private perm: Permission = "none";
   private permAt = -1;
 
+  /** `domain`'s view of `region`. */
   constructor(readonly region: MemoryRegion, readonly domain: string) {
     this.name = region.name;
     this.size = region.size;
   }
 
+  /** True when the domain may read. */
   get canRead(): boolean {
     return this.permission() !== "none";
   }
 
+  /** True when the domain may write. */
   get canWrite(): boolean {
     return this.permission() === "read-write";
   }
@@ -220,6 +244,9 @@ export class RegionView implements Memory {
     this.region.backing.fill(value, off, off + len);
   }
 
+  /**
+   * Throws {@link ProtectionFault} (and counts it) unless the access is in bounds and permitted.
+   */
   private check(off: number, len: number, access: Access): void {
     const perm = this.permission();
     if (perm === "none" || (access === "write" && perm !== "read-write")) {
@@ -236,6 +263,7 @@ export class RegionView implements Memory {
   }
 }
 
+/** Shape of a {@link BufferPool}. */
 export interface BufferPoolConfig {
   /** Bytes per buffer. */
   readonly bufSize: number;
@@ -252,8 +280,11 @@ export interface BufferPoolConfig {
  * index; `offsetOf(i)` gives the byte offset in the region.
  */
 export class BufferPool {
+  /** Bytes per buffer. */
   readonly bufSize: number;
+  /** Number of buffers. */
   readonly capacity: number;
+  /** Offset of the first buffer in the region. */
   readonly offset: number;
   /** alloc() calls that found the pool empty. */
   failures = 0;
@@ -263,6 +294,7 @@ export class BufferPool {
   private top: number;
   private readonly inUse: Uint8Array;
 
+  /** A pool of equal buffers carved out of `region`. */
   constructor(readonly region: MemoryRegion, cfg: BufferPoolConfig) {
     const offset = cfg.offset ?? 0;
     if (!Number.isInteger(cfg.bufSize) || cfg.bufSize < 1) {
@@ -316,6 +348,7 @@ export class BufferPool {
     this.stack[this.top++] = index;
   }
 
+  /** True when buffer `index` is allocated. */
   isAllocated(index: number): boolean {
     return this.inUse[index] === 1;
   }

@@ -80,62 +80,97 @@ export const MPIPE_EGRESS_FRAMES = 512;
 /** The NIC's protection domain name. */
 export const NIC_DOMAIN = "nic";
 
+/** Every reason the NIC drops a received frame. */
 export const RX_DROP_REASONS = ["runt", "oversize", "no_buffer", "ring_full"] as const;
+/** One of {@link RX_DROP_REASONS}. */
 export type RxDropReason = typeof RX_DROP_REASONS[number];
+/** Every reason the NIC drops a frame to transmit. */
 export const TX_DROP_REASONS = [
   "protection_fault",
   "bad_descriptor",
 ] as const;
+/** One of {@link TX_DROP_REASONS}. */
 export type TxDropReason = typeof TX_DROP_REASONS[number];
 
+/** Shape of an {@link Mpipe} NIC (the optional fields default to the TileGX mPIPE values). */
 export interface MpipeConfig {
   /** Number of workers (notification rings), e.g. network cores. */
   readonly workers: number;
   /** Region the receive buffers live in; the NIC domain must have "read-write". */
   readonly rxRegion: MemoryRegion;
+  /** Bytes per receive buffer (default {@link MPIPE_BUFFER_SIZE}). */
   readonly bufferSize?: number;
   /** Buffers in the stack (default: as many as fit in the region after `bufferOffset`). */
   readonly buffers?: number;
+  /** Offset of the first receive buffer in the region. */
   readonly bufferOffset?: number;
+  /** Load-balancer buckets (default {@link MPIPE_BUCKETS}). */
   readonly buckets?: number;
+  /** Entries per notification ring (default {@link MPIPE_RING_ENTRIES}). */
   readonly ringEntries?: number;
+  /** Ingress DMA latency (default {@link INGRESS_DMA_LATENCY}). */
   readonly ingressLatency?: Time;
+  /** Egress DMA latency (default {@link EGRESS_DMA_LATENCY}). */
   readonly egressLatency?: Time;
+  /** Egress ring entries (default {@link MPIPE_EGRESS_FRAMES}). */
   readonly egressQueueFrames?: number;
   /** The Memory handed out in RxBuffer refs for a worker (default `rxRegion.view("stack:<w>")`). */
   readonly rxView?: (worker: number) => Memory;
   /** Where non-IP and malformed frames go (default "mac-hash"). */
   readonly nonIp?: "mac-hash" | "worker0";
+  /**
+   * Mixes the flow hash with this key before the bucket is chosen (default 0:
+   * mPIPE's hash as is). Two NICs with different keys spread the same flows
+   * independently, as an x86 NIC's Toeplitz RSS hash and mPIPE's are
+   * unrelated; with the same hash on both ends of a testbed, the flows a
+   * client steers to one of its queues would reach only a few server cores.
+   */
+  readonly hashKey?: number;
   /** The NIC's own protection domain (default {@link NIC_DOMAIN}). */
   readonly domain?: string;
 }
 
+/** The NIC's counters. */
 export interface MpipeStats {
+  /** Frames received. */
   rxFrames: number;
+  /** Bytes received. */
   rxBytes: number;
   /** Frames pushed onto notification rings. */
   rxDelivered: number;
+  /** Received frames dropped, by reason. */
   rxDrops: Record<RxDropReason, number>;
   /** Delivered frames that were non-IP or malformed IP (the stack decides what to do). */
   rxNonIp: number;
+  /** Delivered frames classified as malformed IP. */
   rxMalformed: number;
   /** Buffers released by consumers. */
   rxReleased: number;
+  /** Frames sent. */
   txFrames: number;
+  /** Bytes sent. */
   txBytes: number;
+  /** Frames not sent, by reason. */
   txDrops: Record<TxDropReason, number>;
   /** Frames that found the egress ring full and waited in a port's backlog (none were lost). */
   txDeferred: number;
   /** Most frames waiting in one port's backlog at once. */
   txBacklogMax: number;
+  /** Frames and bytes delivered to each worker. */
   perWorker: { frames: number; bytes: number }[];
+  /** Frames received on (before any drop) and transmitted from each attached port. */
+  perPort: { rxFrames: number; txFrames: number }[];
 }
 
 /** The reference of a received frame (mutable inside the NIC, readonly to consumers). */
-class SlotRef implements BufRef {
+export class SlotRef implements BufRef {
+  /** Receive region the buffer is in. */
   mem: Memory;
+  /** Offset of the buffer in the region. */
   off: number;
+  /** Length of the frame in the buffer. */
   len = 0;
+  /** A reference to the buffer at `off` of `mem`. */
   constructor(mem: Memory, off: number) {
     this.mem = mem;
     this.off = off;
@@ -149,19 +184,25 @@ const SLOT_HELD = 3;
 
 /** A receive buffer slot; one object per hardware buffer, reused frame after frame. */
 export class MpipeRxBuffer implements RxBuffer {
+  /** Where the frame is. */
   readonly ref: SlotRef;
+  /** Buffer index in the NIC's pool. */
   readonly index: number;
   /** Port the frame came in on, its load-balancer bucket and worker, and when it was delivered. */
   port = 0;
+  /** Load-balancer bucket the frame hashed to. */
   bucket = 0;
+  /** Worker whose ring the frame was pushed onto. */
   worker = 0;
   // Initialised here, not through constructor parameter properties (which
   // would make every field tagged and every time stored a new heap number).
+  /** When the frame was delivered. */
   deliveredAt: Time = 0;
   /** @internal slot state */
   state = SLOT_FREE;
   private readonly nic: Mpipe;
 
+  /** Slot `index` of `nic`, at `off` of `mem`. */
   constructor(nic: Mpipe, index: number, mem: Memory, off: number) {
     this.nic = nic;
     this.index = index;
@@ -176,6 +217,7 @@ export class MpipeRxBuffer implements RxBuffer {
 
 /** A worker's bounded notification ring of received buffers. */
 export class NotifRing {
+  /** Ring entries. */
   readonly capacity: number;
   /** Most entries at once. */
   highWater = 0;
@@ -183,11 +225,13 @@ export class NotifRing {
   private head = 0;
   private count = 0;
 
+  /** A ring of `capacity` entries over the NIC's buffers `bufs`. */
   constructor(private readonly bufs: readonly MpipeRxBuffer[], capacity: number) {
     this.capacity = capacity;
     this.slots = new Int32Array(capacity);
   }
 
+  /** Entries in the ring. */
   get length(): number {
     return this.count;
   }
@@ -249,11 +293,20 @@ function nonNegInt(v: number, name: string): number {
   return v;
 }
 
+/**
+ * The mPIPE NIC: classifier, flow hash, buckets, buffer stack, notification rings, ingress DMA and
+ * gather egress DMA.
+ */
 export class Mpipe {
+  /** Workers (notification rings). */
   readonly workers: number;
+  /** Load-balancer buckets. */
   readonly buckets: number;
+  /** Bytes per receive buffer. */
   readonly bufferSize: number;
+  /** The receive buffers. */
   readonly pool: BufferPool;
+  /** Protection domain the NIC accesses memory as. */
   readonly domain: string;
   private readonly st: MpipeStats;
   /** The last protection fault met by egress DMA (for diagnostics). */
@@ -269,6 +322,7 @@ export class Mpipe {
   private readonly egressLatency: Time;
   private readonly egressFrames: number;
   private readonly nonIpToZero: boolean;
+  private readonly hashKey: number = 0;
   private readonly ports: Port[] = [];
   private readonly cls: Classification = { cls: "runt", hash: 0 };
   /** Where egress frames are gathered (fresh, zeroed, never reused; see core/bytes.ts). */
@@ -276,6 +330,7 @@ export class Mpipe {
   private lastTxMem: RegionView | null = null;
   private lastTxView: RegionView | null = null;
 
+  /** A NIC on `sched` shaped by `cfg`. */
   constructor(private readonly sched: Scheduler, cfg: MpipeConfig) {
     this.workers = posInt(cfg.workers, "workers");
     this.buckets = posInt(cfg.buckets ?? MPIPE_BUCKETS, "buckets");
@@ -312,6 +367,7 @@ export class Mpipe {
     this.egressLatency = nonNegInt(cfg.egressLatency ?? EGRESS_DMA_LATENCY, "egressLatency");
     this.egressFrames = posInt(cfg.egressQueueFrames ?? MPIPE_EGRESS_FRAMES, "egressQueueFrames");
     this.nonIpToZero = (cfg.nonIp ?? "mac-hash") === "worker0";
+    this.hashKey = (cfg.hashKey ?? 0) >>> 0;
     const zeroDrops = <K extends string>(keys: readonly K[]) =>
       Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
     this.st = {
@@ -328,6 +384,7 @@ export class Mpipe {
       txDeferred: 0,
       txBacklogMax: 0,
       perWorker: Array.from({ length: this.workers }, () => ({ frames: 0, bytes: 0 })),
+      perPort: [],
     };
   }
 
@@ -339,6 +396,53 @@ export class Mpipe {
     const now = this.sched.now;
     for (let i = 0; i < this.ports.length; i++) this.retire(this.ports[i], now);
     return this.st;
+  }
+
+  /**
+   * Zeroes the counters at the start of a measurement window: frames, bytes,
+   * drops, deferrals, per-worker counts; high-water marks restart from the
+   * current level. State is kept: buffers held or on rings, the backlogs and
+   * frames in flight (a frame on the wire at the reset is counted when it
+   * leaves, in the new window).
+   */
+  resetStats(): void {
+    const now = this.sched.now;
+    for (let i = 0; i < this.ports.length; i++) this.retire(this.ports[i], now);
+    const st = this.st;
+    st.rxFrames = 0;
+    st.rxBytes = 0;
+    st.rxDelivered = 0;
+    for (const r of RX_DROP_REASONS) st.rxDrops[r] = 0;
+    st.rxNonIp = 0;
+    st.rxMalformed = 0;
+    st.rxReleased = 0;
+    st.txFrames = 0;
+    st.txBytes = 0;
+    for (const r of TX_DROP_REASONS) st.txDrops[r] = 0;
+    st.txDeferred = 0;
+    let backlog = 0;
+    for (const p of this.ports) if (p.backlog.length > backlog) backlog = p.backlog.length;
+    st.txBacklogMax = backlog;
+    for (const w of st.perWorker) {
+      w.frames = 0;
+      w.bytes = 0;
+    }
+    for (const p of st.perPort) {
+      p.rxFrames = 0;
+      p.txFrames = 0;
+    }
+    for (const r of this.rings) r.highWater = r.length;
+  }
+
+  /** The flow hash mixed with {@link MpipeConfig.hashKey} (unchanged without one). */
+  private keyed(h: number): number {
+    const key = this.hashKey;
+    if (key === 0) return h;
+    // The murmur3 32-bit finalizer over hash ^ key.
+    let x = (h ^ key) >>> 0;
+    x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+    x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+    return (x ^ (x >>> 16)) >>> 0;
   }
 
   /** Connects a link end as the next port; returns its port number. */
@@ -355,10 +459,12 @@ export class Mpipe {
       drainArmed: false,
     };
     this.ports.push(port);
+    this.st.perPort.push({ rxFrames: 0, txFrames: 0 });
     end.onFrame = (t, frame) => this.ingress(t, port.index, frame);
     return port.index;
   }
 
+  /** Ports attached. */
   get portCount(): number {
     return this.ports.length;
   }
@@ -380,7 +486,7 @@ export class Mpipe {
 
   /** The bucket of a transport flow (either direction; see hw/flowhash.ts). */
   bucketOf(proto: number, ipA: number, portA: number, ipB: number, portB: number): number {
-    return flowHash(proto, ipA, portA, ipB, portB) % this.buckets;
+    return this.keyed(flowHash(proto, ipA, portA, ipB, portB)) % this.buckets;
   }
 
   /** The worker a transport flow lands on. */
@@ -512,12 +618,14 @@ export class Mpipe {
       p.endsHead = p.endsHead + 1 === p.ends.length ? 0 : p.endsHead + 1;
       p.inflight--;
       st.txFrames++;
+      st.perPort[p.index].txFrames++;
       st.txBytes += frame.header.length;
       const payload = frame.payload;
       for (let i = 0; i < payload.length; i++) st.txBytes += payload[i].len;
     }
   }
 
+  /** Throws unless `w` is a worker index. */
   private checkWorker(w: number): void {
     // `w >>> 0 === w` admits exactly the whole numbers 0..2^32-1 (and -0): the fast valid case.
     if (w >>> 0 === w && w < this.workers) return;
@@ -526,10 +634,12 @@ export class Mpipe {
     }
   }
 
+  /** A frame arrives on `port` at `t`: classify, take a buffer, DMA, notify. */
   private ingress(t: Time, port: number, frame: Uint8Array): void {
     const st = this.st;
     st.rxFrames++;
     st.rxBytes += frame.length;
+    st.perPort[port].rxFrames++;
     const c = classifyFrame(frame, this.cls);
     if (c.cls === "runt") {
       st.rxDrops.runt++;
@@ -540,7 +650,7 @@ export class Mpipe {
       return;
     }
     const unclassified = c.cls === "non-ip" || c.cls === "malformed";
-    const bucket = unclassified && this.nonIpToZero ? -1 : c.hash % this.buckets;
+    const bucket = unclassified && this.nonIpToZero ? -1 : this.keyed(c.hash) % this.buckets;
     const idx = this.pool.alloc();
     if (idx < 0) {
       st.rxDrops.no_buffer++;
@@ -625,6 +735,7 @@ export class Mpipe {
     return true;
   }
 
+  /** Counts a transmit drop and releases the frame. */
   private txDrop(frame: TxFrame, reason: TxDropReason): false {
     this.st.txDrops[reason]++;
     if (frame.onSent !== undefined) frame.onSent();

@@ -336,3 +336,25 @@ Deno.test("mpipe: a frame holds its egress slot until its serialization ends; co
   sched.runUntilIdle();
   assert.equal(nic.stats.txFrames, 2);
 });
+
+Deno.test("mpipe: a hash key spreads flows independently of the unkeyed hash", () => {
+  const plain = nicSetup({}, {}, 12).nic;
+  const keyed = nicSetup({ hashKey: 0x6d5a56da }, {}, 12).nic;
+  // Flows the unkeyed hash puts in buckets 0 mod 4 (one RSS queue of a 4-queue peer
+  // using the same hash) reach only 3 of 12 workers without a key, most of them with one.
+  const plainWorkers = new Set<number>(), keyedWorkers = new Set<number>();
+  let flows = 0;
+  for (let port = 49152; flows < 200; port++) {
+    if (plain.bucketOf(6, 0x0a00000a, port, 0x0a000001, 80) % 4 !== 0) continue;
+    flows++;
+    plainWorkers.add(plain.workerOf(6, 0x0a00000a, port, 0x0a000001, 80));
+    keyedWorkers.add(keyed.workerOf(6, 0x0a00000a, port, 0x0a000001, 80));
+  }
+  assert.equal(plainWorkers.size, 3);
+  assert.equal(keyedWorkers.size, 12);
+  // Still symmetric: both directions of a flow land on the same worker.
+  assert.equal(
+    keyed.workerOf(6, 0x0a00000a, 50000, 0x0a000001, 80),
+    keyed.workerOf(6, 0x0a000001, 80, 0x0a00000a, 50000),
+  );
+});

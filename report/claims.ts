@@ -32,6 +32,7 @@ export interface Claim {
 
 /** One experiment's verdict on one claim. */
 export interface ClaimCheck {
+  /** The claim's id (see {@link PAPER_CLAIMS}). */
   readonly id: string;
   /** Our figure: a number (in the claim's unit) or a short text. */
   readonly ours: string | number;

@@ -16,7 +16,9 @@ import { renderVegaLite, type VegaLiteSpec } from "./vega.ts";
 /** A table cell value. */
 export type Cell = string | number | boolean | null;
 
+/** A table column: its label and number format. */
 export interface Column {
+  /** Column heading. */
   readonly label: string;
   /** Fixed decimals for numbers in this column (default: see {@link formatNumber}). */
   readonly digits?: number;
@@ -160,6 +162,7 @@ interface Section {
   readonly blocks: string[];
 }
 
+/** How {@link ReportBuilder.chart} shows a chart. */
 export interface ChartOptions {
   /** Also show the spec as readable JSON in a collapsed <details> (default false). */
   readonly showSpec?: boolean;
@@ -172,6 +175,7 @@ export class ReportBuilder {
   private readonly sections: Section[] = [];
   private charts = 0;
 
+  /** A report titled `title`. */
   constructor(readonly title: string) {}
 
   /** Adds entries to the header's run information (e.g. a results file's meta). */
@@ -189,12 +193,14 @@ export class ReportBuilder {
     return this;
   }
 
+  /** Appends `html` to the current section (or the introduction). */
   private add(html: string): this {
     const cur = this.sections.at(-1);
     (cur ? cur.blocks : this.intro).push(html);
     return this;
   }
 
+  /** Adds a paragraph of prose. */
   prose(text: string): this {
     return this.add(proseHtml(text));
   }
@@ -231,6 +237,7 @@ export class ReportBuilder {
     return this.chart(spec, await renderVegaLite(spec), caption, opts);
   }
 
+  /** Adds a table of `rows` under `columns`, with an optional caption. */
   table(
     columns: readonly (string | Column)[],
     rows: readonly (readonly Cell[])[],
@@ -266,6 +273,7 @@ export class ReportBuilder {
     ));
   }
 
+  /** The whole report as one self-contained HTML page. */
   toHtml(): string {
     const meta = this.metaRows.length === 0
       ? ""

@@ -36,8 +36,11 @@ export const SIGNIFICANT_DIGITS = 9;
 /** Indentation of the serialized JSON (spaces). */
 const INDENT = 2;
 
+/** A value of a results point. */
 export type Scalar = number | string | boolean | null;
+/** A JSON value. */
 export type JsonValue = Scalar | JsonValue[] | { [key: string]: JsonValue };
+/** A JSON object. */
 export type JsonObject = { [key: string]: JsonValue };
 
 /** One measured point: flat fields, e.g. `{ bytes: 64, latency_us: 6.1 }`. */
@@ -45,18 +48,23 @@ export type Point = { [field: string]: Scalar };
 
 /** One curve or bar group: a named list of points. */
 export interface Series {
+  /** Series name (unique in the file). */
   readonly name: string;
   /** Hosting mode, e.g. "dlibos", "rtc", "linux". */
   readonly mode?: string;
   /** Any further variant, e.g. a core layout "d12-q" or "nocopy". */
   readonly variant?: string;
+  /** The points, in order. */
   readonly points: readonly Point[];
 }
 
 /** A plain table (for results that are not curves). */
 export interface Table {
+  /** Table name. */
   readonly name: string;
+  /** Column headings. */
   readonly columns: readonly string[];
+  /** Rows, one value per column. */
   readonly rows: readonly (readonly Scalar[])[];
 }
 
@@ -72,21 +80,32 @@ export interface ResultsMeta {
   readonly date: string;
 }
 
+/**
+ * A results file: an experiment's configuration, series, claims and tables, with run information.
+ */
 export interface Results {
+  /** Schema name and version. */
   readonly schema: typeof RESULTS_SCHEMA;
+  /** Experiment name. */
   readonly experiment: string;
+  /** The configuration the experiment ran. */
   readonly config: JsonObject;
+  /** The measured series. */
   readonly series: readonly Series[];
+  /** The paper's claims, checked. */
   readonly claims?: readonly ClaimCheck[];
+  /** Further tables. */
   readonly tables?: readonly Table[];
   /** Free-form further sections (histograms, per-core breakdowns, ...). */
   readonly extra?: JsonObject;
+  /** When, where and how long it ran (left out of comparisons). */
   readonly meta: ResultsMeta;
 }
 
 /** The part of {@link Results} an experiment supplies; see {@link makeResults}. */
 export type ResultsBody = Omit<Results, "schema" | "meta">;
 
+/** A results file of `body` with run information `meta`. */
 export function makeResults(body: ResultsBody, meta: ResultsMeta): Results {
   return { schema: RESULTS_SCHEMA, ...body, meta };
 }

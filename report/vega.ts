@@ -26,6 +26,7 @@ export const DEFAULT_WIDTH = 480;
 /** Default plot area height in pixels. */
 export const DEFAULT_HEIGHT = 280;
 
+/** How {@link renderVegaLite} renders a spec. */
 export interface RenderOptions {
   /** Receives vega-lite / vega warnings (default: dropped). */
   readonly warn?: (message: string) => void;
@@ -77,16 +78,23 @@ export async function renderVegaLite(
 // ---------------------------------------------------------------------------
 // Spec builders
 
+/** Axis scale: linear or logarithmic. */
 export type ScaleKind = "linear" | "log";
 
-interface Common {
+/** Fields every chart has: its title, rows, and size in pixels. */
+export interface ChartCommon {
+  /** Chart title. */
   readonly title: string;
+  /** The data rows. */
   readonly data: readonly Row[];
+  /** Width in pixels (default {@link DEFAULT_WIDTH}). */
   readonly width?: number;
+  /** Height in pixels (default {@link DEFAULT_HEIGHT}). */
   readonly height?: number;
 }
 
-export interface LineChartOptions extends Common {
+/** A line chart's fields and axes (see {@link lineChart}). */
+export interface LineChartOptions extends ChartCommon {
   /** Quantitative x field. */
   readonly x: string;
   /** Quantitative y field. */
@@ -97,8 +105,11 @@ export interface LineChartOptions extends Common {
   readonly dash?: string;
   /** Log scales need strictly positive values. */
   readonly xScale?: ScaleKind;
+  /** Scale of the y axis (log needs strictly positive values). */
   readonly yScale?: ScaleKind;
+  /** x axis title (default: the field name). */
   readonly xTitle?: string;
+  /** y axis title (default: the field name). */
   readonly yTitle?: string;
   /** Mark each point (default true). */
   readonly points?: boolean;
@@ -108,7 +119,7 @@ function scale(kind: ScaleKind | undefined, zeroForLinear: boolean): JsonObject 
   return kind === "log" ? { type: "log" } : { type: "linear", zero: zeroForLinear };
 }
 
-function frame(o: Common): JsonObject {
+function frame(o: ChartCommon): JsonObject {
   return {
     title: o.title,
     width: o.width ?? DEFAULT_WIDTH,
@@ -148,15 +159,19 @@ export function lineChart(o: LineChartOptions): VegaLiteSpec {
   };
 }
 
-export interface BarChartOptions extends Common {
+/** A bar chart's fields and axes (see {@link barChart}). */
+export interface BarChartOptions extends ChartCommon {
   /** Nominal category on the x axis (e.g. mode). */
   readonly x: string;
   /** Quantitative bar height. */
   readonly y: string;
   /** Nominal field: bars side by side within each x category. */
   readonly color?: string;
+  /** Scale of the y axis. */
   readonly yScale?: ScaleKind;
+  /** x axis title (default: the field name). */
   readonly xTitle?: string;
+  /** y axis title (default: the field name). */
   readonly yTitle?: string;
   /** Sort order of the x categories (default: order of first appearance in data). */
   readonly xOrder?: readonly string[];
@@ -206,17 +221,21 @@ export function barChart(o: BarChartOptions): VegaLiteSpec {
   };
 }
 
-export interface StackedBarChartOptions extends Common {
+/** A stacked bar chart's fields and axes (see {@link stackedBarChart}). */
+export interface StackedBarChartOptions extends ChartCommon {
   /** Nominal bar (e.g. core id). */
   readonly x: string;
   /** Quantitative amount (e.g. busy time). */
   readonly y: string;
   /** Nominal category stacked within each bar (e.g. "tcp", "app", "idle"). */
   readonly stack: string;
+  /** x axis title (default: the field name). */
   readonly xTitle?: string;
+  /** y axis title (default: the field name). */
   readonly yTitle?: string;
   /** Stack as fractions of each bar's total (default false). */
   readonly normalize?: boolean;
+  /** Order of the bars (default: first appearance). */
   readonly xOrder?: readonly string[];
   /** Order of the stacked categories (default: first appearance). */
   readonly stackOrder?: readonly string[];

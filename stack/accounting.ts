@@ -9,7 +9,9 @@
  */
 import type { StackOp } from "../hw/costs/ops.ts";
 
+/** Where protocol code charges the operations it performs. */
 export interface Accounting {
+  /** Charges `units` of operation `op` (default 1). */
   charge(op: StackOp, units?: number): void;
 }
 
@@ -18,10 +20,13 @@ export const FREE_ACCOUNTING: Accounting = { charge() {} };
 
 /** Accounting that counts how often each op was charged (tests, profiling). */
 export class CountingAccounting implements Accounting {
+  /** Units charged per operation. */
   readonly counts = new Map<StackOp, number>();
+  /** Adds `units` of `op` (default 1). */
   charge(op: StackOp, units = 1): void {
     this.counts.set(op, (this.counts.get(op) ?? 0) + units);
   }
+  /** Units charged of `op`. */
   get(op: StackOp): number {
     return this.counts.get(op) ?? 0;
   }

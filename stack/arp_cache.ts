@@ -34,6 +34,7 @@ export const DEFAULT_ARP_MAX_ENTRIES = 1024;
  */
 export const DEFAULT_ARP_MAX_UNRESOLVED = 256;
 
+/** Lifetimes and bounds of an {@link ArpCache}. */
 export interface ArpConfig {
   /** How long a learned entry is used before it must be resolved again. */
   entryTtl: Time;
@@ -75,8 +76,11 @@ export function resolveArpConfig(p: Partial<ArpConfig> = {}): ArpConfig {
   return cfg;
 }
 
+/** What an {@link ArpCache} did. */
 export interface ArpCacheStats {
+  /** Lookups answered from the cache. */
   hits: number;
+  /** Lookups that found no entry. */
   misses: number;
   /** New entries learned. */
   inserted: number;
@@ -130,8 +134,14 @@ interface Pending<P> {
   nextAt: Time;
 }
 
+/**
+ * The ARP cache of one stack: entries with expiry, packets held while their address resolves, and
+ * retries.
+ */
 export class ArpCache<P> {
+  /** The configuration in use. */
   readonly cfg: ArpConfig;
+  /** Counters. */
   readonly stats: ArpCacheStats = {
     hits: 0,
     misses: 0,
@@ -148,6 +158,7 @@ export class ArpCache<P> {
   private readonly entries = new Map<Ipv4Addr, Entry>();
   private readonly pending = new Map<Ipv4Addr, Pending<P>>();
 
+  /** A cache with `cfg` over the defaults. */
   constructor(cfg: Partial<ArpConfig> = {}) {
     this.cfg = resolveArpConfig(cfg);
   }
@@ -231,6 +242,7 @@ export class ArpCache<P> {
     return this.takePending(ip);
   }
 
+  /** Records `ip` at `mac`, evicting the oldest learned entry when full. */
   private add(ip: Ipv4Addr, mac: MacAddr, expires: Time, permanent: boolean): void {
     if (!permanent && this.entries.size >= this.cfg.maxEntries) {
       for (const [k, v] of this.entries) {
@@ -244,6 +256,7 @@ export class ArpCache<P> {
     this.stats.inserted++;
   }
 
+  /** Removes and returns the packets held for `ip` (null when none). */
   private takePending(ip: Ipv4Addr): P[] | null {
     const p = this.pending.get(ip);
     if (p === undefined) return null;

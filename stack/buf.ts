@@ -61,17 +61,22 @@ export function gather(refs: readonly BufRef[]): Uint8Array {
  */
 export class SharedRx {
   private count = 1;
+  /** The buffer held. */
   readonly rx: RxBuffer;
+  /** A hold on `rx` with one reference. */
   constructor(rx: RxBuffer) {
     this.rx = rx;
   }
+  /** References outstanding. */
   get refs(): number {
     return this.count;
   }
+  /** Adds a reference. */
   retain(): void {
     if (this.count <= 0) throw new Error("retain of a released receive buffer");
     this.count++;
   }
+  /** Drops a reference; the last one releases the buffer. */
   release(): void {
     if (this.count <= 0) throw new Error("double release of a receive buffer");
     if (--this.count === 0) this.rx.release();

@@ -11,8 +11,11 @@
 import type { BufRef } from "../hw/buffers.ts";
 import type { Ipv4Addr } from "./wire/ipv4.ts";
 
+/** An IPv4 address and TCP port. */
 export interface Endpoint {
+  /** IPv4 address. */
   readonly addr: Ipv4Addr;
+  /** TCP port. */
   readonly port: number;
 }
 
@@ -22,6 +25,7 @@ export type ConnId = number;
 /** Why a connection was cleaned up. */
 export type CleanupReason = "closed" | "reset" | "timeout" | "refused" | "aborted";
 
+/** What the stack tells an application, one variant per `kind`. */
 export type SocketEvent =
   /** A passive open completed (SYN, SYN-ACK, ACK); the app must `accept` it. */
   | {
@@ -51,12 +55,16 @@ export type SocketEvent =
   /** The connection is gone; the app must forget it. Outstanding sends are released. */
   | { readonly kind: "cleanup"; readonly conn: ConnId; readonly reason: CleanupReason };
 
+/** The `kind` of a {@link SocketEvent}. */
 export type SocketEventKind = SocketEvent["kind"];
 
+/** Receives socket events. */
 export interface EventSink {
+  /** Takes one event. */
   event(ev: SocketEvent): void;
 }
 
+/** What an application asks of the stack, one variant per `kind`. */
 export type SocketCommand =
   | { readonly kind: "listen"; readonly port: number; readonly backlog: number }
   | { readonly kind: "connect"; readonly remote: Endpoint; readonly tag: number }
@@ -71,4 +79,5 @@ export type SocketCommand =
   | { readonly kind: "shutdown"; readonly conn: ConnId }
   | { readonly kind: "close"; readonly conn: ConnId };
 
+/** The `kind` of a {@link SocketCommand}. */
 export type SocketCommandKind = SocketCommand["kind"];

@@ -27,6 +27,7 @@ export const PCAP_RECORD_HEADER_LEN = 16;
 /** Initial capacity of the in-memory file (grows by doubling). */
 const INITIAL_CAPACITY = 64 * 1024;
 
+/** Records frames in the pcap format (nanosecond timestamps, Ethernet link type) in memory. */
 export class PcapWriter {
   /** Frames recorded so far. */
   records = 0;
@@ -34,6 +35,7 @@ export class PcapWriter {
   private view: DataView;
   private len = 0;
 
+  /** An empty capture keeping at most `snaplen` bytes of each frame. */
   constructor(readonly snaplen: number = DEFAULT_SNAPLEN) {
     if (!Number.isInteger(snaplen) || snaplen <= 0 || snaplen > 0xffffffff) {
       throw new RangeError(`pcap snaplen must be a positive 32-bit integer, got ${snaplen}`);
@@ -81,6 +83,7 @@ export class PcapWriter {
     await Deno.writeFile(path, this.buf.subarray(0, this.len));
   }
 
+  /** Grows the buffer to hold `n` more bytes. */
   private reserve(n: number): void {
     if (this.len + n <= this.buf.length) return;
     let cap = this.buf.length * 2;

@@ -139,16 +139,21 @@ export type EchoReplyHandler = (
   data: Uint8Array,
 ) => void;
 
+/** Addresses and options of one {@link Stack}. */
 export interface StackConfig {
   /** Stack instance id (names connections together with the conn id). */
   id: number;
+  /** The stack's MAC address. */
   mac: MacAddr;
+  /** The stack's IPv4 address. */
   ip: Ipv4Addr;
   /** Prefix length of the on-link subnet (0..32). */
   prefixLen: number;
   /** Default gateway for off-link destinations (must be on-link); none when absent. */
   gateway?: Ipv4Addr | null;
+  /** ARP cache settings over the defaults. */
   arp?: Partial<ArpConfig>;
+  /** TCP settings over {@link DEFAULT_TCP_CONFIG}. */
   tcp?: Partial<TcpConfig>;
   /** NIC computes TCP checksums on transmit (default false: software, charged per byte). */
   txChecksumOffload?: boolean;
@@ -166,11 +171,13 @@ export interface StackConfig {
   onEchoReply?: EchoReplyHandler;
 }
 
+/** What a {@link Stack} needs from its host. */
 export interface StackHost {
   /** Sends a frame. Header and payload must not change until it has left; see {@link TxFrame}. */
   transmit(frame: TxFrame): void;
   /** A socket event for the application. */
   event(ev: SocketEvent): void;
+  /** Where the stack charges its operations. */
   readonly acct: Accounting;
 }
 
@@ -206,30 +213,50 @@ export const DROP_REASONS = [
   "tx-arp-unresolved", // next hop never answered ARP
   "tx-too-long", // L4 segment would exceed the IPv4 total length
 ] as const;
+/** One of {@link DROP_REASONS}. */
 export type DropReason = typeof DROP_REASONS[number];
 
+/** Packet counters of one stack. */
 export interface StackCounters {
+  /** Frames received. */
   rxFrames: number;
+  /** Bytes received. */
   rxBytes: number;
+  /** ARP packets received. */
   rxArp: number;
+  /** IPv4 packets received. */
   rxIpv4: number;
+  /** TCP segments received. */
   rxTcp: number;
+  /** ICMP messages received. */
   rxIcmp: number;
+  /** Frames sent. */
   txFrames: number;
+  /** Bytes sent. */
   txBytes: number;
+  /** ARP requests sent. */
   txArpRequests: number;
+  /** ARP replies sent. */
   txArpReplies: number;
   /** ARP packets neither for us nor updating a known entry (ignored, not malformed). */
   arpIgnored: number;
+  /** Gratuitous ARP packets received. */
   gratuitousArpIn: number;
+  /** Echo requests received. */
   echoRequestsIn: number;
+  /** Echo replies sent. */
   echoRepliesOut: number;
+  /** Echo requests sent. */
   echoRequestsOut: number;
+  /** Echo replies received. */
   echoRepliesIn: number;
 }
 
+/** A stack's counters and drops. */
 export interface StackStats {
+  /** Packet counters. */
   readonly counters: StackCounters;
+  /** Frames dropped, by reason. */
   readonly drops: Record<DropReason, number>;
 }
 
@@ -270,15 +297,44 @@ export function totalDrops(stats: StackStats): number {
 const defaultTcpFactory: TcpFactory = (host, cfg, rng, id) => new TcpLayer(host, cfg, rng, id);
 
 /** A frame waiting in the ARP cache: its Ethernet destination is filled in on resolution. */
-type PendingFrame = TxFrame;
+export type PendingFrame = TxFrame;
 
+/**
+ * One stack instance: receives frames with {@link Stack.receive}, takes socket
+ * commands, and sends frames and socket events through its {@link StackHost}.
+ * It keeps no clock: every call passes the time.
+ *
+ * @example An active open waits for ARP
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Rng } from "../core/rng.ts";
+ * import type { TxFrame } from "../hw/buffers.ts";
+ * import { FREE_ACCOUNTING } from "./accounting.ts";
+ * import { Stack } from "./stack.ts";
+ * import { ETHERTYPE_ARP, localMac, parseIp } from "./wire/mod.ts";
+ *
+ * const sent: TxFrame[] = [];
+ * const host = { transmit: (f: TxFrame) => sent.push(f), event() {}, acct: FREE_ACCOUNTING };
+ * const stack = new Stack({ id: 0, mac: localMac(1), ip: parseIp("10.0.0.1")!, prefixLen: 24 }, host, new Rng(1));
+ * stack.connect(0, { addr: parseIp("10.0.0.2")!, port: 80 });
+ * // The SYN waits in the ARP cache; the frame sent is the ARP request.
+ * assert.equal(sent.length, 1);
+ * assert.equal((sent[0].header[12] << 8) | sent[0].header[13], ETHERTYPE_ARP);
+ * assert.equal(stack.stats.counters.txArpRequests, 1);
+ * ```
+ */
 export class Stack {
+  /** Stack instance id. */
   readonly id: number = 0;
+  /** The stack's MAC address. */
   readonly mac: MacAddr;
+  /** The stack's IPv4 address. */
   readonly ip: Ipv4Addr = 0;
+  /** Counters and drops by reason. */
   readonly stats: StackStats = newStats();
   /** The ARP cache (exposed for inspection; the stack drives it). */
   readonly arp: ArpCache<PendingFrame>;
+  /** The TCP layer. */
   readonly tcp: TcpLayerApi;
 
   private readonly mask: number = 0;
@@ -305,6 +361,7 @@ export class Stack {
 
   // No constructor parameter properties: with them Deno declares every field
   // undefined first and V8 keeps the numeric ones boxed.
+  /** A stack configured by `cfg`, talking to `host`, drawing its random numbers from `rng`. */
   constructor(cfg: StackConfig, host: StackHost, rng: Rng) {
     validateConfig(cfg);
     this.host = host;
@@ -336,6 +393,17 @@ export class Stack {
       acct: host.acct,
     };
     this.tcp = (cfg.tcpFactory ?? defaultTcpFactory)(tcpHost, cfg.tcp ?? {}, rng, cfg.id);
+  }
+
+  /**
+   * Zeroes the stack's and its TCP layer's counters (start of a measurement
+   * window); connections, timers and queues are untouched.
+   */
+  resetStats(): void {
+    const c = this.stats.counters as unknown as Record<string, number>;
+    for (const k in c) c[k] = 0;
+    for (const r of DROP_REASONS) this.stats.drops[r] = 0;
+    this.tcp.stats.reset();
   }
 
   // -------------------------------------------------------------------------
@@ -372,6 +440,7 @@ export class Stack {
     return false;
   }
 
+  /** Handles an ARP packet. */
   private arpInput(now: Time, b: Uint8Array): void {
     const a = this.arpRx;
     const r = parseArp(b, ETH_HEADER_LEN, b.length - ETH_HEADER_LEN, a);
@@ -404,6 +473,7 @@ export class Stack {
     if (released !== null) this.flushResolved(released, a.senderMac);
   }
 
+  /** Handles an IPv4 packet; returns whether the receive buffer is still held. */
   private ipInput(now: Time, b: Uint8Array, rx: RxBuffer): boolean {
     const drops = this.stats.drops;
     const ip = this.ipRx;
@@ -440,6 +510,7 @@ export class Stack {
     return false;
   }
 
+  /** Handles an ICMP message. */
   private icmpInput(now: Time, b: Uint8Array, off: number, len: number): void {
     const m = this.icmpRx;
     this.acct.charge("checksum_byte", len);
@@ -463,6 +534,7 @@ export class Stack {
     }
   }
 
+  /** Hands a TCP segment to the TCP layer; returns whether the receive buffer is still held. */
   private tcpInput(now: Time, b: Uint8Array, off: number, len: number, rx: RxBuffer): boolean {
     const drops = this.stats.drops;
     if (len < TCP_HEADER_MIN) {
@@ -512,6 +584,7 @@ export class Stack {
   // -------------------------------------------------------------------------
   // Socket commands (delegated to the TCP layer)
 
+  /** Listens on `port` with room for `backlog` pending connections. */
   listen(port: number, backlog: number): void {
     this.tcp.listen(port, backlog);
   }
@@ -526,18 +599,23 @@ export class Stack {
     const connect: ConnectWithPort = this.tcp.connect;
     return connect.call(this.tcp, now, this.ip, remote, localPort);
   }
+  /** Accepts a connection announced by `new_conn`. */
   accept(conn: ConnId): void {
     this.tcp.accept(conn);
   }
+  /** Queues the referenced bytes; `data_acked(token)` follows when all are acknowledged. */
   send(now: Time, conn: ConnId, refs: readonly BufRef[], token: number): void {
     this.tcp.send(now, conn, refs, token);
   }
+  /** Releases the receive buffers delivered with `new_data` `rxId`. */
   recvDone(conn: ConnId, rxId: number): void {
     this.tcp.recvDone(conn, rxId);
   }
+  /** Sends FIN after the queued bytes (half close). */
   shutdown(now: Time, conn: ConnId): void {
     this.tcp.shutdown(now, conn);
   }
+  /** Closes the connection. */
   close(now: Time, conn: ConnId): void {
     this.tcp.close(now, conn);
   }
@@ -603,6 +681,7 @@ export class Stack {
     });
   }
 
+  /** Sends an ICMP echo message. */
   private sendIcmpEcho(
     now: Time,
     dst: Ipv4Addr,
@@ -679,6 +758,7 @@ export class Stack {
     }
   }
 
+  /** Counts and hands a frame to the host. */
   private transmit(frame: TxFrame): void {
     const c = this.stats.counters;
     c.txFrames++;
@@ -690,16 +770,19 @@ export class Stack {
     this.host.transmit(frame);
   }
 
+  /** Sends an ARP request for `targetIp`. */
   private sendArpRequest(targetIp: Ipv4Addr): void {
     this.stats.counters.txArpRequests++;
     this.sendArp(ARP_OP_REQUEST, BROADCAST_MAC, ZERO_MAC, targetIp);
   }
 
+  /** Sends an ARP reply to `targetMac`. */
   private sendArpReply(targetMac: MacAddr, targetIp: Ipv4Addr): void {
     this.stats.counters.txArpReplies++;
     this.sendArp(ARP_OP_REPLY, targetMac, targetMac, targetIp);
   }
 
+  /** Builds and sends an ARP packet. */
   private sendArp(op: number, ethDst: MacAddr, targetMac: MacAddr, targetIp: Ipv4Addr): void {
     const header = new Uint8Array(ETH_HEADER_LEN + ARP_LEN);
     header.set(ethDst, ETH_DST_OFFSET);

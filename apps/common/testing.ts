@@ -114,6 +114,8 @@ export class FakeSocketApi implements SocketApi {
   /** Receive buffers delivered and not yet released: rxId -> its bytes. */
   readonly rxOutstanding = new Map<number, Uint8Array>();
   connects = 0;
+  /** Timers asked for, in order (the fake never fires them; a test calls onTimer itself). */
+  readonly timers: { at: Time; tag: number }[] = [];
 
   static key(c: ConnRef): string {
     return `${c.stack}/${c.conn}`;
@@ -168,6 +170,9 @@ export class FakeSocketApi implements SocketApi {
     }
     if (fc.closed) this.violations.push(`double close of ${FakeSocketApi.key(c)}`);
     fc.closed = true;
+  }
+  timer(at: Time, tag: number): void {
+    this.timers.push({ at, tag });
   }
 }
 

@@ -18,6 +18,9 @@ import type { Time } from "../../core/time.ts";
 import type { Endpoint, SocketEvent } from "../../stack/events.ts";
 import type { BufRef, WritableMemory } from "../../hw/buffers.ts";
 
+/**
+ * Which NetPIPE variant: "copy" copies each received message before echoing it, "nocopy" does not.
+ */
 export type NetpipeVariant = "copy" | "nocopy";
 
 /** NetPIPE's default perturbation: each power of two is also run at +-3 bytes. */
@@ -54,11 +57,15 @@ export interface NetpipeConfig {
   readonly port?: number;
 }
 
+/** One message size's measurement. */
 export interface NetpipePoint {
+  /** Message size in bytes. */
   readonly bytes: number;
   /** Mean one-way latency (half round trip) over the timed repetitions, in ps. */
   readonly oneWay: Time;
+  /** Smallest one-way latency over the timed repetitions, in ps. */
   readonly minOneWay: Time;
+  /** Timed repetitions the figures are over. */
   readonly reps: number;
 }
 

@@ -16,6 +16,7 @@ import type { StackOp } from "./ops.ts";
 import { type CostTable, defineTable } from "./table.ts";
 import { X86_COSTS } from "./x86.ts";
 
+/** Kernel operations the Linux baseline charges beyond the stack's own. */
 export const LINUX_OPS = [
   "syscall", // system call entry plus exit
   "copy_call", // fixed cost of one copy_to_user/copy_from_user (bytes are charged as copy_byte)
@@ -30,8 +31,10 @@ export const LINUX_OPS = [
   "epoll_wait", // one epoll_wait call (ready list scan, return)
   "epoll_event", // per ready event returned by epoll_wait
 ] as const;
+/** One of {@link LINUX_OPS}. */
 export type LinuxOp = typeof LINUX_OPS[number];
 
+/** A Linux cost table: cycles per kernel or stack operation. */
 export type LinuxCosts = CostTable<LinuxOp | StackOp>;
 
 /** Linux on a 1.2 GHz TileGX core (cycles). */

@@ -23,6 +23,7 @@ export const STACK_OPS = [
   "reassembly", // per out-of-order segment queued or drained
 ] as const;
 
+/** One of {@link STACK_OPS}. */
 export type StackOp = typeof STACK_OPS[number];
 
 /**

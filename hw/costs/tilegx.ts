@@ -30,6 +30,7 @@ export const MESSAGING_OPS = [
   "buf_alloc", // take a buffer from an mPIPE buffer stack
   "buf_free", // return a buffer to an mPIPE buffer stack
 ] as const;
+/** One of {@link MESSAGING_OPS}. */
 export type MessagingOp = typeof MESSAGING_OPS[number];
 
 /** Application per-request base costs (placeholders until the apps are calibrated). */
@@ -39,9 +40,12 @@ export const APP_OPS = [
   "app_memcached_set", // memcached: parse, allocate, store, reply
   "app_netpipe", // NetPIPE: bookkeeping per ping-pong message
 ] as const;
+/** One of {@link APP_OPS}. */
 export type AppOp = typeof APP_OPS[number];
 
+/** Every operation the TileGX table prices. */
 export type TileGxOp = StackOp | MessagingOp | AppOp;
+/** The TileGX cost table: cycles per operation. */
 export type TileGxCosts = CostTable<TileGxOp>;
 
 /** Default TileGX cost table (cycles). */

@@ -12,7 +12,9 @@
 import type { StackOp } from "./ops.ts";
 import { type CostTable, defineTable } from "./table.ts";
 
+/** An x86 host's clock and core count. */
 export interface X86Host {
+  /** Host name. */
   readonly name: string;
   /** Core clock in Hz. */
   readonly hz: number;
@@ -37,9 +39,12 @@ export const LOADGEN_OPS = [
   "loadgen_request", // pick key/value sizes, format a request
   "loadgen_response", // parse a response, record latency
 ] as const;
+/** One of {@link LOADGEN_OPS}. */
 export type LoadgenOp = typeof LOADGEN_OPS[number];
 
+/** Every operation the x86 table prices. */
 export type X86Op = StackOp | LoadgenOp;
+/** The x86 cost table: cycles per operation. */
 export type X86Costs = CostTable<X86Op>;
 
 /**

@@ -79,6 +79,8 @@ export abstract class BoardNode<U extends StackCore, C extends BoardNodeConfig>
       workers: spec.stackTiles.length,
       rxRegion: this.rxRegion,
       rxView: (w) => this.rxRegion.view(spec.rxDomain(w)),
+      egressQueueFrames: cfg.egressQueueFrames,
+      hashKey: cfg.nicHashKey,
     });
     const tx = this.txRegion.view(spec.appDomain);
     this.app = cfg.app(tx, appEnv(sched, tx, this.appLocks, spec.appCores));
@@ -129,4 +131,14 @@ export abstract class BoardNode<U extends StackCore, C extends BoardNodeConfig>
   }
 
   abstract start(): void;
+
+  /** See {@link HostedNode.resetStats}; a mode adds its own counters. */
+  resetStats(): void {
+    const now = this.sched.now;
+    const cores = new Set<Core>([...this.netCores, ...this.appCores]);
+    for (const c of cores) c.resetStats(now);
+    this.appLocks.resetStats();
+    this.nic.resetStats();
+    for (const u of this.units) u.stack.resetStats();
+  }
 }

@@ -35,6 +35,7 @@ import { type Layout, placeLayout, type Placement } from "./layout.ts";
 import { COMMAND_QUEUE, commandWords, EVENT_QUEUE, eventWords } from "./messages.ts";
 import { categoryIndex } from "../../core/work.ts";
 import { BoardNode } from "./builder.ts";
+import { AppTimers } from "./app_timers.ts";
 import type { NodeConfig } from "./node.ts";
 
 /** Frames a network core takes from its notification ring per pass (approximation of the driver's batch). */
@@ -186,6 +187,7 @@ class NetCore {
 
 class AppCore implements SocketApi {
   readonly poller: Poller<AppCore>;
+  readonly timers: AppTimers<AppCore>;
   private connects = 0;
   ctx: CoreContext | null = null;
 
@@ -196,6 +198,28 @@ class AppCore implements SocketApi {
     readonly core: Core,
   ) {
     this.poller = new Poller<AppCore>(core, AppCore.pass, this as AppCore);
+    this.timers = new AppTimers<AppCore>(node.sched, core, AppCore.timerPass, this as AppCore);
+  }
+
+  /**
+   * Runs the application's due timers. The core polls, so the expiry itself
+   * costs nothing beyond the app's own work (it charges that itself).
+   */
+  static timerPass(ctx: CoreContext, self: AppCore): void {
+    const timers = self.timers;
+    timers.begin();
+    self.ctx = ctx;
+    const app = self.node.app;
+    const now = self.node.sched.now;
+    while (timers.popDue(now)) {
+      try {
+        app.onTimer?.(ctx, self, timers.tag);
+      } catch (e) {
+        self.node.contain(e);
+      }
+    }
+    self.ctx = null;
+    timers.end();
   }
 
   static pass(ctx: CoreContext, self: AppCore): void {
@@ -271,6 +295,9 @@ class AppCore implements SocketApi {
   close(c: ConnRef): void {
     this.command(c.stack, { kind: "close", conn: c.conn });
   }
+  timer(at: Time, tag: number): void {
+    this.timers.add(at, tag);
+  }
 }
 
 /** One board in DLibOS mode. */
@@ -345,6 +372,15 @@ export class DlibosNode extends BoardNode<NetCore, DlibosConfig> {
 
   start(): void {
     for (const a of this.apps) a.core.submit(AppCore.start, a);
+  }
+
+  override resetStats(): void {
+    super.resetStats();
+    const c = this.counters;
+    c.eventsSent = 0;
+    c.commandsSent = 0;
+    c.eventsOrphaned = 0;
+    c.appFaults = 0;
   }
 
   /**

@@ -7,11 +7,15 @@ import { type Board, spreadTiles } from "../../hw/board.ts";
 /** Which application cores a network core may hand connections to. */
 export type PairingPolicy = "all" | "quadrant";
 
+/** How many cores a node uses for what, and how network and application cores pair up. */
 export interface Layout {
+  /** Layout name ("d12-all", "8:4", ...). */
   readonly name: string;
   /** Network cores (DLibOS); in RTC and Linux every core runs the stack: net + app cores. */
   readonly net: number;
+  /** Application cores (DLibOS). */
   readonly app: number;
+  /** How connections of a network core are spread over application cores. */
   readonly policy: PairingPolicy;
 }
 

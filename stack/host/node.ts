@@ -19,18 +19,31 @@ import type { MacAddr } from "../wire/ethernet.ts";
 import type { Stack } from "../stack.ts";
 import type { TcpConfig } from "../tcp/layer.ts";
 
+/** How a node hosts the stack and the application. */
 export type HostMode = "dlibos" | "rtc" | "linux";
+/** Every {@link HostMode}. */
 export const HOST_MODES: readonly HostMode[] = ["dlibos", "rtc", "linux"];
 
 /** A neighbour whose MAC address is configured statically (the testbed's peers). */
 export interface Neighbour {
+  /** Neighbour's IPv4 address. */
   readonly ip: Ipv4Addr;
+  /** Neighbour's MAC address. */
   readonly mac: MacAddr;
+  /**
+   * The NIC port this neighbour is cabled to (default 0): frames to its MAC
+   * leave on that port (stack/host/neighbours.ts {@link EgressPorts}).
+   */
+  readonly port?: number;
 }
 
+/** A node's addresses and static neighbours. */
 export interface NodeAddress {
+  /** The node's IPv4 address. */
   readonly ip: Ipv4Addr;
+  /** The node's MAC address. */
   readonly mac: MacAddr;
+  /** Prefix length of the on-link subnet. */
   readonly prefixLen: number;
   /**
    * Static ARP entries. DLibOS's stacks share one MAC and IP but no state, so
@@ -78,26 +91,52 @@ export interface NodeConfig {
   readonly rxBuffers: number;
   readonly tcp?: Partial<TcpConfig>;
   readonly seed: number;
+  /**
+   * Frames per NIC port in the egress DMA ring and link queue (default
+   * mPIPE's `MPIPE_EGRESS_FRAMES`, hw/mpipe.ts); beyond it frames wait in the
+   * port's backlog (back-pressure, no loss).
+   */
+  readonly egressQueueFrames?: number;
+  /** The NIC's RSS hash key (hw/mpipe.ts `hashKey`; default 0: mPIPE's hash). */
+  readonly nicHashKey?: number;
 }
 
+/** A node of any hosting mode: its board, NIC, stacks, cores, application and memory. */
 export interface HostedNode {
+  /** Hosting mode. */
   readonly mode: HostMode;
+  /** Node name. */
   readonly name: string;
+  /** The scheduler the node runs on. */
   readonly sched: Scheduler;
+  /** The board. */
   readonly board: Board;
+  /** The NIC. */
   readonly nic: Mpipe;
+  /** The stack instances (one per network core in DLibOS, one per core otherwise). */
   readonly stacks: readonly Stack[];
   /** Cores running stack work (DLibOS: network cores; RTC/Linux: all used cores). */
   readonly netCores: readonly Core[];
   /** Cores running application work (RTC/Linux: the same cores as netCores). */
   readonly appCores: readonly Core[];
+  /** The application. */
   readonly app: App;
+  /** Receive region (the NIC's buffers). */
   readonly rxRegion: MemoryRegion;
+  /** The application's transmit region. */
   readonly txRegion: MemoryRegion;
   /** The application's locks (for lock statistics). */
   readonly appLocks: LockTable;
   /** Calls the app's start on every application core. */
   start(): void;
+  /**
+   * Starts a measurement window: zeroes busy time per category on every
+   * core, lock statistics (application and kernel locks), the NIC's counters
+   * and the stacks' (TCP included) and the mode's own counters. State (queues,
+   * connections, buffers, timers) is untouched. Links are the testbed's: see
+   * `Pair.resetStats`/`Cluster.resetStats`.
+   */
+  resetStats(): void;
 }
 
 /** The application's transmit memory as the app sees it. */

@@ -12,6 +12,7 @@
  */
 import { type Core, type CoreContext, Poller } from "../../core/executor.ts";
 import type { Scheduler } from "../../core/scheduler.ts";
+import type { Time } from "../../core/time.ts";
 import type { Board } from "../../hw/board.ts";
 import { TILEGX_COSTS, type TileGxCosts } from "../../hw/costs/tilegx.ts";
 import type { ConnRef, SocketApi } from "../socket.ts";
@@ -20,6 +21,7 @@ import type { ConnId, Endpoint, SocketEvent } from "../events.ts";
 import type { Stack } from "../stack.ts";
 import type { Layout } from "./layout.ts";
 import { BoardNode } from "./builder.ts";
+import { AppTimers } from "./app_timers.ts";
 import { layoutTiles, type NodeConfig } from "./node.ts";
 import type { StackSlot } from "./slot.ts";
 import { categoryIndex } from "../../core/work.ts";
@@ -42,6 +44,7 @@ export interface RtcConfig extends NodeConfig {
 class RtcCore implements SocketApi {
   readonly slot: StackSlot;
   readonly poller: Poller<RtcCore>;
+  readonly timers: AppTimers<RtcCore>;
   /** Events raised by the stack, delivered to the app after the stack returns. */
   private readonly events: SocketEvent[] = [];
   private readonly listening = new Set<number>();
@@ -52,6 +55,26 @@ class RtcCore implements SocketApi {
       onTimer: () => this.poller.wake(),
     });
     this.poller = new Poller<RtcCore>(core, RtcCore.pass, this as RtcCore);
+    this.timers = new AppTimers<RtcCore>(node.sched, core, RtcCore.timerPass, this as RtcCore);
+  }
+
+  /**
+   * Runs the application's due timers (the core polls: no cost beyond the
+   * app's own work), then hands the app the events its commands raised.
+   */
+  static timerPass(ctx: CoreContext, self: RtcCore): void {
+    const timers = self.timers;
+    timers.begin();
+    const slot = self.slot;
+    slot.begin(ctx);
+    const app = self.node.app;
+    const now = self.node.sched.now;
+    while (timers.popDue(now)) {
+      app.onTimer?.(ctx, self, timers.tag);
+      self.deliver(ctx);
+    }
+    slot.end();
+    timers.end();
   }
 
   get stack(): Stack {
@@ -115,6 +138,9 @@ class RtcCore implements SocketApi {
   }
   close(c: ConnRef): void {
     this.stack.close(this.slot.now(), this.check(c));
+  }
+  timer(at: Time, tag: number): void {
+    this.timers.add(at, tag);
   }
 }
 

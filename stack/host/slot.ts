@@ -17,7 +17,7 @@ import type { Endpoint, SocketEvent } from "../events.ts";
 import { IPPROTO_TCP } from "../wire/ipv4.ts";
 import { Stack } from "../stack.ts";
 import { StackCharger } from "./charge.ts";
-import { seedNeighbours } from "./neighbours.ts";
+import { EgressPorts, seedNeighbours } from "./neighbours.ts";
 import type { NodeConfig } from "./node.ts";
 
 /** First ephemeral port tried for active opens (IANA dynamic range, RFC 6335). */
@@ -59,6 +59,8 @@ export class StackSlot {
   private readonly ring: NotifRing;
   private readonly ip: number;
   private readonly onTimer: () => void;
+  /** Egress port by destination MAC; null when every neighbour is on port 0. */
+  private readonly egress: EgressPorts | null;
 
   constructor(o: SlotOptions, acct?: Accounting) {
     this.sched = o.sched;
@@ -68,6 +70,7 @@ export class StackSlot {
     this.ring = o.nic.ring(o.index);
     this.ip = o.node.address.ip;
     this.onTimer = o.onTimer;
+    this.egress = EgressPorts.of(o.node.address.neighbours);
     this.charger = new StackCharger(o.costs);
     this.stack = new Stack(
       {
@@ -169,9 +172,13 @@ export class StackSlot {
     ctx.thenCall(this.doTransmit, frame);
   }
 
-  /** Hands a frame to the NIC at its point in the work item (one handler per slot: no per-frame closure). */
+  /**
+   * Hands a frame to the NIC at its point in the work item (one handler per
+   * slot: no per-frame closure), on the port of its destination neighbour.
+   */
   private readonly doTransmit = (t: Time, frame: TxFrame): void => {
-    this.nic.transmit(t, 0, frame);
+    const egress = this.egress;
+    this.nic.transmit(t, egress === null ? 0 : egress.portOf(frame.header), frame);
   };
 
   private static fire(t: Time, self: StackSlot): void {

@@ -15,12 +15,15 @@ import type { Ipv4Addr } from "../wire/ipv4.ts";
 import type { TcpRepr } from "../wire/tcp.ts";
 import type { Time } from "../../core/time.ts";
 
+/** What the TCP layer needs from the stack below it. */
 export interface TcpLayerHost extends EventSink {
   /** Sends one segment from `src` to `dst` (payload gathered from `payload`). */
   output(now: Time, src: Ipv4Addr, dst: Ipv4Addr, repr: TcpRepr, payload: readonly BufRef[]): void;
+  /** Where the TCP layer charges its operations. */
   readonly acct: Accounting;
 }
 
+/** The TCP layer as the stack drives it. */
 export interface TcpLayerApi {
   /** Counters (segments, retransmissions, RTO expiries, drops by reason). */
   readonly stats: TcpStats;
@@ -43,6 +46,7 @@ export interface TcpLayerApi {
   /** Earliest time poll() has work, or Infinity. */
   nextDeadline(): Time;
 
+  /** Listens on `port` with room for `backlog` pending connections. */
   listen(port: number, backlog: number): void;
   /**
    * Active open; returns the new connection's id (a `connected` or `cleanup`
@@ -50,10 +54,14 @@ export interface TcpLayerApi {
    * port (hosts choose one whose flow hash steers replies back to this stack).
    */
   connect(now: Time, local: Ipv4Addr, remote: Endpoint, localPort?: number): ConnId;
+  /** Accepts a connection announced by `new_conn`. */
   accept(conn: ConnId): void;
   /** Queues the referenced bytes; `data_acked(token)` follows when all are acknowledged. */
   send(now: Time, conn: ConnId, refs: readonly BufRef[], token: number): void;
+  /** Releases the receive buffers delivered with `new_data` `rxId`. */
   recvDone(conn: ConnId, rxId: number): void;
+  /** Sends FIN after the queued bytes (half close). */
   shutdown(now: Time, conn: ConnId): void;
+  /** Closes the connection. */
   close(now: Time, conn: ConnId): void;
 }

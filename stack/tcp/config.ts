@@ -74,6 +74,9 @@ export const CLOCK_GRANULARITY: Time = 1 * US;
 /** RTO used once data flows if the SYN had to be retransmitted (RFC 6298 (5.7)). */
 export const SYN_FALLBACK_RTO: Time = 3 * SEC;
 
+/**
+ * TCP settings of one stack (see {@link DEFAULT_TCP_CONFIG} for the defaults and their sources).
+ */
 export interface TcpConfig {
   /** MSS we advertise (and the cap on what we send), bytes. */
   mss: number;
@@ -87,8 +90,11 @@ export interface TcpConfig {
   timestamps: boolean;
   /** Initial congestion window in segments, or null for RFC 6928: min(10*MSS, max(2*MSS, 14600)). */
   initialWindowSegments: number | null;
+  /** Lower bound of the retransmission timeout (RFC 6298). */
   minRto: Time;
+  /** Upper bound of the retransmission timeout. */
   maxRto: Time;
+  /** Retransmission timeout before the first RTT sample. */
   initialRto: Time;
   /** Data/FIN retransmissions (and unanswered zero-window probes) before abort with "timeout". */
   maxRetries: number;
@@ -104,6 +110,7 @@ export interface TcpConfig {
   finWait2Timeout: Time;
   /** Delay ACKs (RFC 9293 3.8.6.3 / RFC 5681 4.2): ACK every 2nd full segment or after the timeout. */
   delayedAck: boolean;
+  /** How long an ACK may be delayed. */
   delayedAckTimeout: Time;
   /** Data segments ACKed immediately at connection start (quick-ACK mode). */
   quickAckSegments: number;
@@ -113,8 +120,11 @@ export interface TcpConfig {
   maxPersist: Time;
   /** Out-of-order reassembly bounds; excess segments are dropped and counted. */
   oooMaxSegments: number;
+  /** Bytes the out-of-order queue may hold per connection. */
   oooMaxBytes: number;
+  /** Lowest ephemeral port. */
   ephemeralPortMin: number;
+  /** Highest ephemeral port. */
   ephemeralPortMax: number;
   /** Challenge ACKs sent per simulated second at most (RFC 5961 section 7). */
   challengeAckLimit: number;
@@ -122,6 +132,7 @@ export interface TcpConfig {
   forceIsn: number | null;
 }
 
+/** The defaults, each named with its source in this file's constants. */
 export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   mss: DEFAULT_MSS,
   rcvBuf: DEFAULT_RCV_BUF,

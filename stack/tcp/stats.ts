@@ -28,36 +28,58 @@ export const TCP_DROP_REASONS = [
   "time_wait_rst", // RST in TIME_WAIT ignored (RFC 1337)
 ] as const;
 
+/** One of {@link TCP_DROP_REASONS}. */
 export type TcpDropReason = typeof TCP_DROP_REASONS[number];
 
+/** Counters of one TCP layer. */
 export class TcpStats {
+  /** Segments received. */
   segmentsIn = 0;
+  /** Segments sent. */
   segmentsOut = 0;
   /** Bytes of payload sent (including retransmissions) and received in order. */
   bytesOut = 0;
+  /** Bytes of payload received in order. */
   bytesIn = 0;
   /** Segments carrying data (or SYN/FIN) sent again. */
   retransmits = 0;
+  /** Retransmissions triggered by duplicate ACKs. */
   fastRetransmits = 0;
+  /** Retransmission timeouts. */
   rtos = 0;
+  /** SYNs sent again. */
   synRetransmits = 0;
   /** SYN-ACKs sent again in answer to a retransmitted SYN. */
   synAckResent = 0;
+  /** Resets sent. */
   rstsSent = 0;
+  /** Challenge ACKs sent (RFC 5961). */
   challengeAcks = 0;
+  /** Challenge ACKs not sent (rate limit). */
   challengeAcksSuppressed = 0;
   /** ACKs not sent in answer to unacceptable empty segments (rate limit). */
   oowAcksSuppressed = 0;
+  /** Segments queued out of order. */
   oooQueued = 0;
+  /** Out-of-order segments dropped (queue bound). */
   oooDropped = 0;
+  /** Zero-window probes sent. */
   zeroWindowProbes = 0;
+  /** Duplicate ACKs received. */
   dupAcksIn = 0;
+  /** Connections opened actively. */
   connsOpened = 0;
+  /** Connections accepted. */
   connsAccepted = 0;
+  /** Connections closed normally. */
   connsClosed = 0;
+  /** Connections reset. */
   connsReset = 0;
+  /** Connections timed out. */
   connsTimedOut = 0;
+  /** Connections refused. */
   connsRefused = 0;
+  /** Connections aborted. */
   connsAborted = 0;
   /** Commands naming a connection that does not exist (already cleaned up). */
   unknownConnCommands = 0;
@@ -69,10 +91,12 @@ export class TcpStats {
   portExhausted = 0;
   private readonly dropCounts = new Float64Array(TCP_DROP_REASONS.length);
 
+  /** Counts one dropped segment. */
   drop(reason: TcpDropReason): void {
     this.dropCounts[DROP_INDEX[reason]]++;
   }
 
+  /** Segments dropped for `reason`. */
   drops(reason: TcpDropReason): number {
     return this.dropCounts[DROP_INDEX[reason]];
   }
@@ -82,6 +106,12 @@ export class TcpStats {
     let n = 0;
     for (const v of this.dropCounts) n += v;
     return n;
+  }
+
+  /** Zeroes every counter (start of a measurement window). */
+  reset(): void {
+    for (const k of COUNTER_NAMES) this[k] = 0;
+    this.dropCounts.fill(0);
   }
 
   /** All counters in a fixed order (drops as `drop_<reason>`). */
@@ -100,7 +130,7 @@ const DROP_INDEX = Object.fromEntries(TCP_DROP_REASONS.map((r, i) => [r, i])) as
   number
 >;
 
-type CounterName = Exclude<keyof TcpStats, "drop" | "drops" | "dropped" | "snapshot">;
+type CounterName = Exclude<keyof TcpStats, "drop" | "drops" | "dropped" | "snapshot" | "reset">;
 
 const COUNTER_NAMES: readonly CounterName[] = [
   "segmentsIn",

@@ -50,6 +50,8 @@ export interface LinuxCounters {
   wakeupsLate: number;
   contextSwitches: number;
   epollWaits: number;
+  /** Of those, returns on an application timer's timeout (busy-polling: no wakeup). */
+  timerReturns: number;
   /** Ready sockets returned by epoll_wait. */
   epollEvents: number;
   /** Events for a connection no socket exists for. */
@@ -88,6 +90,7 @@ export function newCounters(): LinuxCounters {
     wakeupsLate: 0,
     contextSwitches: 0,
     epollWaits: 0,
+    timerReturns: 0,
     epollEvents: 0,
     eventsOrphaned: 0,
     userBufferOverflows: 0,

@@ -153,6 +153,13 @@ export class LinuxNode extends BoardNode<Cpu, LinuxConfig> {
     for (const t of this.threads) t.core.submit(Thread.start, t);
   }
 
+  /** Also zeroes the kernel's counters and its lock statistics. */
+  override resetStats(): void {
+    super.resetStats();
+    Object.assign(this.counters, newCounters());
+    this.locks.resetStats();
+  }
+
   /** Acquisition statistics per class of kernel lock. */
   lockStats(): Record<LockClass, LockClassStats> {
     const out = {} as Record<LockClass, LockClassStats>;
@@ -338,9 +345,14 @@ export class LinuxNode extends BoardNode<Cpu, LinuxConfig> {
     try {
       fn();
     } catch (e) {
-      if (!(e instanceof ProtectionFault)) throw e;
-      this.counters.appFaults++;
-      this.lastFault = e;
+      this.contain(e);
     }
+  }
+
+  /** @internal counts an application's protection fault; rethrows anything else. */
+  contain(e: unknown): void {
+    if (!(e instanceof ProtectionFault)) throw e;
+    this.counters.appFaults++;
+    this.lastFault = e;
   }
 }

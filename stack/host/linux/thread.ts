@@ -21,6 +21,7 @@ import type { BufRef, Memory } from "../../../hw/buffers.ts";
 import type { ConnId, Endpoint, SocketEvent } from "../../events.ts";
 import type { Stack } from "../../stack.ts";
 import { LINUX_OP_CATEGORY } from "./counters.ts";
+import { AppTimers } from "../app_timers.ts";
 import type { LinuxNode } from "./mod.ts";
 import type { Socket } from "./socket.ts";
 import {
@@ -66,8 +67,10 @@ export class Thread implements SocketApi {
   private batchHead = 0;
   private readonly acks: AppAck[] = [];
   private nextChunk = 1;
+  readonly timers: AppTimers<Thread>;
 
   constructor(readonly node: LinuxNode, readonly index: number, readonly core: Core) {
+    this.timers = new AppTimers<Thread>(node.sched, core, Thread.timerRun, this as Thread);
     this.epLock = node.locks.get(`${node.name}/epoll:${index}`);
     this.userBuf = new UserBuffer(
       `${node.name}/user:${index}`,
@@ -119,6 +122,35 @@ export class Thread implements SocketApi {
     }
     th.ctx = null;
     ctx.thenCall(Thread.endCheck, th);
+  }
+
+  /**
+   * The application's due timers: epoll_wait returns on its timeout. The
+   * thread busy-polls (mutilate's default), so the return costs a `syscall`
+   * and an `epoll_wait` and no wakeup or context switch; the thread's
+   * blocked/running state, its ready list and its batch are left as they are.
+   */
+  static timerRun(ctx: CoreContext, th: Thread): void {
+    const timers = th.timers;
+    timers.begin();
+    const node = th.node;
+    node.syscall(ctx);
+    ctx.charge(LINUX_OP_CATEGORY.epoll_wait, node.costs.epoll_wait);
+    node.counters.epollWaits++;
+    node.counters.timerReturns++;
+    th.ctx = ctx;
+    const app = node.app;
+    const now = node.sched.now;
+    while (timers.popDue(now)) {
+      try {
+        app.onTimer?.(ctx, th, timers.tag);
+      } catch (e) {
+        node.contain(e);
+      }
+      th.flushAcks(ctx);
+    }
+    th.ctx = null;
+    timers.end();
   }
 
   /** At the end of an item: loop when more is ready, else block in epoll_wait. */
@@ -302,8 +334,14 @@ export class Thread implements SocketApi {
   }
 
   private callApp(ctx: CoreContext, fn: () => void): void {
+    this.node.guard(fn);
+    this.flushAcks(ctx);
+  }
+
+  /** Delivers the data_acked of the writes the application made. */
+  private flushAcks(ctx: CoreContext): void {
     const node = this.node;
-    node.guard(fn);
+    if (this.acks.length === 0) return;
     for (let k = 0; k < this.acks.length; k++) {
       const a = this.acks[k];
       const ev: SocketEvent = { kind: "data_acked", conn: a.conn, token: a.token };
@@ -397,6 +435,10 @@ export class Thread implements SocketApi {
 
   close(c: ConnRef): void {
     this.sockCall(c, (s, now, conn) => s.close(now, conn));
+  }
+
+  timer(at: Time, tag: number): void {
+    this.timers.add(at, tag);
   }
 
   private sockCall(c: ConnRef, fn: (s: Stack, now: Time, conn: ConnId) => void): void {
