@@ -15,6 +15,8 @@ import { decodeEvent, encodeCommand, MAX_RECORD_WORDS } from "./messages.ts";
 import { type AppStart, STOP, type WorkerReport } from "./plan.ts";
 import { type SharedRegion, txRegionId, viewsFor } from "./regions.ts";
 import { Doorbell, SpscRing } from "./spsc_ring.ts";
+import { AppTimers } from "./timers.ts";
+import { MS, type Time } from "../core/time.ts";
 
 /** Longest sleep with nothing to do, ms. */
 const APP_IDLE_WAIT_MS = 20;
@@ -35,6 +37,7 @@ export class AppWorker {
   private readonly control: Int32Array;
   private readonly rec = new Uint32Array(MAX_RECORD_WORDS);
   private readonly out = new Uint32Array(MAX_RECORD_WORDS);
+  private readonly timers = new AppTimers();
 
   constructor(private readonly s: AppStart) {
     this.clock = new LiveClock(s.epochMs);
@@ -68,11 +71,19 @@ export class AppWorker {
           work++;
         }
       }
+      const now = this.clock.now();
+      if (this.timers.next() <= now) {
+        work += this.timers.fireDue(now, (tag) => this.app.onTimer?.(this.ctx, this.api, tag));
+      }
       for (let i = 0; i < this.deferred.length; i++) {
         if (this.deferred[i].length > 0) this.flush(i);
       }
       this.ringNets();
-      if (work === 0) this.myBell.wait(seen, APP_IDLE_WAIT_MS);
+      if (work === 0) {
+        const until = (this.timers.next() - this.clock.now()) / MS;
+        const wait = Math.min(APP_IDLE_WAIT_MS, Math.max(0, until));
+        if (wait > 0) this.myBell.wait(seen, wait);
+      }
     }
     return { role: "app", index: this.s.index, counters: { ...this.counters }, pcap: null };
   }
@@ -124,6 +135,7 @@ export class AppWorker {
         this.command(c.stack, { kind: "send", conn: c.conn, refs, token }),
       shutdown: (c: ConnRef) => this.command(c.stack, { kind: "shutdown", conn: c.conn }),
       close: (c: ConnRef) => this.command(c.stack, { kind: "close", conn: c.conn }),
+      timer: (at: Time, tag: number) => this.timers.add(at, tag),
     };
   }
 }

@@ -31,6 +31,7 @@ import { type SharedRegion, viewsFor } from "./regions.ts";
 import { Doorbell, SpscRing } from "./spsc_ring.ts";
 import { TapFd } from "./tap.ts";
 import { ByteArena } from "../apps/common/arena.ts";
+import { AppTimers } from "./timers.ts";
 
 /** Longest sleep with nothing to do, ms (bounds how late a stop or a missed ring is seen). */
 export const IDLE_WAIT_MS = 20;
@@ -87,6 +88,8 @@ export class NetWorker {
   private readonly app: App | null = null;
   private readonly api: SocketApi | null = null;
   private readonly ctx: LiveContext;
+  /** RTC: the app's timers. */
+  private readonly timers = new AppTimers();
   private now: Time = 0;
 
   constructor(private readonly s: NetStart) {
@@ -156,6 +159,11 @@ export class NetWorker {
           work++;
         }
       }
+      if (this.app !== null && this.api !== null && this.timers.next() <= this.now) {
+        const app = this.app, api = this.api;
+        work += this.timers.fireDue(this.now, (tag) => app.onTimer?.(this.ctx, api, tag));
+        this.deliver();
+      }
       if (this.stack.nextDeadline() <= this.now) {
         this.stack.poll(this.now);
         this.deliver();
@@ -165,7 +173,8 @@ export class NetWorker {
         if (this.deferred[j].length > 0) this.flushDeferred(j);
       }
       if (work === 0) {
-        const until = (this.stack.nextDeadline() - this.clock.now()) / MS;
+        const next = Math.min(this.stack.nextDeadline(), this.timers.next());
+        const until = (next - this.clock.now()) / MS;
         const wait = Math.min(IDLE_WAIT_MS, Math.max(0, until));
         if (wait > 0) this.myBell.wait(seen, wait);
       }
@@ -306,6 +315,7 @@ export class NetWorker {
         st.send(this.now, c.conn, refs, token),
       shutdown: (c: ConnRef) => st.shutdown(this.now, c.conn),
       close: (c: ConnRef) => st.close(this.now, c.conn),
+      timer: (at: Time, tag: number) => this.timers.add(at, tag),
     };
   }
 }
