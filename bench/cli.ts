@@ -3,7 +3,11 @@
  *
  *   deno task sim netpipe --mode dlibos --variant nocopy --sizes 64,1024 --json out.json
  *
- * Bad options print one line naming the problem and exit 2.
+ * Output rules: a short human summary goes to stdout; `--json FILE` writes
+ * the results file, `--json -` writes it to stdout instead of the summary.
+ * Output paths are checked before anything runs, and files are written
+ * before anything is printed. Bad options print one line naming the problem
+ * and exit 2.
  */
 import { command, dispatch, opt, type Program, runCli, UsageError } from "../core/cli.ts";
 import { Progress } from "./progress.ts";
@@ -17,7 +21,15 @@ import { PcapWriter } from "../stack/pcap.ts";
 import { runAppLoad, type ServerApp } from "./apps_run.ts";
 import { toUs } from "../core/time.ts";
 import { formatLoss, lossFields } from "../stack/host/counters.ts";
-import { collectMeta, makeResults, serializeResults, writeResults } from "../report/results.ts";
+import {
+  collectMeta,
+  makeResults,
+  type Results,
+  serializeResults,
+  writeResults,
+} from "../report/results.ts";
+import { STDOUT_PATH } from "../core/cli.ts";
+import { appSummary, netpipeSummary } from "./summary.ts";
 
 const VARIANTS: readonly NetpipeVariant[] = ["copy", "nocopy"];
 /** Largest message the CLI accepts (the transmit region must hold it). */
@@ -41,6 +53,26 @@ function layoutValue(raw: string, board: string): Layout {
     );
   }
   return layout;
+}
+
+const RESULTS_HELP = "write the results file here ('-': to stdout instead of the summary)";
+
+/**
+ * The output rule of every `sim` command: the results file goes to `json`
+ * (checked at parse time) or, for "-", to stdout; otherwise stdout gets the
+ * human summary.
+ */
+async function emitResults(
+  results: Results,
+  json: string | undefined,
+  summary: (r: Results) => string,
+): Promise<void> {
+  if (json === STDOUT_PATH) {
+    console.log(serializeResults(results).trimEnd());
+    return;
+  }
+  if (json !== undefined) await writeResults(json, results);
+  console.log(summary(results));
 }
 
 const netpipe = command({
@@ -68,8 +100,8 @@ const netpipe = command({
       default: NETPIPE_DEFAULT_WARMUP,
     }),
     seed: opt.int("random seed", { min: 0, max: 2 ** 31 - 1, default: 1 }),
-    json: opt.string("write the results file here"),
-    pcap: opt.string("write the first run's wire traffic here (libpcap, ns timestamps)"),
+    json: opt.outputFile(RESULTS_HELP, { stdout: true }),
+    pcap: opt.outputFile("write the first run's wire traffic here (libpcap, ns timestamps)"),
     quiet: opt.flag("no progress output"),
   },
   async run(v) {
@@ -94,10 +126,9 @@ const netpipe = command({
     });
     const wall = (performance.now() - t0) / 1000;
     progress.done(`${exp.events} events in ${wall.toFixed(1)} s`);
-    const results = makeResults(exp.body, await collectMeta(wall));
-    if (v.json) await writeResults(v.json, results);
-    else console.log(serializeResults(results));
+    const results = makeResults(exp.body, await collectMeta(wall, { seeds: [v.seed] }));
     if (pcap && v.pcap) await pcap.writeFile(v.pcap);
+    await emitResults(results, v.json, netpipeSummary);
     return 0;
   },
 });
@@ -118,7 +149,7 @@ function appCommand(app: ServerApp) {
       connections: opt.int("client connections", { min: 1, max: MAX_CONNECTIONS, default: 16 }),
       requests: opt.int("requests per connection", { min: 1, max: MAX_REPS, default: 100 }),
       seed: opt.int("random seed", { min: 0, max: 2 ** 31 - 1, default: 1 }),
-      json: opt.string("write the results file here"),
+      json: opt.outputFile(RESULTS_HELP, { stdout: true }),
       quiet: opt.flag("no progress output"),
     },
     async run(v) {
@@ -166,10 +197,9 @@ function appCommand(app: ServerApp) {
           },
           series,
         },
-        await collectMeta(wall),
+        await collectMeta(wall, { seeds: [v.seed] }),
       );
-      if (v.json) await writeResults(v.json, results);
-      else console.log(serializeResults(results));
+      await emitResults(results, v.json, appSummary);
       return 0;
     },
   });

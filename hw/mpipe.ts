@@ -1,5 +1,5 @@
 /**
- * The mPIPE NIC engine (facts.md "mPIPE"): classifier, load balancer, buffer
+ * The mPIPE NIC engine (docs/PAPER.md "mPIPE"): classifier, load balancer, buffer
  * stack, ingress DMA into a protected receive region, per-worker notification
  * rings, and egress DMA with gather and L4 checksum offload.
  *

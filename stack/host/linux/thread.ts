@@ -36,7 +36,7 @@ import {
 export const EPOLL_MAX_EVENTS = 32;
 /** Bytes one read() call asks for (approximation: a 64 KiB application read buffer). */
 export const READ_MAX_BYTES = 64 * 1024;
-/** Payload bytes per kernel socket buffer on transmit (TCP MSS 1460, facts.md; no TSO). */
+/** Payload bytes per kernel socket buffer on transmit (TCP MSS 1460, docs/PAPER.md; no TSO). */
 export const SKB_PAYLOAD_BYTES = 1460;
 
 /** Thread states: blocked in epoll_wait, wake decided but not yet running, runnable/running. */
