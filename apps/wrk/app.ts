@@ -30,7 +30,7 @@
  * peer's FIN completes an EOF-delimited body or is a read error; then the
  * connection is reopened (wrk's reconnect_socket).
  */
-import type { Time } from "../../core/time.ts";
+import { type Time, US } from "../../core/time.ts";
 import type { WorkContext } from "../../core/work.ts";
 import type { BufRef } from "../../hw/buffers.ts";
 import type { Endpoint, SocketEvent } from "../../stack/events.ts";
@@ -57,6 +57,12 @@ import { WrkStats } from "./stats.ts";
 const TAG_TICK = 0;
 const TAG_MEASURE = 1;
 const TAG_STOP = 2;
+const TAG_WAIT = 3;
+/**
+ * How often a core looks whether every connection is up (the window's start
+ * is only known then); a grid like mutilate's barrier (docs/LOADGEN.md).
+ */
+export const SETTLE_POLL: Time = 50 * US;
 
 export interface WrkLoadConfig {
   readonly options: WrkOptions;
@@ -92,6 +98,8 @@ export class WrkLoad {
   private latencyBase: WrkStats | null = null;
   private requestsBase: WrkStats | null = null;
   private running = 0;
+  /** Connections whose first connect has succeeded or failed. */
+  private settled = 0;
 
   constructor(readonly cfg: WrkLoadConfig) {
     if (!(cfg.hosts >= 1)) throw new RangeError("wrk: hosts must be >= 1");
@@ -118,14 +126,25 @@ export class WrkLoad {
     return { ...s, raw, latency, requests: since(this.run.requests, this.requestsBase) };
   }
 
-  /** @internal a core starts (the first call fixes the schedule). */
+  /** @internal a core starts (the first call is the run's start). */
   begin(now: Time): void {
     this.running++;
-    if (this.startAt >= 0) return;
-    this.startAt = now;
-    this.measureAt = now + this.cfg.warmup;
+    if (this.startAt < 0) this.startAt = now;
+  }
+
+  /**
+   * @internal a connection's first connect has ended (connected or failed).
+   * Once every connection has, the schedule is fixed: the window opens after
+   * the warm-up (counted from the start) and not before every connection is
+   * up, so a short simulated window never measures connection set-up (real
+   * wrk counts its ramp-up in seconds-long runs).
+   */
+  settle(now: Time): void {
+    const opened = this.run.connectionsPerThread * this.run.threads.length;
+    if (++this.settled !== opened || this.measureAt >= 0) return;
+    const warm = this.startAt + this.cfg.warmup;
+    this.measureAt = warm > now ? warm : now;
     this.stopAt = this.measureAt + this.cfg.duration;
-    if (this.cfg.warmup === 0) this.measure(now);
   }
 
   /** @internal the measurement window opens: keep the warm-up's statistics aside. */
@@ -158,6 +177,8 @@ class Slot {
   ref: ConnRef | null = null;
   /** The engine asked for a fresh connection during the current event. */
   reconnect = false;
+  /** The first connect has ended (counted by {@link WrkLoad.settle}). */
+  settled = false;
 
   constructor(thread: WrkThread, readonly core: WrkCore, send: SendFn) {
     this.engine = new WrkConnection(thread, send, () => this.reconnect = true);
@@ -221,8 +242,7 @@ export class WrkApp implements App {
     }
 
     api.timer(now + RECORD_INTERVAL, TAG_TICK);
-    if (load.measureAt > now) api.timer(load.measureAt, TAG_MEASURE);
-    api.timer(load.stopAt, TAG_STOP);
+    api.timer(now + SETTLE_POLL, TAG_WAIT);
   }
 
   onTimer(ctx: WorkContext, api: SocketApi, tag: number): void {
@@ -234,6 +254,15 @@ export class WrkApp implements App {
         for (const t of core.threads) t.tick(now);
         api.timer(now + RECORD_INTERVAL, TAG_TICK);
         return;
+      case TAG_WAIT: {
+        const load = this.load;
+        if (load.stopAt < 0) api.timer(now + SETTLE_POLL, TAG_WAIT);
+        else {
+          api.timer(load.measureAt > now ? load.measureAt : now, TAG_MEASURE);
+          api.timer(load.stopAt, TAG_STOP);
+        }
+        return;
+      }
       case TAG_MEASURE:
         this.load.measure(now);
         for (const t of core.threads) {
@@ -261,6 +290,10 @@ export class WrkApp implements App {
         }
         slot.ref = { stack, conn: ev.conn };
         this.byConn.set(key(stack, ev.conn), slot);
+        if (!slot.settled) {
+          slot.settled = true;
+          this.load.settle(this.clock.now(ctx));
+        }
         if (slot.core.stopped) return;
         this.enter(ctx, api, slot);
         slot.engine.onConnected(this.clock.now(ctx));
@@ -307,6 +340,10 @@ export class WrkApp implements App {
         } else if (ev.reason === "refused" || ev.reason === "timeout") {
           // A connect that failed: it was the oldest pending one on this core.
           slot = this.cores[this.coreIndex.of(api)]?.pending.shift();
+          if (slot !== undefined && !slot.settled) {
+            slot.settled = true;
+            this.load.settle(this.clock.now(ctx));
+          }
         }
         if (slot === undefined || slot.core.stopped) return;
         if (ev.reason === "closed") {

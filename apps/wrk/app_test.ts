@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { MS, US } from "../../core/time.ts";
 import { FakeClientHost } from "../clients/loadgen_testing.ts";
 import { X86_LOADGEN_COSTS } from "../clients/loadgen.ts";
-import { WrkApp, WrkLoad, type WrkLoadConfig } from "./app.ts";
+import { SETTLE_POLL, WrkApp, WrkLoad, type WrkLoadConfig } from "./app.ts";
 import { parseUrl } from "./http.ts";
 
 const SERVER = { addr: 0x0a000001, port: 80 };
@@ -34,14 +34,19 @@ Deno.test("wrk app: floor(c/t) connections per thread, one thread per core, requ
   load.onMeasure = (t) => measured = t;
   host.start();
   assert.deepEqual(host.apis.map((a) => a.connects.length), [2, 2]); // floor(5/2) each
-  assert.equal(measured, 0); // no warm-up: the window opens at the start
+  assert.equal(measured, -1, "the window waits for every connection");
   assert.equal(host.apis[0].connects[0].remote, SERVER);
+  // Tick and settle-poll timers asked for on both cores.
+  assert.deepEqual(host.apis[0].timers.map((t) => t.tag).sort(), [0, 3]);
   const [[a, b], [c]] = host.acceptAll();
   for (const [core, conn] of [[0, a], [0, b], [1, c]]) {
     assert.deepEqual(host.sentText(core, conn), [REQUEST]);
   }
-  // Stop and tick timers asked for on both cores.
-  assert.deepEqual(host.apis[0].timers.map((t) => t.tag).sort(), [0, 2]);
+  // No warm-up: the window opens when the last connection is up (after the requests' work).
+  assert.ok(load.measureAt > 0 && load.measureAt < SETTLE_POLL, `window at ${load.measureAt}`);
+  host.runTimers(SETTLE_POLL);
+  assert.equal(measured, SETTLE_POLL, "seen at the first settle poll");
+  assert.ok(host.apis[0].timers.some((t) => t.tag === 2 && t.at === load.stopAt), "stop asked for");
   assert.equal(host.ctx.cycles, 4 * X86_LOADGEN_COSTS.request);
   assert.deepEqual(host.violations(), []);
 });
