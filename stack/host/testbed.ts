@@ -18,7 +18,7 @@ import { DlibosNode } from "./dlibos.ts";
 import type { Layout } from "./layout.ts";
 import type { AppFactory, HostedNode, HostMode, NodeAddress, NodeConfig } from "./node.ts";
 import { RtcNode } from "./rtc.ts";
-import { type LinuxConfig, LinuxNode } from "./linux/mod.ts";
+import { type AcceptModel, type Affinity, LinuxNode } from "./linux/mod.ts";
 import type { PcapWriter } from "../pcap.ts";
 
 /** The subnet of the simulated testbed (RFC 1918 addresses, never on a real network). */
@@ -74,7 +74,12 @@ export interface HostSpec {
 }
 
 /** Options of a Linux-mode node a {@link HostSpec} may set (ignored in the other modes). */
-export type LinuxHostOptions = Pick<LinuxConfig, "accept" | "affinity">;
+export interface LinuxHostOptions {
+  /** How new connections reach threads (LinuxNode's default: "establish"). */
+  readonly accept?: AcceptModel;
+  /** With `accept: "establish"`: which thread owns a new connection. */
+  readonly affinity?: Affinity;
+}
 
 /** Builds one node of the given mode. */
 export function buildNode(
