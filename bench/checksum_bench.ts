@@ -6,7 +6,7 @@
 import { Rng } from "../core/rng.ts";
 import { checksumAdd, fold, internetChecksum } from "../hw/checksum.ts";
 
-/** Ethernet MTU-sized payload (facts.md: MTU 1500). */
+/** Ethernet MTU-sized payload (docs/PAPER.md: MTU 1500). */
 const MTU_BYTES = 1500;
 /** A large TSO-sized buffer: 64 KiB. */
 const LARGE_BYTES = 64 * 1024;

@@ -34,6 +34,66 @@ Deno.test("sim: bad options and values print one line and exit 2", async () => {
   }
 });
 
+Deno.test("sim: negative numbers are judged as values", async () => {
+  for (
+    const [args, msg] of [
+      [["netpipe", "--seed", "-1"], "error: --seed: must be in 0..2147483647, got -1"],
+      [["netpipe", "--sizes", "-64"], "error: --sizes: must be in 1..67108864, got -64"],
+      [["memcached", "--connections", "-4"], "error: --connections: must be in 1..4096, got -4"],
+    ] as const
+  ) {
+    const r = await sim(...args);
+    assert.equal(r.code, 2, args.join(" "));
+    assert.equal(r.stderr.trim(), msg);
+  }
+});
+
+Deno.test("sim: bad output paths fail at once, before any simulation, with one line", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (
+      const [args, msg] of [
+        [["netpipe", "--json", "/proc/x.json"], /^error: --json: cannot write '\/proc\/x\.json'/],
+        [["netpipe", "--json", dir], /^error: --json: '.*' is a directory, expected a file$/],
+        [["netpipe", "--pcap", dir], /^error: --pcap: '.*' is a directory, expected a file$/],
+        [["netpipe", "--pcap", "-"], /^error: --pcap: '-' \(standard output\) is not allowed/],
+        [
+          ["netpipe", "--json", `${dir}/nonexistent/dir/x.json`],
+          /^error: --json: directory '.*\/nonexistent\/dir' does not exist$/,
+        ],
+        [["memcached", "--json", dir], /^error: --json: '.*' is a directory/],
+        [["web", "--json", "/proc/x.json"], /^error: --json: cannot write/],
+      ] as const
+    ) {
+      const r = await sim(...args);
+      assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.equal(r.stdout, "", "nothing ran, nothing printed");
+      const lines = r.stderr.trim().split("\n");
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0], msg);
+    }
+    assert.deepEqual([...Deno.readDirSync(dir)], [], "no directory or file was created");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("sim: a human summary by default, the results file only with --json -", async () => {
+  const small = ["--mode", "rtc", "--variant", "nocopy", "--sizes", "64,1500", "--quiet"];
+  const human = await sim("netpipe", ...small);
+  assert.equal(human.code, 0, human.stderr);
+  assert.match(human.stdout, /^NetPIPE ping-pong/);
+  assert.match(human.stdout, /\n\s+64\s+\d+\.\d\d\s+\d+\.\d{3}\n/, "a row for 64 bytes");
+  assert.ok(human.stdout.split("\n").length < 20, "short");
+  const json = await sim("netpipe", ...small, "--json", "-");
+  assert.equal(json.code, 0, json.stderr);
+  assert.equal(parseResults(json.stdout).experiment, "netpipe");
+  const app = await sim("web", "--mode", "rtc", "--connections", "2", "--requests", "5", "--quiet");
+  assert.equal(app.code, 0, app.stderr);
+  assert.match(app.stdout, /requests\/s\s+p50 us\s+p99 us/);
+  assert.match(app.stdout, /\nrtc\s+[\d,]+\s+\d/);
+});
+
 Deno.test("sim: --help documents every netpipe option", async () => {
   const r = await sim("netpipe", "--help");
   assert.equal(r.code, 0);
@@ -60,10 +120,12 @@ Deno.test("sim netpipe: results file is valid and identical outside meta for the
   const b = await sim(...args, "--json", `${dir}/b.json`);
   assert.equal(a.code, 0, a.stderr);
   assert.equal(b.code, 0, b.stderr);
+  assert.match(a.stdout, /^NetPIPE/, "the summary, not the JSON");
   const ra = parseResults(await Deno.readTextFile(`${dir}/a.json`));
   const rb = parseResults(await Deno.readTextFile(`${dir}/b.json`));
   assert.equal(ra.schema, "dlibos.results/v1");
   assert.equal(ra.experiment, "netpipe");
+  assert.deepEqual(ra.meta.seeds, [1]);
   const p = ra.series[0].points.find((x) => x.bytes === 64)!;
   assert.ok((p.oneWayLatencyUs as number) > 0 && (p.throughputGbps as number) > 0);
   assert.equal(

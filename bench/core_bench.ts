@@ -18,7 +18,7 @@ const OPS = 100_000;
 const PENDING = 10_000;
 /** Size of the precomputed delay table (power of two for cheap wrap-around). */
 const DELAYS = 4096;
-/** TILE-Gx36 clock, 1.2 GHz (facts.md). */
+/** TILE-Gx36 clock, 1.2 GHz (docs/PAPER.md). */
 const TILE_HZ = 1_200_000_000;
 
 const rng = new Rng(1, "bench");

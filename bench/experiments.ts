@@ -36,7 +36,8 @@ async function netpipe(seed: number, progress: (label: string) => void): Promise
     seed,
     onRun: (label, done, total) => progress(`netpipe ${label} (${done}/${total})`),
   });
-  const results = makeResults(exp.body, await collectMeta((performance.now() - t0) / 1000));
+  const wall = (performance.now() - t0) / 1000;
+  const results = makeResults(exp.body, await collectMeta(wall, { seeds: [seed] }));
   return { results, report: (b) => netpipeReport(results, b) };
 }
 

@@ -5,7 +5,7 @@
  */
 import { opt, parseOptions, type ParseSettings, runCli } from "../core/cli.ts";
 import { ReportBuilder } from "../report/html.ts";
-import { writeResults } from "../report/results.ts";
+import { collectMeta, writeResults } from "../report/results.ts";
 import { notYet, PAPER_CLAIMS } from "../report/claims.ts";
 import { EXPERIMENTS } from "./experiments.ts";
 
@@ -14,7 +14,7 @@ const DEFAULT_SEED = 1;
 
 /** The program's options. */
 export const REPRODUCE_OPTIONS = {
-  out: opt.string("output directory", { default: DEFAULT_OUT, placeholder: "DIR" }),
+  out: opt.outputDir("output directory (created if its parent exists)", { default: DEFAULT_OUT }),
   seed: opt.int("random seed", { min: 0, default: DEFAULT_SEED }),
 };
 
@@ -32,6 +32,7 @@ const REPRODUCE_SETTINGS: ParseSettings = {
 export async function reproduceMain(argv: readonly string[]): Promise<number> {
   const { values } = parseOptions(REPRODUCE_OPTIONS, argv, REPRODUCE_SETTINGS);
   const { out, seed } = values;
+  await Deno.mkdir(`${out}/results`, { recursive: true });
   const available = EXPERIMENTS.filter((e) => e.run !== null);
   console.error(
     `dlibos reproduce: ${available.length} of ${EXPERIMENTS.length} experiments implemented`,
@@ -61,6 +62,7 @@ export async function reproduceMain(argv: readonly string[]): Promise<number> {
   );
   report.section("Claims not covered yet");
   report.claims(pending);
+  report.meta(await collectMeta((performance.now() - t0) / 1000, { seeds: [seed] }));
   await report.writeHtml(`${out}/index.html`);
   console.error(
     `wrote ${out}/index.html in ${((performance.now() - t0) / 1000).toFixed(1)} s` +

@@ -13,13 +13,25 @@ async function reproduce(...argv: string[]): Promise<{ code: number; out: string
 }
 
 Deno.test("reproduce: bad options print one line and exit 2", async () => {
-  for (const argv of [["--seed", "-1"], ["--seed", "x"], ["--out"], ["--bogus"], ["stray"]]) {
+  const cases = [
+    ["--seed", "-1"],
+    ["--seed", "x"],
+    ["--out"],
+    ["--bogus"],
+    ["stray"],
+    ["--out", "/proc/x"],
+    ["--out", "/nonexistent/dir/out"],
+    ["--out", "deno.json"],
+  ];
+  for (const argv of cases) {
     const r = await reproduce(...argv);
     assert.equal(r.code, 2, argv.join(" "));
     const lines = r.err.trim().split("\n");
     assert.equal(lines.length, 1, r.err);
     assert.match(lines[0], /^error: /);
   }
+  const r = await reproduce("--seed", "-1");
+  assert.equal(r.err.trim(), "error: --seed: must be >= 0, got -1");
 });
 
 Deno.test("reproduce: --help documents --out and --seed with their defaults", async () => {

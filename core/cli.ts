@@ -62,6 +62,8 @@ export interface OptionSpec<T> {
   readonly parse: (raw: string) => T;
   /** Default as shown in help (default: derived from `default`). */
   readonly defaultText?: string;
+  /** Also run `parse` on a string default when the option is absent (e.g. to check a path). */
+  readonly parseDefault?: boolean;
 }
 
 // deno-lint-ignore no-explicit-any
@@ -80,7 +82,7 @@ export function parseIntIn(raw: string, min = -Infinity, max = Infinity): number
   if (!/^[+-]?\d+$/.test(s)) throw new Error(`expected an integer, got '${raw}'`);
   const n = Number(s);
   if (!Number.isSafeInteger(n)) throw new Error(`'${raw}' is too large`);
-  if (n < min || n > max) throw new Error(`${n} is out of range ${rangeText(min, max)}`);
+  if (n < min || n > max) throw new Error(`must be ${rangeText(min, max)}, got ${n}`);
   return n;
 }
 
@@ -89,14 +91,14 @@ export function parseNumberIn(raw: string, min = -Infinity, max = Infinity): num
   const s = raw.trim();
   const n = s === "" ? NaN : Number(s);
   if (!Number.isFinite(n)) throw new Error(`expected a number, got '${raw}'`);
-  if (n < min || n > max) throw new Error(`${n} is out of range ${rangeText(min, max)}`);
+  if (n < min || n > max) throw new Error(`must be ${rangeText(min, max)}, got ${n}`);
   return n;
 }
 
 function rangeText(min: number, max: number): string {
   if (max === Infinity) return `>= ${min}`;
   if (min === -Infinity) return `<= ${max}`;
-  return `${min}..${max}`;
+  return `in ${min}..${max}`;
 }
 
 /** One of `values`. */
@@ -116,6 +118,92 @@ export function parseIntList(raw: string, min = -Infinity, max = Infinity): numb
   });
 }
 
+/** Stands for standard output where an output-file option allows it. */
+export const STDOUT_PATH = "-";
+
+function errorName(e: unknown): string {
+  return e instanceof Error ? e.name : String(e);
+}
+
+/** The directory that holds `path` ("." for a bare file name). */
+export function parentDir(path: string): string {
+  const trimmed = path.replace(/\/+$/, "");
+  const slash = trimmed.lastIndexOf("/");
+  if (slash < 0) return ".";
+  return slash === 0 ? "/" : trimmed.slice(0, slash);
+}
+
+function statOrNull(path: string): Deno.FileInfo | null {
+  try {
+    return Deno.statSync(path);
+  } catch (e) {
+    // A path through a file ("f/x") is reported by the parent check below.
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return null;
+    throw new Error(`cannot inspect '${path}' (${errorName(e)})`);
+  }
+}
+
+/** Throws unless `dir` is an existing directory. */
+function checkDirExists(dir: string): void {
+  const info = statOrNull(dir);
+  if (info === null) throw new Error(`directory '${dir}' does not exist`);
+  if (!info.isDirectory) throw new Error(`'${dir}' is not a directory`);
+}
+
+/** Throws unless a file can be created in the existing directory `dir` (creates and removes one). */
+function checkDirWritable(dir: string): void {
+  let probe: string;
+  try {
+    probe = Deno.makeTempFileSync({ dir, prefix: ".dlibos-probe-" });
+  } catch (e) {
+    throw new Error(`cannot write in directory '${dir}' (${errorName(e)})`);
+  }
+  Deno.removeSync(probe);
+}
+
+/**
+ * Checks that `path` can be written as an output file, without running
+ * anything else: it is not a directory, its parent directory exists (it is
+ * never created) and the file opens for writing. A file that did not exist is
+ * removed again. Returns `path`; throws an Error saying what is wrong.
+ */
+export function checkOutputFile(path: string, allowStdout = false): string {
+  if (path === STDOUT_PATH) {
+    if (allowStdout) return path;
+    throw new Error("'-' (standard output) is not allowed here; name a file");
+  }
+  if (path === "") throw new Error("expected a file path, got ''");
+  const info = statOrNull(path);
+  if (info?.isDirectory) throw new Error(`'${path}' is a directory, expected a file`);
+  if (info === null) checkDirExists(parentDir(path));
+  try {
+    Deno.openSync(path, { write: true, append: true, create: true }).close();
+  } catch (e) {
+    throw new Error(`cannot write '${path}' (${errorName(e)})`);
+  }
+  if (info === null) Deno.removeSync(path);
+  return path;
+}
+
+/**
+ * Checks that `path` can hold output files: an existing writable directory,
+ * or a missing one whose parent exists and is writable (the caller creates
+ * it). Returns `path`; throws an Error saying what is wrong.
+ */
+export function checkOutputDir(path: string): string {
+  if (path === "") throw new Error("expected a directory path, got ''");
+  const info = statOrNull(path);
+  if (info !== null) {
+    if (!info.isDirectory) throw new Error(`'${path}' exists and is not a directory`);
+    checkDirWritable(path);
+    return path;
+  }
+  const parent = parentDir(path);
+  checkDirExists(parent);
+  checkDirWritable(parent);
+  return path;
+}
+
 // --- option builders -------------------------------------------------------
 
 interface Extra {
@@ -130,7 +218,9 @@ interface RangeExtra extends Extra {
 function range(o: RangeExtra | undefined): string {
   const min = o?.min ?? -Infinity;
   const max = o?.max ?? Infinity;
-  return min === -Infinity && max === Infinity ? "" : ` (${rangeText(min, max)})`;
+  return min === -Infinity && max === Infinity
+    ? ""
+    : ` (${rangeText(min, max).replace("in ", "")})`;
 }
 
 function valueOption<T>(
@@ -229,6 +319,36 @@ function intListOpt(
   };
 }
 
+interface OutputFileExtra extends Extra {
+  /** Accept "-" for standard output. */
+  readonly stdout?: boolean;
+  readonly required?: boolean;
+}
+
+/** An output file, checked at parse time by {@link checkOutputFile}. */
+function outputFileOpt(help: string, o?: OutputFileExtra): OptionSpec<string | undefined> {
+  return valueOption(
+    help,
+    (r) => checkOutputFile(r, o?.stdout ?? false),
+    undefined,
+    o?.stdout ? "FILE|-" : "FILE",
+    o,
+  );
+}
+
+/** An output directory, checked at parse time by {@link checkOutputDir} (the default too). */
+function outputDirOpt(help: string, o: Extra & { default: string }): OptionSpec<string>;
+function outputDirOpt(
+  help: string,
+  o?: Extra & { required?: boolean },
+): OptionSpec<string | undefined>;
+function outputDirOpt(
+  help: string,
+  o?: Extra & { default?: string; required?: boolean },
+): OptionSpec<string | undefined> {
+  return { ...valueOption(help, checkOutputDir, o?.default, "DIR", o), parseDefault: true };
+}
+
 /** A boolean switch, false unless given. */
 function flagOpt(help: string, extra?: { short?: string }): OptionSpec<boolean> {
   return { type: "boolean", help, default: false, short: extra?.short, parse: () => true };
@@ -242,6 +362,8 @@ export const opt = {
   string: stringOpt,
   oneOf: oneOfOpt,
   intList: intListOpt,
+  outputFile: outputFileOpt,
+  outputDir: outputDirOpt,
 } as const;
 
 // ---------------------------------------------------------------------------
@@ -315,6 +437,40 @@ function usageErrorFrom(e: unknown): UsageError {
   }
 }
 
+/** A negative number or a list starting with one, e.g. "-1", "-0.5", "-64,128". */
+const NEGATIVE_NUMBER = /^-\d[\d.,eE+-]*$/;
+
+/**
+ * Joins a value-taking option and a following negative number into one
+ * argument ("--seed", "-1" -> "--seed=-1"), so the number is taken as the
+ * value (and then judged by the option's own validation) rather than as an
+ * unknown option.
+ */
+function joinNegativeValues(table: OptionTable, argv: readonly string[]): string[] {
+  const takesValue = new Set<string>();
+  for (const [name, spec] of Object.entries(table)) {
+    if (spec.type !== "string") continue;
+    takesValue.add(`--${name}`);
+    if (spec.short) takesValue.add(`-${spec.short}`);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    if (takesValue.has(a) && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      out.push(a.startsWith("--") ? `${a}=${next}` : `${a}${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
 /**
  * Parses `argv` against `table`. Throws {@link HelpRequested} for -h/--help
  * and {@link UsageError} (one line naming the option) for anything wrong.
@@ -334,7 +490,12 @@ export function parseOptions<T extends OptionTable>(
   const maxPos = settings.positionals?.max ?? 0;
   let raw: { values: Record<string, string | boolean | undefined>; positionals: string[] };
   try {
-    raw = parseArgs({ args: [...argv], options, strict: true, allowPositionals: maxPos > 0 });
+    raw = parseArgs({
+      args: joinNegativeValues(table, argv),
+      options,
+      strict: true,
+      allowPositionals: maxPos > 0,
+    });
   } catch (e) {
     throw usageErrorFrom(e);
   }
@@ -357,6 +518,13 @@ export function parseOptions<T extends OptionTable>(
     if (v === undefined) {
       if (spec.required) throw new UsageError(`missing required option --${name}`);
       values[name] = spec.default;
+      if (spec.parseDefault && typeof spec.default === "string") {
+        try {
+          values[name] = spec.parse(spec.default);
+        } catch (e) {
+          throw new UsageError(`--${name} (default): ${(e as Error).message.split("\n")[0]}`);
+        }
+      }
     } else if (typeof v === "boolean") {
       values[name] = v;
     } else {

@@ -81,21 +81,122 @@ Deno.test("bad options and values give one line naming the problem", () => {
     usageMessage(p(["--mode", "xdp"])),
     /^--mode: expected one of dlibos, rtc, linux, got 'xdp'$/,
   );
-  assert.match(usageMessage(p(["--iters", "0"])), /^--iters: 0 is out of range 1\.\.1000000$/);
+  assert.match(usageMessage(p(["--iters", "0"])), /^--iters: must be in 1\.\.1000000, got 0$/);
   assert.match(usageMessage(p(["--iters", "1.5"])), /^--iters: expected an integer, got '1\.5'$/);
   assert.match(usageMessage(p(["--sizes", "64,,8"])), /^--sizes: item 2 of '64,,8' is empty$/);
-  assert.match(usageMessage(p(["--sizes", "64,0"])), /^--sizes: 0 is out of range >= 1$/);
-  assert.match(usageMessage(p(["--load=-1"])), /^--load: -1 is out of range >= 0$/);
+  assert.match(usageMessage(p(["--sizes", "64,0"])), /^--sizes: must be >= 1, got 0$/);
+  assert.match(usageMessage(p(["--load=-1"])), /^--load: must be >= 0, got -1$/);
   assert.match(usageMessage(p(["--load", "abc"])), /^--load: expected a number, got 'abc'$/);
   assert.equal(usageMessage(p(["--out"])), "option --out needs a value");
-  assert.match(
-    usageMessage(p(["--iters", "-5"])),
-    /^option --iters needs a value \(for one starting/,
+  // A negative number after a numeric option is its value, judged by the option's range.
+  assert.equal(usageMessage(p(["--iters", "-5"])), "--iters: must be in 1..1000000, got -5");
+  assert.equal(usageMessage(p(["-n", "-5"])), "--iters: must be in 1..1000000, got -5");
+  assert.equal(usageMessage(p(["--load", "-0.5"])), "--load: must be >= 0, got -0.5");
+  assert.equal(usageMessage(p(["--sizes", "-64"])), "--sizes: must be >= 1, got -64");
+  assert.equal(
+    usageMessage(p(["--sizes", "64", "--sizes", "-64,128"])),
+    "--sizes: must be >= 1, got -64",
+  );
+  assert.equal(
+    usageMessage(p(["--out", "--quiet"])),
+    "option --out needs a value (for one starting with '-' write --out=VALUE)",
   );
   assert.equal(usageMessage(p(["--quiet=yes"])), "option --quiet takes no value");
   assert.equal(usageMessage(p(["stray"])), "unexpected argument 'stray'");
   assert.equal(usageMessage(() => parseOptions(TABLE, [])), "missing required option --seed");
 });
+
+Deno.test("negative numbers are values: accepted where the range allows them", () => {
+  const { values } = parseOptions(TABLE, ["--seed", "-3"]);
+  assert.equal(values.seed, -3);
+  const after = parseOptions(TABLE, ["--seed", "1", "--", "-3"], { positionals: { max: 1 } });
+  assert.deepEqual(after.positionals, ["-3"]);
+});
+
+const FILES = {
+  json: opt.outputFile("results file", { stdout: true }),
+  pcap: opt.outputFile("capture"),
+  out: opt.outputDir("report directory", { default: "." }),
+};
+
+Deno.test("output files are checked at parse time, never created", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const p = (argv: string[]) => () => parseOptions(FILES, argv);
+    assert.equal(parseOptions(FILES, ["--json", "-"]).values.json, "-");
+    assert.equal(parseOptions(FILES, ["--json", `${dir}/a.json`]).values.json, `${dir}/a.json`);
+    assert.deepEqual([...Deno.readDirSync(dir)], [], "the probe file is removed again");
+    await Deno.writeTextFile(`${dir}/keep.json`, "x");
+    parseOptions(FILES, ["--json", `${dir}/keep.json`]);
+    assert.equal(await Deno.readTextFile(`${dir}/keep.json`), "x", "an existing file is untouched");
+    assert.equal(
+      usageMessage(p(["--json", dir])),
+      `--json: '${dir}' is a directory, expected a file`,
+    );
+    assert.equal(
+      usageMessage(p(["--pcap", dir])),
+      `--pcap: '${dir}' is a directory, expected a file`,
+    );
+    assert.equal(
+      usageMessage(p(["--json", `${dir}/nonexistent/x.json`])),
+      `--json: directory '${dir}/nonexistent' does not exist`,
+    );
+    assert.equal(
+      usageMessage(p(["--pcap", "-"])),
+      "--pcap: '-' (standard output) is not allowed here; name a file",
+    );
+    assert.match(
+      usageMessage(p(["--json", "/proc/x.json"])),
+      /^--json: cannot write '\/proc\/x\.json'/,
+    );
+    assert.equal(
+      usageMessage(p(["--json", `${dir}/keep.json/x`])),
+      `--json: '${dir}/keep.json' is not a directory`,
+    );
+    assert.ok(!(await exists(`${dir}/nonexistent`)), "no directory was created");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("output directories: existing or creatable, and the default is checked too", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const p = (argv: string[]) => () => parseOptions(FILES, argv);
+    assert.equal(parseOptions(FILES, ["--out", `${dir}/new`]).values.out, `${dir}/new`);
+    assert.ok(!(await exists(`${dir}/new`)), "left for the program to create");
+    assert.equal(parseOptions(FILES, ["--out", dir]).values.out, dir);
+    assert.match(
+      usageMessage(p(["--out", "/proc/x"])),
+      /^--out: cannot write in directory '\/proc'/,
+    );
+    assert.equal(
+      usageMessage(p(["--out", `${dir}/a/b`])),
+      `--out: directory '${dir}/a' does not exist`,
+    );
+    await Deno.writeTextFile(`${dir}/f`, "");
+    assert.equal(
+      usageMessage(p(["--out", `${dir}/f`])),
+      `--out: '${dir}/f' exists and is not a directory`,
+    );
+    const bad = { out: opt.outputDir("report directory", { default: `${dir}/a/b` }) };
+    assert.equal(
+      usageMessage(() => parseOptions(bad, [])),
+      `--out (default): directory '${dir}/a' does not exist`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 Deno.test("--help throws HelpRequested documenting every option", () => {
   let text = "";

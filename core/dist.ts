@@ -528,7 +528,7 @@ export const zipf = (n: number, s: number): Distribution => new Zipf(n, s);
 // ---------------------------------------------------------------------------
 // Facebook "ETC" workload presets (Atikoglu et al., SIGMETRICS'12, as encoded by
 // the mutilate load generator, github.com/leverich/mutilate Generator.cc; values
-// copied from /work/shared/reference/facts.md).
+// copied from docs/PAPER.md).
 
 /** ETC key size in bytes: GEV(30.7984, 8.20449, 0.078688). */
 export const FB_KEY_SIZE = { loc: 30.7984, scale: 8.20449, shape: 0.078688 } as const;

@@ -222,7 +222,7 @@ Deno.test("fb_value: discrete head over the Pareto tail", () => {
   }
   near(twos / N, 0.1782, 0.02, "P(value = 2)");
   near(stats.mean, d.mean, 0.03, "sample mean");
-  near(d.mean, 194, 0.01, "analytic mean ~194 B (load-generators.md)");
+  near(d.mean, 194, 0.01, 'analytic mean ~194 B (docs/PAPER.md "Load generators")');
   assert.equal(d.label, "fb_value");
 });
 

@@ -44,7 +44,7 @@ import {
   type LockLike,
   type WorkContext,
 } from "./work.ts";
-import { Lock, type LockOwner } from "./lock.ts";
+import { Lock, lockOf, type LockOwner } from "./lock.ts";
 import { TimeWeighted } from "./stats.ts";
 
 /** Priority classes: lower value runs first. */
@@ -85,6 +85,8 @@ const STEP_THEN = 0;
 const STEP_CALL = 1;
 const STEP_ACQUIRE = 2;
 const STEP_RELEASE = 3;
+/** A release made for an item that faulted while holding the lock. */
+const STEP_FAULT_RELEASE = 4;
 
 /** Initial step-buffer and run-queue capacities (they double when full). */
 const INITIAL_STEPS = 16;
@@ -116,7 +118,7 @@ export class CoreContext implements WorkContext {
   args: unknown[] = new Array(INITIAL_STEPS).fill(undefined);
   /** @internal true while the item's function runs. */
   recording = false;
-  private readonly held: LockLike[] = [];
+  private readonly held: Lock[] = [];
   /** The core this context records work for. */
   readonly core: Core;
 
@@ -164,22 +166,47 @@ export class CoreContext implements WorkContext {
     this.total += cycles;
   }
 
+  /** Acquires `lock`: a core/lock.ts {@link Lock} or a {@link LockHandle} of one. */
   acquire(lock: LockLike): void {
     if (!this.recording) this.stale();
-    if (!(lock instanceof Lock)) throw notALock("acquire", lock);
-    if (this.held.includes(lock)) {
-      throw new Error(`${this.core.name} re-acquires lock "${lock.name}" it already holds`);
+    const l = lock instanceof Lock ? lock : lockOf(lock);
+    if (l === null) throw notALock("acquire", lock);
+    if (this.held.includes(l)) {
+      throw new Error(`${this.core.name} re-acquires lock "${l.name}" it already holds`);
     }
-    this.held.push(lock);
-    this.push(STEP_ACQUIRE, lock, undefined);
+    this.held.push(l);
+    this.push(STEP_ACQUIRE, l, undefined);
   }
 
   release(lock: LockLike): void {
     if (!this.recording) this.stale();
-    if (!(lock instanceof Lock)) throw notALock("release", lock);
-    const i = this.held.lastIndexOf(lock);
+    const l = lock instanceof Lock ? lock : lockOf(lock);
+    if (l === null) throw notALock("release", lock);
+    const i = this.held.lastIndexOf(l);
     if (i >= 0) this.held.splice(i, 1);
-    this.push(STEP_RELEASE, lock, undefined);
+    this.push(STEP_RELEASE, l, undefined);
+  }
+
+  /** Locks the current item has acquired and not released (a mark for {@link releaseAfterFault}). */
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  /**
+   * Fault containment: records, at the current point, the release of every
+   * lock acquired after the first `mark` the item still holds (newest first),
+   * each counted in {@link Lock.faultReleases}. A host calls it when the code
+   * it ran from `mark` on threw a contained fault. Returns how many.
+   */
+  releaseAfterFault(mark: number): number {
+    if (!this.recording) this.stale();
+    const held = this.held;
+    let n = 0;
+    while (held.length > mark) {
+      this.push(STEP_FAULT_RELEASE, held.pop(), undefined);
+      n++;
+    }
+    return n;
   }
 
   then(fn: (t: Time) => void): void {
@@ -251,8 +278,74 @@ export class CoreContext implements WorkContext {
 
 function notALock(op: string, lock: LockLike): TypeError {
   return new TypeError(
-    `${op}: lock "${lock.name}" is not a core/lock.ts Lock (give the host a LockTable factory)`,
+    `${op}: lock "${lock?.name}" is not a core/lock.ts Lock (give the host a LockTable factory)`,
   );
+}
+
+/** Set in {@link GuestContext}'s static block: the context behind a guest's, or null. */
+let innerOf: (x: object) => CoreContext | null;
+
+/**
+ * The {@link WorkContext} a host gives software across an isolation boundary
+ * (an application): charge, acquire, release and then, and nothing else. The
+ * core's own context (whose `core` leads to the scheduler, the queues and
+ * every lock) is in a #private field; the instance and the class are frozen.
+ * Callbacks passed to {@link then} run from the executor's replay, so a
+ * fault they raise is handed to the host's `onFault` (which contains it or
+ * rethrows) rather than thrown into the scheduler.
+ */
+export class GuestContext implements WorkContext {
+  readonly #ctx: CoreContext;
+  readonly #run: (t: Time, fn: (t: Time) => void) => void;
+
+  static {
+    innerOf = (x) => (#ctx in x ? x.#ctx : null);
+  }
+
+  /** The guest face of `ctx`; `onFault` gets what a `then` callback throws. */
+  constructor(ctx: CoreContext, onFault: (e: unknown) => void) {
+    if (!(ctx instanceof CoreContext)) throw new TypeError("GuestContext: needs a core's context");
+    this.#ctx = ctx;
+    // One closure per guest, so then() allocates nothing per call.
+    this.#run = (t, fn) => {
+      try {
+        fn(t);
+      } catch (e) {
+        onFault(e);
+      }
+    };
+    Object.freeze(this);
+  }
+
+  charge(category: Category, cycles: number): void {
+    this.#ctx.charge(category, cycles);
+  }
+
+  acquire(lock: LockLike): void {
+    this.#ctx.acquire(lock);
+  }
+
+  release(lock: LockLike): void {
+    this.#ctx.release(lock);
+  }
+
+  then(fn: (t: Time) => void): void {
+    if (typeof fn !== "function") throw new TypeError("then: needs a function");
+    this.#ctx.thenCall(this.#run, fn);
+  }
+}
+Object.freeze(GuestContext.prototype);
+Object.freeze(GuestContext);
+
+/**
+ * The core a work context runs on (a {@link CoreContext} or a
+ * {@link GuestContext}), or null for other contexts: for hosts and tests,
+ * not reachable from the context itself.
+ */
+export function contextCore(ctx: WorkContext): Core | null {
+  if (ctx instanceof CoreContext) return ctx.core;
+  const inner = typeof ctx === "object" && ctx !== null ? innerOf(ctx) : null;
+  return inner === null ? null : inner.core;
 }
 
 /** A growable FIFO of (fn, arg) pairs. */
@@ -660,7 +753,9 @@ export class Core implements LockOwner {
       } else if (kind === STEP_CALL) {
         (ctx.refs[i] as (t: Time, arg: unknown) => void)(now, ctx.args[i]);
       } else {
-        (ctx.refs[i] as Lock).release(this, now);
+        const lock = ctx.refs[i] as Lock;
+        lock.release(this, now);
+        if (kind === STEP_FAULT_RELEASE) lock.faultReleases++;
       }
     }
     const end = this.cursorTime(ctx.total);

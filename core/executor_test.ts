@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { Core, type CoreContext, Poller, Priority } from "./executor.ts";
-import { Lock } from "./lock.ts";
+import { contextCore, Core, type CoreContext, GuestContext, Poller, Priority } from "./executor.ts";
+import { Lock, LockTable } from "./lock.ts";
 import { Rng } from "./rng.ts";
 import { Scheduler } from "./scheduler.ts";
 import { Clock, NS, type Time, US } from "./time.ts";
@@ -449,4 +449,40 @@ Deno.test("Core: randomized contention is deterministic and keeps accounting con
     spin += b["lock-spin"];
   }
   assert.ok(spin > 0, "the scenario should contend");
+});
+
+Deno.test("executor: a guest context holding a lock handle; a fault's release frees the lock for other cores", () => {
+  const sched = new Scheduler();
+  const clock = new Clock(1e9);
+  const a = new Core(sched, clock, 0), b = new Core(sched, clock, 1);
+  const table = new LockTable();
+  const h = table.handle("l");
+  assert.equal(table.handle("l"), h);
+  const lock = table.get("l");
+  let released = -1;
+  a.submit((ctx: CoreContext) => {
+    const g = new GuestContext(ctx, (e) => {
+      throw e;
+    });
+    assert.equal(contextCore(g), a);
+    assert.equal((g as unknown as { core?: Core }).core, undefined);
+    const mark = ctx.heldCount;
+    g.acquire(h);
+    g.charge("app", 100);
+    // The guest "faults" here: the host releases what it still holds.
+    released = ctx.releaseAfterFault(mark);
+    assert.equal(ctx.heldCount, 0);
+  });
+  b.submit((ctx: CoreContext) => {
+    ctx.charge("app", 10);
+    ctx.acquire(h);
+    ctx.release(h);
+  });
+  sched.runUntilIdle();
+  assert.equal(released, 1);
+  assert.equal(lock.acquisitions, 2);
+  assert.equal(lock.faultReleases, 1);
+  assert.equal(lock.releases, 2);
+  assert.equal(lock.holder, null);
+  assert.ok(lock.maxWait > 0, "core b waited for core a's fault release");
 });

@@ -46,6 +46,12 @@ export class Lock implements LockLike {
   maxHold: Time = 0;
   /** Completed holds (releases). */
   releases = 0;
+  /**
+   * Releases made on behalf of a work item that faulted while holding the
+   * lock (the host releases what a contained item still held; counted in
+   * {@link releases} too).
+   */
+  faultReleases = 0;
 
   private grantedAt: Time = 0;
   private readonly waitOwners: LockOwner[] = [];
@@ -148,6 +154,7 @@ export class Lock implements LockLike {
     this.totalHold = 0;
     this.maxHold = 0;
     this.releases = 0;
+    this.faultReleases = 0;
   }
 
   /** Hands the lock to `owner` at `t`. */
@@ -172,6 +179,40 @@ export class Lock implements LockLike {
   }
 }
 
+/** Set in {@link LockHandle}'s static block: the lock behind a handle, or null (see {@link lockOf}). */
+let lockOfHandle: (x: object) => Lock | null;
+
+/**
+ * What software that must not see the machine gets for a lock: its name and
+ * nothing else. The {@link Lock} behind it (whose holder is a core, whose
+ * waiters are cores) is in a #private field that only the executor reads,
+ * through {@link lockOf}; handles are made by {@link LockTable.handle}.
+ */
+export class LockHandle implements LockLike {
+  readonly name: string;
+  readonly #lock: Lock;
+
+  static {
+    lockOfHandle = (x) => (#lock in x ? x.#lock : null);
+  }
+
+  /** @internal use {@link LockTable.handle}. */
+  constructor(lock: Lock) {
+    if (!(lock instanceof Lock)) throw new TypeError("LockHandle: handles are made by a LockTable");
+    this.#lock = lock;
+    this.name = lock.name;
+    Object.freeze(this);
+  }
+}
+Object.freeze(LockHandle.prototype);
+Object.freeze(LockHandle);
+
+/** The {@link Lock} behind `l` (a Lock or a {@link LockHandle}), or null for anything else. */
+export function lockOf(l: LockLike): Lock | null {
+  if (l instanceof Lock) return l;
+  return typeof l === "object" && l !== null ? lockOfHandle(l) : null;
+}
+
 /**
  * Locks by name, created on first use: one table per simulated machine, so the
  * same name always yields the same lock (and contention between its users).
@@ -179,6 +220,7 @@ export class Lock implements LockLike {
  */
 export class LockTable {
   private readonly locks = new Map<string, Lock>();
+  private readonly handles = new Map<string, LockHandle>();
 
   /** The lock registered under `name` (created if new). */
   get(name: string): Lock {
@@ -192,6 +234,23 @@ export class LockTable {
 
   /** `get` as a free function, for code that takes a `(name) => LockLike` factory. */
   readonly factory = (name: string): Lock => this.get(name);
+
+  /** The handle of the lock registered under `name` (one per name). */
+  handle(name: string): LockHandle {
+    const key = String(name);
+    let h = this.handles.get(key);
+    if (h === undefined) {
+      h = new LockHandle(this.get(key));
+      this.handles.set(key, h);
+    }
+    return h;
+  }
+
+  /**
+   * `handle` as a free function: the lock factory for software across an
+   * isolation boundary (an application), which gets names, not locks.
+   */
+  readonly handleFactory = (name: string): LockHandle => this.handle(name);
 
   /** All locks, sorted by name. */
   list(): Lock[] {

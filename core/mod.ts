@@ -74,5 +74,14 @@ export {
   type LockLike,
   type WorkContext,
 } from "./work.ts";
-export { Core, CoreContext, type CoreStats, Poller, Priority, type WorkFn } from "./executor.ts";
-export { Lock, type LockOwner, LockTable } from "./lock.ts";
+export {
+  contextCore,
+  Core,
+  CoreContext,
+  type CoreStats,
+  GuestContext,
+  Poller,
+  Priority,
+  type WorkFn,
+} from "./executor.ts";
+export { Lock, LockHandle, lockOf, type LockOwner, LockTable } from "./lock.ts";

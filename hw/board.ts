@@ -7,16 +7,16 @@
  */
 import { Clock } from "../core/time.ts";
 
-/** TILE-Gx36 mesh width and height: 6 x 6 tiles (facts.md, Tilera product documentation). */
+/** TILE-Gx36 mesh width and height: 6 x 6 tiles (docs/PAPER.md, Tilera product documentation). */
 const GX36_SIDE = 6;
-/** TILE-Gx36 core clock: 1.2 GHz (facts.md). */
+/** TILE-Gx36 core clock: 1.2 GHz (docs/PAPER.md). */
 const GX36_HZ = 1_200_000_000;
-/** TILEncore-Gx36 board: four 10 GbE ports (facts.md). */
+/** TILEncore-Gx36 board: four 10 GbE ports (docs/PAPER.md). */
 const GX36_PORTS = 4;
-/** TILE-Gx72 mesh: 9 x 8 tiles (facts.md). */
+/** TILE-Gx72 mesh: 9 x 8 tiles (docs/PAPER.md). */
 const GX72_WIDTH = 9;
 const GX72_HEIGHT = 8;
-/** TILE-Gx72 core clock: 1.0 GHz (facts.md). */
+/** TILE-Gx72 core clock: 1.0 GHz (docs/PAPER.md). */
 const GX72_HZ = 1_000_000_000;
 /** TILE-Gx72 boards also carry four 10 GbE ports (approximation: same port count as the Gx36 board). */
 const GX72_PORTS = 4;

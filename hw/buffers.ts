@@ -26,7 +26,11 @@ export interface Memory {
   readonly name: string;
   /** Size in bytes. */
   readonly size: number;
-  /** A read-only view of `len` bytes at `off` (no copy). May throw ProtectionFault. */
+  /**
+   * `len` bytes at `off`. Memory the caller may write is returned without a
+   * copy; a read-only protection domain gets a copy (a Uint8Array cannot be
+   * made read-only; see hw/memory.ts). May throw ProtectionFault.
+   */
   read(off: number, len: number): Uint8Array;
 }
 

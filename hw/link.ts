@@ -4,7 +4,7 @@
  * Each end sends frames (the bytes from the destination MAC up to the end of
  * the payload, without the 4-byte FCS) to the other end. A frame occupies the
  * wire for max(len, 60) + 4 (FCS) + 8 (preamble/SFD) + 12 (inter-frame gap)
- * bytes at the line rate (facts.md: 0.8 ns per byte at 10 Gb/s; a 64-byte frame
+ * bytes at the line rate (docs/PAPER.md: 0.8 ns per byte at 10 Gb/s; a 64-byte frame
  * is 67.2 ns, a 1518-byte one 1230.4 ns), frames serialize back to back per
  * direction, and arrive a propagation delay after their last bit left.
  *
@@ -23,9 +23,9 @@ import type { FaultInjector } from "./fault.ts";
 export const ETH_MIN_FRAME = 60;
 /** Frame check sequence (IEEE 802.3). */
 export const ETH_FCS_BYTES = 4;
-/** Preamble plus start-of-frame delimiter (IEEE 802.3; facts.md). */
+/** Preamble plus start-of-frame delimiter (IEEE 802.3; docs/PAPER.md). */
 export const ETH_PREAMBLE_BYTES = 8;
-/** Minimum inter-frame gap (IEEE 802.3; facts.md). */
+/** Minimum inter-frame gap (IEEE 802.3; docs/PAPER.md). */
 export const ETH_IFG_BYTES = 12;
 /** 10 GbE line rate in bits per second. */
 export const TEN_GBE_BPS = 10_000_000_000;

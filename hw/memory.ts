@@ -13,9 +13,11 @@
  * hardware it is a fault that kills the offending process, so it is not
  * "bad input" to be counted and dropped.
  *
- * `read` returns a view of the bytes without copying (as hw/buffers.ts's Memory
- * requires). JavaScript cannot make it read-only; simulated code must not write
- * through it, and all writes in the model go through {@link RegionView.write}.
+ * A view is a capability (see {@link RegionView}): holding one gives exactly
+ * its domain's rights and no path to the region, other views or the bytes.
+ * `read` returns the bytes without copying (as hw/buffers.ts's Memory
+ * requires) to domains that may write them; JavaScript cannot make a
+ * Uint8Array read-only, so a read-only domain gets a copy.
  */
 import type { Memory } from "./buffers.ts";
 
@@ -142,58 +144,105 @@ export class MemoryRegion {
   }
 }
 
+/** Set in {@link RegionView}'s static block: the region behind a view (see {@link regionOf}). */
+let regionOfView: (v: RegionView) => MemoryRegion;
+/** Set in {@link RegionView}'s static block: `x` is a genuine view (brand check). */
+let isView: (x: unknown) => x is RegionView;
+
 /**
- * A protection domain's view of a region: every access is checked against the domain's permission
- * and counted.
+ * One protection domain's access to a region: a capability. Everything that
+ * gives access (the region, its bytes, the counters) is in #private fields, so
+ * a holder can do exactly what the domain's permission allows and cannot reach
+ * the region, its grants, other domains' views or the backing store (JS
+ * private fields are enforced at run time, unlike TypeScript `private`). The
+ * instance and the class are frozen; views are made only by
+ * {@link MemoryRegion.view}. Machine-model code that needs the region behind a
+ * view (the NIC's own view of an application's memory) uses the module-level
+ * {@link regionOf}, which no view reaches.
+ *
+ * A domain that may write gets zero-copy `read`s (JavaScript cannot make a
+ * Uint8Array read-only, so a read view is as good as a write one); a
+ * read-only domain gets a copy, so it cannot change the bytes through what
+ * `read` returns.
  */
 export class RegionView implements Memory {
+  /** The region's name. */
   readonly name: string;
+  /** The region's size in bytes. */
   readonly size: number;
-  /** Accesses made through this view. */
-  readonly counters: AccessCounters = {
+  /** The protection domain whose rights this view has. */
+  readonly domain: string;
+
+  readonly #region: MemoryRegion;
+  readonly #backing: Uint8Array;
+  readonly #counters: AccessCounters = {
     reads: 0,
     readBytes: 0,
     writes: 0,
     writeBytes: 0,
     faults: 0,
   };
+  readonly #size: number;
+  /** This domain's permission as of the region's grant count `#permAt`. */
+  #perm: Permission = "none";
+  #permAt = -1;
 
-  /** This domain's permission as of the region's grant count `permAt`. */
-  private perm: Permission = "none";
-  private permAt = -1;
+  static {
+    regionOfView = (v) => v.#region;
+    isView = (x): x is RegionView => typeof x === "object" && x !== null && #region in x;
+  }
 
-  /** `domain`'s view of `region`. */
-  constructor(readonly region: MemoryRegion, readonly domain: string) {
+  /** @internal use {@link MemoryRegion.view}. */
+  constructor(region: MemoryRegion, domain: string) {
+    if (!(region instanceof MemoryRegion)) {
+      throw new TypeError("RegionView: views are made by MemoryRegion.view()");
+    }
+    const backing = region.backing;
+    this.#region = region;
+    this.#backing = backing;
+    this.#size = backing.length;
     this.name = region.name;
-    this.size = region.size;
+    this.size = backing.length;
+    this.domain = String(domain);
+    Object.freeze(this);
   }
 
   /** True when the domain may read. */
   get canRead(): boolean {
-    return this.permission() !== "none";
+    return this.#permission() !== "none";
   }
 
   /** True when the domain may write. */
   get canWrite(): boolean {
-    return this.permission() === "read-write";
+    return this.#permission() === "read-write";
+  }
+
+  /** A copy of this domain's access counters. */
+  get counters(): Readonly<AccessCounters> {
+    return { ...this.#counters };
   }
 
   /** The domain's current permission (cached until the region's next grant: no map lookup per access). */
-  private permission(): Permission {
-    const g = this.region.grantCount;
-    if (this.permAt !== g) {
-      this.perm = this.region.permission(this.domain);
-      this.permAt = g;
+  #permission(): Permission {
+    const g = this.#region.grantCount;
+    if (this.#permAt !== g) {
+      this.#perm = this.#region.permission(this.domain);
+      this.#permAt = g;
     }
-    return this.perm;
+    return this.#perm;
   }
 
-  /** `len` bytes at `off`, without copying. */
+  /**
+   * `len` bytes at `off`: without copying when this domain may write, a copy
+   * when it may only read.
+   */
   read(off: number, len: number): Uint8Array {
-    this.check(off, len, "read");
-    this.counters.reads++;
-    this.counters.readBytes += len;
-    return this.region.backing.subarray(off, off + len);
+    const perm = this.#check(off, len, "read");
+    this.#counters.reads++;
+    this.#counters.readBytes += len;
+    return perm === "read-write"
+      ? this.#backing.subarray(off, off + len)
+      : this.#backing.slice(off, off + len);
   }
 
   /**
@@ -201,10 +250,10 @@ export class RegionView implements Memory {
    * counters as {@link read}, without creating a view for a small slice.
    */
   readInto(off: number, len: number, dst: Uint8Array, dstOff: number): void {
-    this.check(off, len, "read");
-    this.counters.reads++;
-    this.counters.readBytes += len;
-    const src = this.region.backing;
+    this.#check(off, len, "read");
+    this.#counters.reads++;
+    this.#counters.readBytes += len;
+    const src = this.#backing;
     if (len <= SMALL_COPY) {
       for (let i = 0; i < len; i++) dst[dstOff + i] = src[off + i];
     } else {
@@ -214,53 +263,71 @@ export class RegionView implements Memory {
 
   /** One byte. */
   get8(off: number): number {
-    this.check(off, 1, "read");
-    this.counters.reads++;
-    this.counters.readBytes++;
-    return this.region.backing[off];
+    this.#check(off, 1, "read");
+    this.#counters.reads++;
+    this.#counters.readBytes++;
+    return this.#backing[off];
   }
 
   /** Copies `bytes` into the region at `off`. */
   write(off: number, bytes: Uint8Array): void {
-    this.check(off, bytes.length, "write");
-    this.counters.writes++;
-    this.counters.writeBytes += bytes.length;
-    this.region.backing.set(bytes, off);
+    this.#check(off, bytes.length, "write");
+    this.#counters.writes++;
+    this.#counters.writeBytes += bytes.length;
+    this.#backing.set(bytes, off);
   }
 
   /** Writes one byte. */
   set8(off: number, value: number): void {
-    this.check(off, 1, "write");
-    this.counters.writes++;
-    this.counters.writeBytes++;
-    this.region.backing[off] = value;
+    this.#check(off, 1, "write");
+    this.#counters.writes++;
+    this.#counters.writeBytes++;
+    this.#backing[off] = value;
   }
 
   /** Sets `len` bytes at `off` to `value`. */
   fill(off: number, len: number, value: number): void {
-    this.check(off, len, "write");
-    this.counters.writes++;
-    this.counters.writeBytes += len;
-    this.region.backing.fill(value, off, off + len);
+    this.#check(off, len, "write");
+    this.#counters.writes++;
+    this.#counters.writeBytes += len;
+    this.#backing.fill(value, off, off + len);
   }
 
   /**
-   * Throws {@link ProtectionFault} (and counts it) unless the access is in bounds and permitted.
+   * Throws {@link ProtectionFault} (and counts it) unless the access is in
+   * bounds and permitted; returns the domain's permission.
    */
-  private check(off: number, len: number, access: Access): void {
-    const perm = this.permission();
+  #check(off: number, len: number, access: Access): Permission {
+    const perm = this.#permission();
     if (perm === "none" || (access === "write" && perm !== "read-write")) {
-      this.counters.faults++;
-      throw new ProtectionFault(this.domain, this.region.name, off, access, len, "permission");
+      this.#counters.faults++;
+      throw new ProtectionFault(this.domain, this.name, off, access, len, "permission");
     }
     if (
       !Number.isInteger(off) || !Number.isInteger(len) || off < 0 || len < 0 ||
-      off + len > this.size
+      off + len > this.#size
     ) {
-      this.counters.faults++;
-      throw new ProtectionFault(this.domain, this.region.name, off, access, len, "bounds");
+      this.#counters.faults++;
+      throw new ProtectionFault(this.domain, this.name, off, access, len, "bounds");
     }
+    return perm;
   }
+}
+Object.freeze(RegionView.prototype);
+Object.freeze(RegionView);
+
+/**
+ * The region behind a view, for the machine model only (the NIC reading an
+ * application's transmit memory through its own view of the same region, the
+ * Linux kernel's copy_from_user). Not reachable from the view itself.
+ */
+export function regionOf(view: RegionView): MemoryRegion {
+  return regionOfView(view);
+}
+
+/** True when `x` is a view made by {@link MemoryRegion.view} (a brand check: cannot be faked). */
+export function isRegionView(x: unknown): x is RegionView {
+  return isView(x);
 }
 
 /** Shape of a {@link BufferPool}. */

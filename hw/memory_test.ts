@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { BufRef } from "./buffers.ts";
-import { BufferPool, MemoryRegion, ProtectionFault } from "./memory.ts";
+import { BufferPool, isRegionView, MemoryRegion, ProtectionFault, regionOf } from "./memory.ts";
 
 Deno.test("memory: a forbidden write raises ProtectionFault naming domain, region and offset", () => {
   const r = new MemoryRegion("rx", 1024, { nic: "read-write", "stack:0": "read", "app:3": "read" });
@@ -116,4 +116,23 @@ Deno.test("memory: readInto copies like read, with the same counters and checks"
   r.grant("nic", "none");
   assert.throws(() => nic.readInto(0, 1, new Uint8Array(1), 0), ProtectionFault);
   assert.equal(r.counters("nic").faults, 2);
+});
+
+Deno.test("memory: a view is a capability: no path to its region, read-only domains read copies", () => {
+  const r = new MemoryRegion("rx", 16, { nic: "read-write", app: "read" });
+  const nic = r.view("nic"), app = r.view("app");
+  nic.write(0, Uint8Array.of(7));
+  const v = app as unknown as Record<string, unknown>;
+  for (const k of ["region", "backing", "view", "grant"]) assert.ok(v[k] === undefined, k);
+  assert.ok(isRegionView(app) && !isRegionView({ ...app }));
+  assert.equal(regionOf(app), r);
+  // A read-only domain's read is a copy; a read-write one's is the bytes.
+  app.read(0, 1)[0] = 9;
+  assert.equal(r.backing[0], 7);
+  nic.read(0, 1)[0] = 8;
+  assert.equal(r.backing[0], 8);
+  assert.throws(() => (v.size = 99), TypeError);
+  const View = app.constructor as new (region: unknown, domain: string) => unknown;
+  assert.throws(() => new View({ backing: new Uint8Array(4), grantCount: 0 }, "nic"), TypeError);
+  assert.equal(r.counters("app").reads, 1);
 });

@@ -1,5 +1,5 @@
 /**
- * The mPIPE NIC engine (facts.md "mPIPE"): classifier, load balancer, buffer
+ * The mPIPE NIC engine (docs/PAPER.md "mPIPE"): classifier, load balancer, buffer
  * stack, ingress DMA into a protected receive region, per-worker notification
  * rings, and egress DMA with gather and L4 checksum offload.
  *
@@ -52,7 +52,14 @@ import { Fifo } from "./fifo.ts";
 import { UDP_CHECKSUM_OFFSET } from "./headers.ts";
 import { type Classification, classifyFrame, flowHash } from "./flowhash.ts";
 import type { LinkEnd } from "./link.ts";
-import { BufferPool, type MemoryRegion, ProtectionFault, RegionView } from "./memory.ts";
+import {
+  BufferPool,
+  isRegionView,
+  type MemoryRegion,
+  ProtectionFault,
+  regionOf,
+  type RegionView,
+} from "./memory.ts";
 
 /** Load-balancer buckets (approximation: the brief's default; mPIPE supports more). */
 export const MPIPE_BUCKETS = 256;
@@ -702,7 +709,7 @@ export class Mpipe {
     for (let i = 0; i < payload.length; i++) {
       const r = payload[i];
       const mem = r.mem;
-      if (mem === this.lastTxMem || mem instanceof RegionView) {
+      if (mem === this.lastTxMem || isRegionView(mem)) {
         this.nicViewOf(mem as RegionView).readInto(r.off, r.len, out, o);
       } else out.set(mem.read(r.off, r.len), o);
       o += r.len;
@@ -717,7 +724,7 @@ export class Mpipe {
   private nicViewOf(mem: RegionView): RegionView {
     if (mem !== this.lastTxMem) {
       this.lastTxMem = mem;
-      this.lastTxView = mem.region.view(this.domain);
+      this.lastTxView = regionOf(mem).view(this.domain);
     }
     return this.lastTxView!;
   }

@@ -9,7 +9,7 @@
  *   queue holds only the payload words). Flits move 1 word per cycle per link.
  * - It crosses: the source tile's injection port, `hops` router-to-router links
  *   chosen by dimension-ordered X-then-Y routing, and the destination tile's
- *   ejection port. The head spends `perHopCycles` per router link (facts.md:
+ *   ejection port. The head spends `perHopCycles` per router link (docs/PAPER.md:
  *   about one cycle per hop); injection and ejection add no head latency.
  * - Each directed link carries one message at a time: it is busy for
  *   `flits` cycles from when the head enters it. A head that finds a link busy
@@ -25,9 +25,9 @@ import type { Clock, Time } from "../core/time.ts";
 import type { Board } from "./board.ts";
 import { QueuedTransport } from "./transport.ts";
 
-/** Cycles per router hop: "NoC message 1 cycle per hop" (facts.md, slides "Many core TileGX"). */
+/** Cycles per router hop: "NoC message 1 cycle per hop" (docs/PAPER.md, slides "Many core TileGX"). */
 export const UDN_HOP_CYCLES = 1;
-/** Hardware demultiplexing queues per tile: the UDN has four (Tilera documentation; facts.md "a small number"). */
+/** Hardware demultiplexing queues per tile: the UDN has four (Tilera documentation; docs/PAPER.md "a small number"). */
 export const UDN_QUEUES = 4;
 /**
  * Capacity of one demux queue in words. Approximation: the hardware buffers are

@@ -6,7 +6,7 @@
  * Timing: a message of `words` 8-byte words occupies ceil(words * 8 / 64)
  * cache lines. Its latency is {@link SHM_MESSAGE_LATENCY} for the first line
  * (the consumer's miss on the producer's line: "shared memory > 40 ns",
- * facts.md) plus {@link SHM_EXTRA_LINE_LATENCY} for each further line
+ * docs/PAPER.md) plus {@link SHM_EXTRA_LINE_LATENCY} for each further line
  * (subsequent lines stream behind the first). Messages from one core to
  * another arrive in send order (a later, shorter message never overtakes).
  * Each (destination, queue) is a bounded ring with the back-pressure rules of
@@ -16,7 +16,7 @@ import type { Scheduler } from "../core/scheduler.ts";
 import { NS, type Time } from "../core/time.ts";
 import { QueuedTransport } from "./transport.ts";
 
-/** Latency of a one-line message between cores: "shared memory > 40 ns" (facts.md, slides "Many core TileGX"). */
+/** Latency of a one-line message between cores: "shared memory > 40 ns" (docs/PAPER.md, slides "Many core TileGX"). */
 export const SHM_MESSAGE_LATENCY: Time = 40 * NS;
 /** Each further cache line of a message. Approximation (pipelined line transfers), to be calibrated in docs/CALIBRATION.md. */
 export const SHM_EXTRA_LINE_LATENCY: Time = 5 * NS;

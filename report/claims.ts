@@ -2,7 +2,7 @@
  * The paper's claims as data, and how an experiment records whether our
  * simulation reproduces each one.
  *
- * Source: /work/shared/reference/facts.md (the DLibOS ASPLOS 2018 abstract and
+ * Source: docs/PAPER.md (the DLibOS ASPLOS 2018 abstract and
  * the 2017-11-21 slides). This module only *states* the claims; whether one
  * holds is decided by an experiment from its own measurements and recorded as
  * a {@link ClaimCheck}. Nothing here hard-codes a result.

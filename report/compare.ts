@@ -5,11 +5,16 @@
  * verdict changes. Printable as text or as an HTML report.
  *
  * CLI:
- *   deno run -A report/compare.ts old.json new.json [--html out.html] [--key bytes] [--changed]
+ *   deno run -A report/compare.ts old.json new.json [--html out.html] [--key bytes] [--all]
+ *
+ * The summary lists only the changed figures ("N figures compared, all
+ * unchanged" when none changed); `--all` lists every one.
  */
 import { opt, parseOptions, type ParseSettings, runCli, UsageError } from "../core/cli.ts";
 import { holdsText } from "./claims.ts";
-import { type Cell, ReportBuilder } from "./html.ts";
+import { type Cell, type Column, ReportBuilder } from "./html.ts";
+import { textTable } from "./text.ts";
+import { barChart, type Row, type VegaLiteSpec } from "./vega.ts";
 import { flattenJson, type Point, readResults, type Results, type Series } from "./results.ts";
 
 /** Fields tried, in order, to match points between the two files. */
@@ -178,47 +183,85 @@ export function isChanged(d: FieldDiff): boolean {
   return d.old !== d.new;
 }
 
+/**
+ * A change beyond a relative tolerance (e.g. 0.01 = 1%): |rel| > tolerance,
+ * or any change where no relative difference exists (a side missing, old 0).
+ */
+export function isBeyond(d: FieldDiff, tolerance: number): boolean {
+  if (!isChanged(d)) return false;
+  return d.rel === null || Math.abs(d.rel) > tolerance;
+}
+
+export interface ComparisonViewOptions {
+  /** List every compared figure, not only the changed ones. */
+  readonly all?: boolean;
+  /** Relative tolerance: changes beyond it are flagged (default: every change is flagged). */
+  readonly tolerance?: number;
+}
+
 /** Significant digits of values in the text table. */
 const TEXT_DIGITS = 6;
 /** Decimals of relative differences (in percent). */
 const PERCENT_DECIMALS = 2;
 /** Short commit length in headings. */
 const SHORT_COMMIT = 10;
+/** Most changed figures drawn in a comparison chart (the largest relative changes). */
+const MAX_CHARTED = 40;
+/** Marks a change beyond the tolerance in text tables. */
+const FLAG = "!";
 
 function fmt(x: number | null): string {
   return x === null ? "-" : String(Number(x.toPrecision(TEXT_DIGITS)));
 }
-function pct(x: number | null): string {
+/** A relative difference as a signed percentage, e.g. "+20.00%". */
+export function pct(x: number | null): string {
   return x === null ? "-" : `${x >= 0 ? "+" : ""}${(x * 100).toFixed(PERCENT_DECIMALS)}%`;
 }
 
-function diffRows(c: Comparison, changedOnly: boolean): string[][] {
-  return c.diffs.filter((d) => !changedOnly || isChanged(d)).map((d) => [
-    d.series,
-    String(d.key),
-    d.field,
-    fmt(d.old),
-    fmt(d.new),
-    fmt(d.abs),
-    pct(d.rel),
-  ]);
+/** A fraction as a plain percentage, e.g. 0.01 -> "1%". */
+export function percentText(x: number): string {
+  return `${Number((x * 100).toPrecision(TEXT_DIGITS))}%`;
+}
+
+/** The figures a view lists: all of them, or the changed ones. */
+export function listedDiffs(diffs: readonly FieldDiff[], all = false): FieldDiff[] {
+  return diffs.filter((d) => all || isChanged(d));
+}
+
+/**
+ * One line counting figures: "N figures compared, all unchanged" or
+ * "N figures compared, K changed (M beyond 1.00%)".
+ */
+export function changeSummary(diffs: readonly FieldDiff[], tolerance?: number): string {
+  const changed = diffs.filter(isChanged).length;
+  const head = `${diffs.length} figure${diffs.length === 1 ? "" : "s"} compared`;
+  if (changed === 0) return `${head}, all unchanged`;
+  const beyond = tolerance === undefined
+    ? ""
+    : ` (${diffs.filter((d) => isBeyond(d, tolerance)).length} beyond ${percentText(tolerance)})`;
+  return `${head}, ${changed} changed${beyond}`;
 }
 
 const DIFF_COLUMNS = ["series", "key", "field", "old", "new", "abs diff", "rel diff"];
+const DIFF_ALIGN = ["left", "left", "left", "right", "right", "right", "right"] as const;
 
-/** Columns from this index on hold numbers and are right-aligned in text. */
-const FIRST_NUMERIC_COLUMN = 3;
-
-function textTable(header: readonly string[], rows: readonly string[][]): string {
-  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
-  const cell = (x: string, j: number) =>
-    j >= FIRST_NUMERIC_COLUMN ? x.padStart(widths[j]) : x.padEnd(widths[j]);
-  const line = (r: readonly string[]) => r.map(cell).join("  ").trimEnd();
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+/** The figures as a text table; with a tolerance, changes beyond it are marked "!". */
+export function diffTextTable(diffs: readonly FieldDiff[], tolerance?: number): string {
+  const header = tolerance === undefined ? DIFF_COLUMNS : [...DIFF_COLUMNS, ""];
+  const rows = diffs.map((d) => {
+    const row = [d.series, String(d.key), d.field, fmt(d.old), fmt(d.new), fmt(d.abs), pct(d.rel)];
+    if (tolerance !== undefined) row.push(isBeyond(d, tolerance) ? FLAG : "");
+    return row;
+  });
+  return textTable(header, rows, tolerance === undefined ? DIFF_ALIGN : [...DIFF_ALIGN, "left"]);
 }
 
-/** The comparison as plain text. */
-export function formatComparisonText(c: Comparison, opts: { changedOnly?: boolean } = {}): string {
+/**
+ * The comparison as plain text: what differs in config, series and claims,
+ * then "N figures compared, all unchanged", or the count of changes and a
+ * table of the changed figures (all figures with `all`).
+ */
+export function formatComparisonText(c: Comparison, opts: ComparisonViewOptions = {}): string {
   const out: string[] = [
     `experiment: ${c.experiment}`,
     `old: ${c.oldCommit}  new: ${c.newCommit}`,
@@ -230,21 +273,75 @@ export function formatComparisonText(c: Comparison, opts: { changedOnly?: boolea
   for (const id of c.removedSeries) out.push(`series only in old: ${id}`);
   for (const id of c.addedSeries) out.push(`series only in new: ${id}`);
   for (const ch of c.claims) out.push(`claim ${ch.id}: ${ch.old} -> ${ch.new}`);
-  const rows = diffRows(c, opts.changedOnly ?? false);
-  const changed = c.diffs.filter(isChanged).length;
-  out.push("", `${changed} of ${c.diffs.length} values differ`);
-  if (rows.length) out.push("", textTable(DIFF_COLUMNS, rows));
+  out.push("", changeSummary(c.diffs, opts.tolerance));
+  const rows = listedDiffs(c.diffs, opts.all);
+  if (rows.length) out.push("", diffTextTable(rows, opts.tolerance));
   return out.join("\n") + "\n";
 }
 
-/** The comparison as an HTML report. */
-export function comparisonReport(
+/** A label naming one figure in charts, e.g. "latency / dlibos 1024 us". */
+export function figureLabel(d: FieldDiff): string {
+  return `${d.series} ${d.key} ${d.field}`;
+}
+
+/**
+ * A bar chart of the largest relative changes (percent), or null when no
+ * figure changed by a measurable ratio.
+ */
+export function changeChart(diffs: readonly FieldDiff[], title: string): VegaLiteSpec | null {
+  const moved = diffs.filter((d) => isChanged(d) && d.rel !== null)
+    .sort((a, b) => Math.abs(b.rel!) - Math.abs(a.rel!)).slice(0, MAX_CHARTED);
+  if (moved.length === 0) return null;
+  const data: Row[] = moved.map((d) => ({
+    figure: figureLabel(d),
+    changePercent: Number((d.rel! * 100).toPrecision(TEXT_DIGITS)),
+  }));
+  return barChart({
+    title,
+    data,
+    x: "figure",
+    y: "changePercent",
+    xTitle: "figure",
+    yTitle: "change (%)",
+  });
+}
+
+/** Adds the figures table (changed ones, or all) to a report section. */
+export function addDiffTable(
+  r: ReportBuilder,
+  diffs: readonly FieldDiff[],
+  tolerance?: number,
+  caption?: string,
+): void {
+  const cols: Column[] = [
+    { label: "series" },
+    { label: "key" },
+    { label: "field" },
+    { label: "old", align: "right" },
+    { label: "new", align: "right" },
+    { label: "abs diff", align: "right" },
+    { label: "rel diff", align: "right" },
+  ];
+  if (tolerance !== undefined) cols.push({ label: "beyond tolerance" });
+  r.table(
+    cols,
+    diffs.map((d) => {
+      const row: Cell[] = [d.series, d.key, d.field, d.old, d.new, d.abs, pct(d.rel)];
+      if (tolerance !== undefined) row.push(isBeyond(d, tolerance) ? "yes" : "");
+      return row;
+    }),
+    caption,
+  );
+}
+
+/** The comparison as an HTML report, with a chart of the changed figures. */
+export async function comparisonReport(
   c: Comparison,
-  opts: { changedOnly?: boolean } = {},
-): ReportBuilder {
+  opts: ComparisonViewOptions = {},
+): Promise<ReportBuilder> {
   const r = new ReportBuilder(`Comparison: ${c.experiment}`)
     .meta({ old: c.oldCommit.slice(0, SHORT_COMMIT), new: c.newCommit.slice(0, SHORT_COMMIT) });
-  r.section("Overview", `${c.diffs.filter(isChanged).length} of ${c.diffs.length} values differ.`);
+  r.section("Overview", `${changeSummary(c.diffs, opts.tolerance)}.`);
   if (c.config.length) {
     r.table(
       ["config", "old", "new"],
@@ -260,30 +357,23 @@ export function comparisonReport(
   if (c.claims.length) {
     r.table(["claim", "old", "new"], c.claims.map((x) => [x.id, x.old, x.new]), "Claim changes");
   }
-  r.section("Differences");
-  const diffs = c.diffs.filter((d) => !(opts.changedOnly ?? false) || isChanged(d));
-  r.table(
-    [
-      { label: "series" },
-      { label: "key" },
-      { label: "field" },
-      { label: "old", align: "right" },
-      { label: "new", align: "right" },
-      { label: "abs diff", align: "right" },
-      { label: "rel diff", align: "right" },
-    ],
-    diffs.map((d) => [d.series, d.key, d.field, d.old, d.new, d.abs, pct(d.rel)]),
-  );
+  const chart = changeChart(c.diffs, `${c.experiment}: changed figures`);
+  if (chart) await r.chartFromSpec(chart, "Relative change of each changed figure (new vs old)");
+  const listed = listedDiffs(c.diffs, opts.all);
+  if (listed.length) {
+    r.section(opts.all ? "All figures" : "Changed figures");
+    addDiffTable(r, listed, opts.tolerance);
+  }
   return r;
 }
 
 /** The CLI's options. */
 const COMPARE_OPTIONS = {
-  html: opt.string("also write an HTML report to this path", { placeholder: "PATH" }),
+  html: opt.outputFile("also write an HTML report to this file"),
   key: opt.string("field to match points by (default: bytes, size, load, ... whichever exists)", {
     placeholder: "FIELD",
   }),
-  changed: opt.flag("list only values that differ"),
+  all: opt.flag("list every compared figure, not only the changed ones"),
 };
 
 const COMPARE_SETTINGS: ParseSettings = {
@@ -310,11 +400,10 @@ export async function compareMain(
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const changedOnly = values.changed;
-  print(formatComparisonText(cmp, { changedOnly }));
   if (values.html !== undefined) {
-    await comparisonReport(cmp, { changedOnly }).writeHtml(values.html);
+    await (await comparisonReport(cmp, { all: values.all })).writeHtml(values.html);
   }
+  print(formatComparisonText(cmp, { all: values.all }));
   return 0;
 }
 

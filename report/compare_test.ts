@@ -5,6 +5,7 @@ import {
   compareResults,
   comparisonReport,
   formatComparisonText,
+  isBeyond,
   isChanged,
 } from "./compare.ts";
 import { makeResults, type Results, type Series, writeResults } from "./results.ts";
@@ -71,23 +72,41 @@ Deno.test("without a key field points match by index", () => {
   assert.deepEqual(c.diffs.map((d) => [d.key, d.old, d.new]), [["#0", 1, 1], ["#1", 2, 3]]);
 });
 
-Deno.test("text output lists differences; changedOnly hides equal values", () => {
+Deno.test("text output lists the changed figures; all lists every one", () => {
   const c = compareResults(OLD, NEW);
-  const all = formatComparisonText(c);
-  assert.match(all, /2 of 3 values differ/);
+  const all = formatComparisonText(c, { all: true });
+  assert.match(all, /3 figures compared, 2 changed/);
   assert.match(all, /latency \/ dlibos\s+1024\s+us\s+10\s+12\s+2\s+\+20\.00%/);
   assert.match(all, /series only in old: latency \/ linux/);
   assert.match(all, /claim netpipe-64b-dlibos: yes -> no/);
   assert.match(all, /copy: \(absent\) -> false/);
-  const changed = formatComparisonText(c, { changedOnly: true });
+  assert.match(all, /dlibos\s+64\s+us/);
+  const changed = formatComparisonText(c);
   assert.ok(!/dlibos\s+64\s+us/.test(changed));
+  assert.match(changed, /dlibos\s+1024\s+us/);
+  assert.match(formatComparisonText(c, { tolerance: 0.01 }), /2 changed \(2 beyond 1%\)/);
 });
 
-Deno.test("HTML comparison report is self-contained", () => {
-  const html = comparisonReport(compareResults(OLD, NEW)).toHtml();
+Deno.test("identical files: one line, all unchanged, no table", () => {
+  const text = formatComparisonText(compareResults(OLD, OLD));
+  assert.match(text, /\n3 figures compared, all unchanged\n$/);
+  assert.ok(!text.includes("rel diff"));
+});
+
+Deno.test("isBeyond: relative tolerance, missing sides always beyond", () => {
+  const d = { series: "s", key: 1, field: "f", old: 100, new: 101, abs: 1, rel: 0.01 };
+  assert.equal(isBeyond(d, 0.01), false);
+  assert.equal(isBeyond({ ...d, new: 102, abs: 2, rel: 0.02 }, 0.01), true);
+  assert.equal(isBeyond({ ...d, new: null, abs: null, rel: null }, 0.5), true);
+  assert.equal(isBeyond({ ...d, new: 100, abs: 0, rel: 0 }, 0), false);
+});
+
+Deno.test("HTML comparison report is self-contained and charts the changes", async () => {
+  const html = (await comparisonReport(compareResults(OLD, NEW))).toHtml();
+  assert.ok(html.includes("<svg"), "a chart of the changed figures");
   assert.ok(html.includes("<title>Comparison: netpipe</title>"));
   assert.ok(html.includes("+20.00%"));
-  assert.ok(!/https?:\/\//.test(html));
+  assert.ok(!/https?:\/\//.test(html.replace(/xmlns(:\w+)?="[^"]*"/g, "")));
 });
 
 Deno.test("compareMain: files, --html, and bad arguments as UsageError", async () => {
@@ -97,12 +116,12 @@ Deno.test("compareMain: files, --html, and bad arguments as UsageError", async (
     await writeResults(`${dir}/new.json`, NEW);
     const printed: string[] = [];
     const code = await compareMain(
-      [`${dir}/old.json`, `${dir}/new.json`, "--html", `${dir}/out/cmp.html`, "--changed"],
+      [`${dir}/old.json`, `${dir}/new.json`, "--html", `${dir}/cmp.html`],
       (s) => printed.push(s),
     );
     assert.equal(code, 0);
-    assert.match(printed.join(""), /2 of 3 values differ/);
-    assert.match(await Deno.readTextFile(`${dir}/out/cmp.html`), /Comparison: netpipe/);
+    assert.match(printed.join(""), /3 figures compared, 2 changed/);
+    assert.match(await Deno.readTextFile(`${dir}/cmp.html`), /Comparison: netpipe/);
 
     const print = () => {};
     await assert.rejects(compareMain([`${dir}/old.json`], print), UsageError);
@@ -116,6 +135,13 @@ Deno.test("compareMain: files, --html, and bad arguments as UsageError", async (
       (e: Error) => e instanceof UsageError && /bad\.json: results: schema/.test(e.message),
     );
     await assert.rejects(compareMain(["a", "b", "--bogus"], print), /unknown option --bogus/);
+    // A bad --html path fails before any file is read.
+    for (const html of ["/proc/x.html", dir, `${dir}/no/such/x.html`]) {
+      await assert.rejects(
+        compareMain([`${dir}/old.json`, `${dir}/new.json`, "--html", html], print),
+        (e: Error) => e instanceof UsageError && /^--html: /.test(e.message),
+      );
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -10,8 +10,17 @@
  * HTML-escaped.
  */
 import { type ClaimCheck, claimRows } from "./claims.ts";
-import { ensureParentDir, flattenJson, type JsonObject, type ResultsMeta } from "./results.ts";
+import {
+  ensureParentDir,
+  flattenJson,
+  type JsonObject,
+  provenanceEntries,
+  type ResultsMeta,
+} from "./results.ts";
 import { renderVegaLite, type VegaLiteSpec } from "./vega.ts";
+import { formatNumber } from "./text.ts";
+
+export { formatNumber, TABLE_SIGNIFICANT_DIGITS } from "./text.ts";
 
 /** A table cell value. */
 export type Cell = string | number | boolean | null;
@@ -28,14 +37,6 @@ export interface Column {
   readonly className?: string;
 }
 
-/** Significant digits of non-integer numbers in tables by default. */
-export const TABLE_SIGNIFICANT_DIGITS = 4;
-/** Numbers at least this large are shown rounded to an integer. */
-const INTEGER_DISPLAY_THRESHOLD = 1000;
-/** Numbers smaller than this (and non-zero) are shown in exponent notation. */
-const EXPONENT_DISPLAY_THRESHOLD = 1e-4;
-/** Digits after the point in exponent notation. */
-const EXPONENT_DIGITS = 2;
 /** Shown for a null cell. */
 const EMPTY_CELL = "-";
 
@@ -53,35 +54,6 @@ export function jsonForScript(v: unknown, indent?: number): string {
     .replace(/&/g, "\\u0026")
     .replace(/\u2028/g, "\\u2028")
     .replace(/\u2029/g, "\\u2029");
-}
-
-/** Inserts "," thousands separators into a digit string (locale-independent). */
-function group(intDigits: string): string {
-  return intDigits.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-}
-
-function groupFixed(s: string): string {
-  const neg = s.startsWith("-");
-  const body = neg ? s.slice(1) : s;
-  const [i, f] = body.split(".");
-  return (neg ? "-" : "") + group(i) + (f === undefined ? "" : `.${f}`);
-}
-
-/**
- * Formats a number for a table, the same way everywhere: with `digits`, fixed
- * decimals; otherwise integers exactly, |x| >= 1000 rounded to an integer,
- * smaller numbers to {@link TABLE_SIGNIFICANT_DIGITS} significant digits, and
- * tiny ones in exponent notation. Thousands are separated by ",".
- */
-export function formatNumber(x: number, digits?: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  if (Object.is(x, -0)) x = 0;
-  if (digits !== undefined) return groupFixed(x.toFixed(digits));
-  if (Number.isInteger(x) || Math.abs(x) >= INTEGER_DISPLAY_THRESHOLD) {
-    return groupFixed(Math.round(x).toFixed(0));
-  }
-  if (Math.abs(x) < EXPONENT_DISPLAY_THRESHOLD) return x.toExponential(EXPONENT_DIGITS);
-  return String(Number(x.toPrecision(TABLE_SIGNIFICANT_DIGITS)));
 }
 
 export function formatCell(v: Cell, digits?: number): string {
@@ -157,6 +129,10 @@ code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em}pre{b
 details{margin:.4rem 0}summary{cursor:pointer;font-size:.85rem;color:#555}
 `.trim();
 
+function isResultsMeta(x: object): x is ResultsMeta {
+  return "commit" in x && "wallSeconds" in x && "date" in x && "deno" in x;
+}
+
 interface Section {
   readonly title: string;
   readonly blocks: string[];
@@ -178,8 +154,16 @@ export class ReportBuilder {
   /** A report titled `title`. */
   constructor(readonly title: string) {}
 
-  /** Adds entries to the header's run information (e.g. a results file's meta). */
+  /**
+   * Adds entries to the header's run information. A results file's meta
+   * block is shown as its provenance: commit (and whether the tree had
+   * uncommitted changes), date, Deno version, machine, seeds, wall time.
+   */
   meta(entries: ResultsMeta | { readonly [key: string]: string | number }): this {
+    if (isResultsMeta(entries)) {
+      this.metaRows.push(...provenanceEntries(entries));
+      return this;
+    }
     for (const [k, v] of Object.entries(entries)) {
       this.metaRows.push([k, typeof v === "number" ? formatNumber(v) : String(v)]);
     }

@@ -132,3 +132,26 @@ Deno.test("config renders a settings table", () => {
   assert.ok(html.includes('<td class="left">layout.app</td><td class="left">24</td>'));
   assert.ok(html.includes('<td class="left">mode</td><td class="left">&quot;dlibos&quot;</td>'));
 });
+
+Deno.test("a results meta block shows as provenance: commit, tree state, date, machine, seeds", () => {
+  const html = new ReportBuilder("r").meta({
+    commit: "0123456789abcdef",
+    dirty: true,
+    wallSeconds: 3,
+    deno: "2.9.6",
+    date: "2026-01-02T03:04:05.000Z",
+    machine: { cores: 2, cpu: "Example CPU" },
+    seeds: [1],
+  }).toHtml();
+  for (
+    const text of [
+      "0123456789abcdef (uncommitted changes)",
+      "2026-01-02T03:04:05.000Z",
+      "2.9.6",
+      "2 cores, Example CPU",
+      "<td>seeds</td><td>1</td>",
+    ]
+  ) {
+    assert.ok(html.includes(text), `missing ${text}`);
+  }
+});

@@ -68,16 +68,34 @@ export interface Table {
   readonly rows: readonly (readonly Scalar[])[];
 }
 
-/** Facts about the run that may differ between identical runs. */
+/** The machine a run happened on. */
+export interface MachineInfo {
+  /** Logical cores (`navigator.hardwareConcurrency`). */
+  readonly cores: number;
+  /** CPU model from /proc/cpuinfo ("model name"), or "unknown". */
+  readonly cpu: string;
+}
+
+/**
+ * Provenance: facts about the run that may differ between identical runs.
+ * Comparisons and determinism checks ignore this block. The fields after
+ * `date` are optional so that files written before they existed still read.
+ */
 export interface ResultsMeta {
   /** `git rev-parse HEAD`, or "unknown". */
   readonly commit: string;
+  /** Whether the work tree had uncommitted changes (`git status --porcelain`); absent if unknown. */
+  readonly dirty?: boolean;
   /** Wall-clock duration of the run in seconds. */
   readonly wallSeconds: number;
   /** `Deno.version.deno`. */
   readonly deno: string;
   /** ISO 8601 date and time the file was written. */
   readonly date: string;
+  /** The machine the run happened on. */
+  readonly machine?: MachineInfo;
+  /** The random seeds the run used. */
+  readonly seeds?: readonly number[];
 }
 
 /**
@@ -113,29 +131,73 @@ export function makeResults(body: ResultsBody, meta: ResultsMeta): Results {
 // ---------------------------------------------------------------------------
 // Meta
 
-/** Gathers the run's meta block. Needs --allow-run for the commit (else "unknown"). */
-export async function collectMeta(wallSeconds: number, cwd?: string): Promise<ResultsMeta> {
+/** What {@link collectMeta} records beyond what it can find out by itself. */
+export interface MetaOptions {
+  /** Directory whose git commit is recorded (default: the current one). */
+  readonly cwd?: string;
+  /** The seeds the run used. */
+  readonly seeds?: readonly number[];
+}
+
+/**
+ * Gathers the run's provenance. Needs --allow-run for the commit and the
+ * dirty flag (else "unknown" and absent) and --allow-read for the CPU model.
+ * A string argument is the `cwd` (older call form).
+ */
+export async function collectMeta(
+  wallSeconds: number,
+  opts: MetaOptions | string = {},
+): Promise<ResultsMeta> {
+  const o: MetaOptions = typeof opts === "string" ? { cwd: opts } : opts;
+  const commit = (await git(["rev-parse", "HEAD"], o.cwd)) ?? "unknown";
+  const status = await git(["status", "--porcelain"], o.cwd);
   return {
-    commit: await gitCommit(cwd),
+    commit: commit === "" ? "unknown" : commit,
+    ...(status === null ? {} : { dirty: status !== "" }),
     wallSeconds,
     deno: Deno.version.deno,
     date: new Date().toISOString(),
+    machine: machineInfo(),
+    ...(o.seeds ? { seeds: [...o.seeds] } : {}),
   };
 }
 
-async function gitCommit(cwd?: string): Promise<string> {
+/** Trimmed stdout of a git command, or null when git fails or may not run. */
+async function git(args: string[], cwd?: string): Promise<string | null> {
   try {
-    const out = await new Deno.Command("git", {
-      args: ["rev-parse", "HEAD"],
-      cwd,
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    const text = new TextDecoder().decode(out.stdout).trim();
-    return out.success && text !== "" ? text : "unknown";
+    const out = await new Deno.Command("git", { args, cwd, stdout: "piped", stderr: "null" })
+      .output();
+    return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
   } catch {
-    return "unknown";
+    return null;
   }
+}
+
+/** Cores and CPU model of this machine (the model from /proc/cpuinfo where it exists). */
+export function machineInfo(): MachineInfo {
+  let cpu = "unknown";
+  try {
+    const text = Deno.readTextFileSync("/proc/cpuinfo");
+    const m = /^model name\s*:\s*(.+)$/m.exec(text);
+    if (m) cpu = m[1].trim();
+  } catch {
+    // Not Linux, or no read permission: the model stays unknown.
+  }
+  return { cores: navigator.hardwareConcurrency ?? 0, cpu };
+}
+
+/** Provenance as labelled lines for reports, e.g. ["commit", "1a2b3c... (uncommitted changes)"]. */
+export function provenanceEntries(m: ResultsMeta): [string, string][] {
+  const dirty = m.dirty === undefined ? "" : m.dirty ? " (uncommitted changes)" : " (clean)";
+  const rows: [string, string][] = [
+    ["commit", m.commit + dirty],
+    ["date", m.date],
+    ["deno", m.deno],
+  ];
+  if (m.machine) rows.push(["machine", `${m.machine.cores} cores, ${m.machine.cpu}`]);
+  if (m.seeds) rows.push(["seeds", m.seeds.join(", ")]);
+  rows.push(["wall time", `${m.wallSeconds.toFixed(1)} s`]);
+  return rows;
 }
 
 // ---------------------------------------------------------------------------
@@ -176,7 +238,7 @@ const TOP_ORDER = ["schema", "experiment", "config", "series", "claims", "tables
 const SERIES_ORDER = ["name", "mode", "variant", "points"];
 const CLAIM_ORDER = ["id", "ours", "holds", "note"];
 const TABLE_ORDER = ["name", "columns", "rows"];
-const META_ORDER = ["commit", "wallSeconds", "deno", "date"];
+const META_ORDER = ["commit", "dirty", "wallSeconds", "deno", "date", "machine", "seeds"];
 
 function keyOrderFor(path: readonly string[]): readonly string[] | undefined {
   if (path.length === 0) return TOP_ORDER;
@@ -334,6 +396,19 @@ function checkMeta(v: unknown): ResultsMeta {
   need(isNumber, m.wallSeconds, "meta.wallSeconds", "a number");
   need(isString, m.deno, "meta.deno", "a string");
   need(isString, m.date, "meta.date", "a string");
+  if (m.dirty !== undefined) {
+    need((x): x is boolean => typeof x === "boolean", m.dirty, "meta.dirty", "a boolean");
+  }
+  if (m.machine !== undefined) {
+    const machine = need(isPlainObject, m.machine, "meta.machine", "an object");
+    need(isNumber, machine.cores, "meta.machine.cores", "a number");
+    need(isString, machine.cpu, "meta.machine.cpu", "a string");
+  }
+  if (m.seeds !== undefined) {
+    need(isArray, m.seeds, "meta.seeds", "an array").forEach((x, i) =>
+      need(isNumber, x, `meta.seeds[${i}]`, "a number")
+    );
+  }
   return m as unknown as ResultsMeta;
 }
 

@@ -5,6 +5,7 @@ import {
   flattenJson,
   makeResults,
   parseResults,
+  provenanceEntries,
   readResults,
   type Results,
   RESULTS_SCHEMA,
@@ -128,6 +129,40 @@ Deno.test("collectMeta fills every field", async () => {
   assert.equal(m.deno, Deno.version.deno);
   assert.ok(m.commit === "unknown" || /^[0-9a-f]{40}$/.test(m.commit));
   assert.ok(!Number.isNaN(Date.parse(m.date)));
+  assert.equal(typeof m.dirty, "boolean", "the test runs inside the git work tree");
+  assert.ok(m.machine !== undefined && m.machine.cores >= 1 && m.machine.cpu !== "");
+  assert.equal(m.seeds, undefined);
+  assert.deepEqual((await collectMeta(1, { seeds: [1, 2] })).seeds, [1, 2]);
+});
+
+Deno.test("provenance survives the round trip, stays out of the deterministic text, and shows", async () => {
+  const meta = await collectMeta(2.5, { seeds: [7] });
+  const a = makeResults({ experiment: "x", config: { seed: 7 }, series: [] }, meta);
+  const again = parseResults(serializeResults(a));
+  assert.deepEqual(again.meta, meta);
+  const later = makeResults({ experiment: "x", config: { seed: 7 }, series: [] }, {
+    ...meta,
+    commit: "other",
+    date: "2000-01-01T00:00:00.000Z",
+  });
+  assert.equal(
+    serializeResults(a, { withMeta: false }),
+    serializeResults(later, { withMeta: false }),
+  );
+  const shown = new Map(provenanceEntries(meta));
+  assert.ok(shown.get("commit")!.startsWith(meta.commit));
+  assert.match(shown.get("commit")!, /\((uncommitted changes|clean)\)$/);
+  assert.equal(shown.get("date"), meta.date);
+  assert.equal(shown.get("deno"), Deno.version.deno);
+  assert.match(shown.get("machine")!, /^\d+ cores, /);
+  assert.equal(shown.get("seeds"), "7");
+  assert.throws(
+    () =>
+      parseResults(
+        serializeResults({ ...a, meta: { ...meta, dirty: "yes" as unknown as boolean } }),
+      ),
+    /meta\.dirty: expected a boolean/,
+  );
 });
 
 Deno.test("seriesRows flattens series with their identity", () => {

@@ -56,11 +56,11 @@ import {
 import { get16, get32, put16 } from "./wire/bytes.ts";
 import { tcpChecksumOk } from "./wire/tcp.ts";
 
-/** 10 GbE (facts.md: TILEncore-Gx36 ports are 10 GbE). */
+/** 10 GbE (docs/PAPER.md: TILEncore-Gx36 ports are 10 GbE). */
 export const DEFAULT_LINK_RATE_BPS = 10e9;
 /** Per-frame propagation + switching latency: 1 us (approximation of a cut-through ToR switch and short cables). */
 export const DEFAULT_LINK_LATENCY: Time = 1 * US;
-/** Wire overhead per frame beyond its bytes: 4 FCS + 8 preamble/SFD + 12 inter-frame gap (facts.md). */
+/** Wire overhead per frame beyond its bytes: 4 FCS + 8 preamble/SFD + 12 inter-frame gap (docs/PAPER.md). */
 export const ETH_WIRE_OVERHEAD_BYTES = 4 + 8 + 12;
 /** Polls of one stack at a single instant before the harness declares its timers stuck. */
 const MAX_POLLS_AT_ONE_INSTANT = 10_000;

@@ -6,7 +6,7 @@
  * check as part of `deno task test`.
  *
  * Rules:
- * - The layers, lowest first: core, hw, stack, apps, report, bench.
+ * - The layers, lowest first: core, hw, stack, apps, report, bench, live.
  * - Root files (mod.ts, the public surface) and the folders in
  *   {@link FREE_FOLDERS} (tools/, examples/) may import anything; nothing may
  *   import them.
@@ -25,7 +25,7 @@
  */
 
 /** The layers, lowest first: a folder may import only from itself and earlier ones. */
-export const LAYERS = ["core", "hw", "stack", "apps", "report", "bench"] as const;
+export const LAYERS = ["core", "hw", "stack", "apps", "report", "bench", "live"] as const;
 
 /** Folders outside the layering: they may import any layer (and no layer imports them). */
 export const FREE_FOLDERS: readonly string[] = ["tools", "examples"];

@@ -9,7 +9,7 @@ import {
   unusedExceptions,
 } from "./check_layers.ts";
 
-Deno.test("layers: every import in the repository flows down core -> hw -> stack -> apps -> report -> bench", async () => {
+Deno.test("layers: every import in the repository flows down core -> hw -> stack -> apps -> report -> bench -> live", async () => {
   const files = await readSources(REPO_ROOT);
   assert.ok(files.some((f) => f.path === "stack/stack.ts"), "the walk found the sources");
   const violations = checkSources(files).map((v) => v.message);
@@ -99,4 +99,17 @@ Deno.test("layers: specifiers are parsed from every import form and resolved aga
   ]);
   assert.equal(resolvePath("stack/host/node.ts", "../../hw/buffers.ts"), "hw/buffers.ts");
   assert.equal(resolvePath("mod.ts", "./stack/buf.ts"), "stack/buf.ts");
+});
+
+Deno.test("layers: live sits above bench: it may import every layer and none may import it", () => {
+  const v = checkSources([
+    {
+      path: "live/net.ts",
+      text: 'import { Stack } from "../stack/stack.ts";\nimport "../bench/x.ts";\n',
+    },
+    { path: "bench/cli.ts", text: 'import { main } from "../live/cli.ts";\n' },
+  ]);
+  assert.deepEqual(v.map((x) => x.message), [
+    "bench/cli.ts: imports live/cli.ts (layer bench may not import layer live)",
+  ]);
 });

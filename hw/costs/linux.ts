@@ -9,7 +9,7 @@
  * constant) and are converted to cycles of the platform; all are to be
  * calibrated in docs/CALIBRATION.md against the paper's Linux figures (NetPIPE
  * 31 us one-way for 64 bytes; Memcached never meeting a 500 us 99th
- * percentile; 25% of Memcached's time in kernel spinlocks — facts.md). Lock
+ * percentile; 25% of Memcached's time in kernel spinlocks — docs/PAPER.md). Lock
  * contention itself is not a cost here: it emerges from the lock model.
  */
 import type { StackOp } from "./ops.ts";
@@ -107,7 +107,7 @@ export const LINUX_TILEGX_COSTS: LinuxCosts = defineTable<LinuxOp | StackOp>({
  * Linux on the x86 client hosts: a Skylake-SP server core at 2.6 GHz
  * (hw/costs/x86.ts X86_HOST), the kernel of the paper's time (2017: before
  * KPTI). Cycles = published time x 2.6 GHz; each entry names its source and
- * the published bounds around it (facts.md "Costs with sources").
+ * the published bounds around it (docs/PAPER.md "Costs with sources").
  */
 export const LINUX_X86_COSTS: LinuxCosts = defineTable<LinuxOp | StackOp>({
   // 0.20 us: system call entry 0.10 + kernel return 0.10 us per call (Arrakis, OSDI'14, Table 1,
@@ -118,7 +118,7 @@ export const LINUX_X86_COSTS: LinuxCosts = defineTable<LinuxOp | StackOp>({
   // copy_byte. Assumption (no public figure): ~20 ns; bounds 0-100 ns.
   copy_call: 50,
   // ~1 us from the device's MSI-X write to the handler's return, including the entry/exit
-  // and the cache misses around it. Assumption (facts.md lists no public figure for x86
+  // and the cache misses around it. Assumption (docs/PAPER.md lists no public figure for x86
   // interrupt cost); bounds 0.5-2 us.
   irq: 2600,
   // Softirq/NAPI overhead per packet beyond the protocol ops (GRO, netif_receive_skb,

@@ -4,7 +4,7 @@
  *
  * None of these are measured: the paper reports end-to-end figures only. Each
  * value is an approximation chosen to be plausible for a 3-issue in-order
- * 64-bit core with a 32 KB L1 and a distributed L3 (facts.md), sized against
+ * 64-bit core with a 32 KB L1 and a distributed L3 (docs/PAPER.md), sized against
  * the paper's end-to-end budget, and is to be calibrated in
  * docs/CALIBRATION.md. The budget: 4.2 M webserver requests/s (abstract) over
  * 12 network cores (d12 layouts, slides "Core layout") is ~350 k requests/s per
@@ -79,7 +79,7 @@ export const TILEGX_COSTS: TileGxCosts = defineTable<TileGxOp>({
   copy_byte: 0.5,
   // Out-of-order segment queued or drained. Approximation, docs/CALIBRATION.md.
   reassembly: 400,
-  // --- messaging (UDN words are written/read by single instructions: facts.md "about one cycle per hop") ---
+  // --- messaging (UDN words are written/read by single instructions: docs/PAPER.md "about one cycle per hop") ---
   // Header word plus queue selection. Approximation, docs/CALIBRATION.md.
   noc_send: 10,
   // One store to the UDN port per word. Approximation, docs/CALIBRATION.md.

@@ -1,6 +1,6 @@
 /**
  * An x86 client host (the Memcached load generators ran mutilate on x86
- * machines with the Linux kernel stack, facts.md): its clock and core count,
+ * machines with the Linux kernel stack, docs/PAPER.md): its clock and core count,
  * and cycle costs of the kernel's protocol processing (per stack op) and of
  * the load generator's own work. Kernel overheads (system calls, interrupts,
  * wakeups, copies) are in hw/costs/linux.ts (LINUX_X86_COSTS).
@@ -54,7 +54,7 @@ export type X86Costs = CostTable<X86Op>;
  * out (Arrakis, OSDI'14, Table 1), which LINUX_X86_COSTS (hw/costs/linux.ts)
  * reaches with these ops plus its softirq and skb entries; IX (OSDI'14)
  * derives ~19K cycles per 64-byte TCP request and reply on Linux, all
- * kernel paths included (facts.md). Bounds per op: half to twice the value.
+ * kernel paths included (docs/PAPER.md). Bounds per op: half to twice the value.
  */
 export const X86_COSTS: X86Costs = defineTable<X86Op>({
   // Driver descriptor and skb set-up share of netif_receive_skb. Approximation, docs/CALIBRATION.md.

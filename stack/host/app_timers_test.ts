@@ -5,7 +5,7 @@
  * asked, and cost what docs/HOSTING.md says.
  */
 import assert from "node:assert/strict";
-import type { CoreContext } from "../../core/executor.ts";
+import { contextCore, type CoreContext } from "../../core/executor.ts";
 import { Scheduler } from "../../core/scheduler.ts";
 import { type Time, US } from "../../core/time.ts";
 import type { WorkContext } from "../../core/work.ts";
@@ -50,7 +50,7 @@ class TimerApp implements App {
   start(ctx: WorkContext, api: SocketApi): void {
     const k = this.started++;
     this.apis.push(api);
-    this.cores.push((ctx as CoreContext).core.name);
+    this.cores.push(contextCore(ctx)!.name);
     if (this.busyCycles > 0) ctx.charge("app", this.busyCycles);
     for (const [at, tag] of this.plan(k)) api.timer(at, tag);
   }
@@ -58,7 +58,7 @@ class TimerApp implements App {
   onEvent(_ctx: WorkContext, _api: SocketApi, _stack: number, _ev: SocketEvent): void {}
 
   onTimer(ctx: WorkContext, api: SocketApi, tag: number): void {
-    this.fired.push({ t: this.now(), tag, core: (ctx as CoreContext).core.name, api });
+    this.fired.push({ t: this.now(), tag, core: contextCore(ctx)!.name, api });
     this.onFire?.(api, tag);
   }
 }

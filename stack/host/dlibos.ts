@@ -15,9 +15,12 @@
  *   read-only to the application; the application's transmit region is
  *   writable by the application and read-only to the stacks and the NIC. An
  *   application that faults is contained: the fault is counted, the event is
- *   dropped, and the network cores keep serving every connection.
+ *   dropped, the locks the item held and the faulted delivery's receive
+ *   buffers are released, and the network cores keep serving every
+ *   connection. The application holds only capabilities (a GuestSocketApi, a
+ *   GuestContext, lock handles, region views): docs/HOSTING.md "Threat model".
  */
-import { type Core, type CoreContext, Poller } from "../../core/executor.ts";
+import { type Core, type CoreContext, GuestContext, Poller } from "../../core/executor.ts";
 import type { Scheduler } from "../../core/scheduler.ts";
 import type { Time } from "../../core/time.ts";
 import type { Board } from "../../hw/board.ts";
@@ -37,6 +40,7 @@ import { categoryIndex } from "../../core/work.ts";
 import { BoardNode } from "./builder.ts";
 import { AppTimers } from "./app_timers.ts";
 import type { NodeConfig } from "./node.ts";
+import { GuestSocketApi } from "./guest.ts";
 
 /** Frames a network core takes from its notification ring per pass (approximation of the driver's batch). */
 export const NET_RX_BATCH = 16;
@@ -44,6 +48,8 @@ export const NET_RX_BATCH = 16;
 export const NET_CMD_BATCH = 16;
 /** Events an application core handles per pass. */
 export const APP_EVENT_BATCH = 8;
+/** The application's protection domain (read on the receive buffers, read-write on its transmit memory). */
+export const APP_DOMAIN = "app";
 
 export interface DlibosConfig extends NodeConfig {
   readonly board: Board;
@@ -63,6 +69,10 @@ export interface DlibosCounters {
   eventsOrphaned: number;
   /** Protection faults raised by the application (contained). */
   appFaults: number;
+  /** Locks a faulting application item still held, released by the host. */
+  faultLocksReleased: number;
+  /** new_data deliveries whose handler faulted, released (recv_done) by the host. */
+  faultRxReleased: number;
 }
 
 class NetCore {
@@ -185,11 +195,21 @@ class NetCore {
   }
 }
 
+/**
+ * One application core: its poll pass hands events to the application, and
+ * it is the socket layer the application's commands go through. The
+ * application sees neither it nor the core's context: it gets {@link api}
+ * (a {@link GuestSocketApi} over this object) and a {@link GuestContext}.
+ */
 class AppCore implements SocketApi {
   readonly poller: Poller<AppCore>;
   readonly timers: AppTimers<AppCore>;
+  /** The socket API as the application holds it. */
+  readonly api: GuestSocketApi;
   private connects = 0;
   ctx: CoreContext | null = null;
+  /** The work context as the application holds it (made on first use: one per core). */
+  private guest: GuestContext | null = null;
 
   constructor(
     readonly node: DlibosNode,
@@ -199,6 +219,17 @@ class AppCore implements SocketApi {
   ) {
     this.poller = new Poller<AppCore>(core, AppCore.pass, this as AppCore);
     this.timers = new AppTimers<AppCore>(node.sched, core, AppCore.timerPass, this as AppCore);
+    this.api = new GuestSocketApi(this, { stacks: node.cfg.layout.net, domain: APP_DOMAIN });
+  }
+
+  private guestOf(ctx: CoreContext): GuestContext {
+    return this.guest ??= new GuestContext(ctx, (e) => this.node.contain(e));
+  }
+
+  /** Contains a fault of application code run from lock mark `mark` on: counts it, releases its locks. */
+  private fault(ctx: CoreContext, mark: number, e: unknown): void {
+    this.node.contain(e);
+    this.node.counters.faultLocksReleased += ctx.releaseAfterFault(mark);
   }
 
   /**
@@ -211,11 +242,13 @@ class AppCore implements SocketApi {
     self.ctx = ctx;
     const app = self.node.app;
     const now = self.node.sched.now;
+    const guest = self.guestOf(ctx);
     while (timers.popDue(now)) {
+      const mark = ctx.heldCount;
       try {
-        app.onTimer?.(ctx, self, timers.tag);
+        app.onTimer?.(guest, self.api, timers.tag);
       } catch (e) {
-        self.node.contain(e);
+        self.fault(ctx, mark, e);
       }
     }
     self.ctx = null;
@@ -225,6 +258,7 @@ class AppCore implements SocketApi {
   static pass(ctx: CoreContext, self: AppCore): void {
     self.ctx = ctx;
     const { noc, costs, app } = self.node;
+    const guest = self.guestOf(ctx);
     let i = 0;
     for (; i < APP_EVENT_BATCH; i++) {
       const m = noc.pop(self.tile, EVENT_QUEUE);
@@ -232,11 +266,18 @@ class AppCore implements SocketApi {
       const ev = m.payload as SocketEvent;
       const handle = ev.kind === "data_acked" ? costs.event_ack_handle : costs.event_handle;
       ctx.chargeIndex(CAT_MESSAGING, costs.noc_recv + costs.noc_recv_word * m.words + handle);
-      // Inline rather than through guard(): no closure per event.
+      const stack = self.node.coreOnTile[m.src];
+      const mark = ctx.heldCount;
+      // Inline rather than through a helper taking a closure: none per event.
       try {
-        app.onEvent(ctx, self, self.node.coreOnTile[m.src], ev);
+        app.onEvent(guest, self.api, stack, ev);
       } catch (e) {
-        self.node.contain(e);
+        self.fault(ctx, mark, e);
+        if (ev.kind === "new_data") {
+          // The delivery's receive buffers go back to the stack (see contain()).
+          self.node.counters.faultRxReleased++;
+          self.command(stack, { kind: "recv_done", conn: ev.conn, rxId: ev.rxId });
+        }
       }
     }
     self.ctx = null;
@@ -247,7 +288,12 @@ class AppCore implements SocketApi {
 
   static start(ctx: CoreContext, self: AppCore): void {
     self.ctx = ctx;
-    self.node.guard(() => self.node.app.start(ctx, self));
+    const mark = ctx.heldCount;
+    try {
+      self.node.app.start(self.guestOf(ctx), self.api);
+    } catch (e) {
+      self.fault(ctx, mark, e);
+    }
     self.ctx = null;
   }
 
@@ -317,6 +363,8 @@ export class DlibosNode extends BoardNode<NetCore, DlibosConfig> {
     commandsSent: 0,
     eventsOrphaned: 0,
     appFaults: 0,
+    faultLocksReleased: 0,
+    faultRxReleased: 0,
   };
   /**
    * @internal the index of the network or application core on each tile (-1
@@ -333,8 +381,8 @@ export class DlibosNode extends BoardNode<NetCore, DlibosConfig> {
 
   constructor(sched: Scheduler, cfg: DlibosConfig) {
     const placement = placeLayout(cfg.board, cfg.layout);
-    const rxGrants: Record<string, Permission> = { nic: "read-write", app: "read" };
-    const txGrants: Record<string, Permission> = { app: "read-write", nic: "read" };
+    const rxGrants: Record<string, Permission> = { nic: "read-write", [APP_DOMAIN]: "read" };
+    const txGrants: Record<string, Permission> = { [APP_DOMAIN]: "read-write", nic: "read" };
     for (let i = 0; i < cfg.layout.net; i++) {
       rxGrants[`stack:${i}`] = "read-write";
       txGrants[`stack:${i}`] = "read";
@@ -345,7 +393,7 @@ export class DlibosNode extends BoardNode<NetCore, DlibosConfig> {
       rxGrants,
       txGrants,
       rxDomain: (w) => `stack:${w}`,
-      appDomain: "app",
+      appDomain: APP_DOMAIN,
     });
     this.costs = cfg.costs ?? TILEGX_COSTS;
     const board = cfg.board;
@@ -358,7 +406,7 @@ export class DlibosNode extends BoardNode<NetCore, DlibosConfig> {
     this.placement.appTiles.forEach((tile, j) => {
       this.coreOnTile[tile] = j;
     });
-    this.rxAppView = this.rxRegion.view("app");
+    this.rxAppView = this.rxRegion.view(APP_DOMAIN);
     this.addStackCores("net", (i, tile, core) => {
       const net = new NetCore(this, i, tile, core);
       this.noc.onArrival(tile, COMMAND_QUEUE, () => net.poller.wake());
@@ -387,6 +435,8 @@ export class DlibosNode extends BoardNode<NetCore, DlibosConfig> {
     c.commandsSent = 0;
     c.eventsOrphaned = 0;
     c.appFaults = 0;
+    c.faultLocksReleased = 0;
+    c.faultRxReleased = 0;
   }
 
   /**
@@ -455,16 +505,13 @@ export class DlibosNode extends BoardNode<NetCore, DlibosConfig> {
     this.noc.sendMessage(t, m);
   };
 
-  /** @internal runs application code, containing its protection faults. */
-  guard(fn: () => void): void {
-    try {
-      fn();
-    } catch (e) {
-      this.contain(e);
-    }
-  }
-
-  /** @internal counts an application's protection fault; rethrows anything else. */
+  /**
+   * @internal counts an application's protection fault; rethrows anything
+   * else (a bug in the simulation, not a modelled fault). The application
+   * core that ran the faulting item then releases the locks the item still
+   * held and, for a new_data event, the delivery's receive buffers; commands
+   * the item issued before the fault stand (see docs/HOSTING.md).
+   */
   contain(e: unknown): void {
     if (!(e instanceof ProtectionFault)) throw e;
     this.counters.appFaults++;

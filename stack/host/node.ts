@@ -59,7 +59,10 @@ export interface AppEnv {
   readonly tx: WritableMemory;
   /** Simulated time (the time a work item was dispatched, when called from one). */
   readonly now: () => Time;
-  /** The application's locks: real core/lock.ts Locks, so contention is simulated. */
+  /**
+   * The application's locks: handles of core/lock.ts Locks (so contention is
+   * simulated) that reveal only their name.
+   */
   readonly locks: LockFactory;
   /** Cores running the application (memcached sizes its lock table from its threads). */
   readonly cores: number;
@@ -71,14 +74,18 @@ export interface AppEnv {
  */
 export type AppFactory = (tx: WritableMemory, env: AppEnv) => App;
 
-/** The environment a node hands its application factory. */
+/**
+ * The environment a node hands its application factory: frozen, with lock
+ * handles (names, not the core/lock.ts locks whose holders are cores) and a
+ * clock function that reaches nothing else.
+ */
 export function appEnv(
   sched: Scheduler,
   tx: WritableMemory,
   locks: LockTable,
   cores: number,
 ): AppEnv {
-  return { tx, now: () => sched.now, locks: locks.factory, cores };
+  return Object.freeze({ tx, now: () => sched.now, locks: locks.handleFactory, cores });
 }
 
 export interface NodeConfig {

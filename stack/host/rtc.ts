@@ -8,9 +8,11 @@
  * call straight into the stack), and only then runs the stack's due timers:
  * there is no preemption, so a core busy with application work serves its
  * TCP timers late. All software shares one protection domain, so an
- * application write into a receive buffer succeeds (and corrupts it).
+ * application write into a receive buffer succeeds (and corrupts it), and a
+ * fault is not contained. The application's handles are still opaque (no path
+ * from them to the stacks or cores): docs/HOSTING.md "Threat model".
  */
-import { type Core, type CoreContext, Poller } from "../../core/executor.ts";
+import { type Core, type CoreContext, GuestContext, Poller } from "../../core/executor.ts";
 import type { Scheduler } from "../../core/scheduler.ts";
 import type { Time } from "../../core/time.ts";
 import type { Board } from "../../hw/board.ts";
@@ -25,6 +27,7 @@ import { AppTimers } from "./app_timers.ts";
 import { layoutTiles, type NodeConfig } from "./node.ts";
 import type { StackSlot } from "./slot.ts";
 import { categoryIndex } from "../../core/work.ts";
+import { GuestSocketApi } from "./guest.ts";
 
 /** Executor index of the "nic" category (charged on every poll pass). */
 const CAT_NIC = categoryIndex("nic");
@@ -48,8 +51,17 @@ class RtcCore implements SocketApi {
   /** Events raised by the stack, delivered to the app after the stack returns. */
   private readonly events: SocketEvent[] = [];
   private readonly listening = new Set<number>();
+  /** The socket API as the application holds it (the same opaque handle as in DLibOS). */
+  readonly api: GuestSocketApi;
+  private guest: GuestContext | null = null;
 
-  constructor(readonly node: RtcNode, readonly index: number, readonly core: Core) {
+  constructor(
+    readonly node: RtcNode,
+    readonly index: number,
+    readonly core: Core,
+    stacks: number,
+  ) {
+    this.api = new GuestSocketApi(this, { stacks, domain: RTC_DOMAIN });
     this.slot = node.newSlot(index, core, {
       onEvent: (ev) => this.events.push(ev),
       onTimer: () => this.poller.wake(),
@@ -70,7 +82,7 @@ class RtcCore implements SocketApi {
     const app = self.node.app;
     const now = self.node.sched.now;
     while (timers.popDue(now)) {
-      app.onTimer?.(ctx, self, timers.tag);
+      app.onTimer?.(self.guestOf(ctx), self.api, timers.tag);
       self.deliver(ctx);
     }
     slot.end();
@@ -95,16 +107,26 @@ class RtcCore implements SocketApi {
 
   static start(ctx: CoreContext, self: RtcCore): void {
     self.slot.begin(ctx);
-    self.node.app.start(ctx, self);
+    self.node.app.start(self.guestOf(ctx), self.api);
     self.deliver(ctx);
     self.slot.end();
+  }
+
+  /** The work context as the application holds it; RTC contains no fault: a fault ends the run. */
+  private guestOf(ctx: CoreContext): GuestContext {
+    return this.guest ??= new GuestContext(ctx, RtcCore.rethrow);
+  }
+
+  private static rethrow(e: unknown): never {
+    throw e;
   }
 
   /** Hands queued events to the application (direct calls); its commands may queue more. */
   private deliver(ctx: CoreContext): void {
     const app = this.node.app;
+    const guest = this.guestOf(ctx);
     for (let i = 0; i < this.events.length; i++) {
-      app.onEvent(ctx, this, this.index, this.events[i]);
+      app.onEvent(guest, this.api, this.index, this.events[i]);
     }
     this.events.length = 0;
   }
@@ -168,7 +190,7 @@ export class RtcNode extends BoardNode<RtcCore, RtcConfig> {
     this.costs = cfg.costs ?? TILEGX_COSTS;
     this.addStackCores(
       "rtc",
-      (k, _tile, core) => new RtcCore(this, k, core),
+      (k, _tile, core) => new RtcCore(this, k, core, tiles.length),
       (rc) => rc.poller.wake(),
     );
   }

@@ -19,7 +19,7 @@
 import type { Time } from "../../core/time.ts";
 import { MS, SEC, US } from "../../core/time.ts";
 import { Scheduler } from "../../core/scheduler.ts";
-import { type Core, CoreContext } from "../../core/executor.ts";
+import { contextCore, type Core } from "../../core/executor.ts";
 import type { Category, WorkContext } from "../../core/work.ts";
 import { type BoardSpec, GX36, makeBoard } from "../../hw/board.ts";
 import { EthernetLink, type LinkConfig } from "../../hw/link.ts";
@@ -273,7 +273,7 @@ export abstract class ProbeApp implements App {
 
   onEvent(ctx: WorkContext, api: SocketApi, stack: number, ev: SocketEvent): void {
     this.eventKinds.add(ev.kind);
-    const entry = { t: -1, stack, ev, core: ctx instanceof CoreContext ? ctx.core : null };
+    const entry = { t: -1, stack, ev, core: contextCore(ctx) };
     this.events.push(entry);
     ctx.then((t) => (entry as { t: Time }).t = t);
     this.handle(ctx, api, stack, ev);
@@ -688,4 +688,56 @@ export function faultScenario(mode: TestMode): FaultOutcome {
   });
   pair.run(() => client.echoes[1] !== undefined);
   return { pair, client, server, messages, ...out };
+}
+
+/**
+ * Every object reachable from `roots` by reflection alone: own properties
+ * (data values, and getters called on the object they were found for, along
+ * its whole prototype chain), prototypes, constructors and their statics, and
+ * the buffer behind any typed array. The walk stops at the language's
+ * built-in objects (constructors on globalThis and their prototypes) and
+ * calls no method: it lists what a holder of the roots can reach without
+ * any capability beyond them.
+ */
+export function reachable(roots: readonly unknown[]): Set<object> {
+  const builtins = new Set<unknown>();
+  const g = globalThis as unknown as Record<string, unknown>;
+  for (const name of Object.getOwnPropertyNames(globalThis)) {
+    const v = g[name];
+    if (typeof v === "function") {
+      builtins.add(v);
+      builtins.add((v as { prototype?: unknown }).prototype);
+    }
+  }
+  builtins.add(Object.getPrototypeOf(Uint8Array));
+  builtins.add(Object.getPrototypeOf(Uint8Array.prototype));
+  const seen = new Set<object>();
+  const todo: unknown[] = [...roots];
+  const isObject = (v: unknown): v is object =>
+    (typeof v === "object" && v !== null) || typeof v === "function";
+  while (todo.length > 0) {
+    const o = todo.pop();
+    if (!isObject(o) || seen.has(o) || builtins.has(o)) continue;
+    seen.add(o);
+    if (ArrayBuffer.isView(o)) todo.push(o.buffer);
+    for (let p: object | null = o; p !== null && !builtins.has(p); p = Object.getPrototypeOf(p)) {
+      if (p !== o) todo.push(p);
+      for (const k of Reflect.ownKeys(p)) {
+        const d = Object.getOwnPropertyDescriptor(p, k)!;
+        if ("value" in d) {
+          todo.push(d.value);
+          continue;
+        }
+        todo.push(d.get, d.set);
+        if (d.get === undefined) continue;
+        try {
+          todo.push(d.get.call(o));
+        } catch {
+          // A getter that refuses this receiver reveals nothing.
+        }
+      }
+    }
+    todo.push(Object.getPrototypeOf(o));
+  }
+  return seen;
 }

@@ -4,7 +4,7 @@
  */
 import { MS, SEC, type Time, US } from "../../core/time.ts";
 
-/** TCP MSS for a 1500-byte MTU without options (facts.md "Ethernet on the wire"). */
+/** TCP MSS for a 1500-byte MTU without options (docs/PAPER.md "Ethernet on the wire"). */
 export const DEFAULT_MSS = 1460;
 /** Default send MSS when the peer sends no MSS option (RFC 9293 section 3.7.1). */
 export const DEFAULT_PEER_MSS = 536;

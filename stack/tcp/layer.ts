@@ -43,7 +43,7 @@
  *   receiver reports its out-of-order queue; the sender does not use SACK
  *   information, recovery is NewReno), timestamps (RFC 7323: negotiated and
  *   echoed; not used for RTT measurement or PAWS). Off by default:
- *   timestamps (so the MSS stays 1460 as in facts.md).
+ *   timestamps (so the MSS stays 1460 as in docs/PAPER.md).
  * - RFC 6298 RTO (SRTT/RTTVAR, Karn, min 200 ms like Linux — RFC says 1 s —,
  *   max 60 s, backoff, abort after maxRetries with cleanup "timeout"; after a
  *   retransmitted SYN the RTO stays >= 3 s until the first sample).

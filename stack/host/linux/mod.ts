@@ -553,12 +553,18 @@ export class LinuxNode extends BoardNode<Cpu, LinuxConfig> {
     }
   }
 
-  /** @internal runs application code, containing its protection faults. */
-  guard(fn: () => void): void {
+  /**
+   * @internal runs application code, containing its protection faults: the
+   * fault is counted and the locks the code took on `ctx` and still holds are
+   * released (counted in their faultReleases).
+   */
+  guard(ctx: CoreContext, fn: () => void): void {
+    const mark = ctx.heldCount;
     try {
       fn();
     } catch (e) {
       this.contain(e);
+      ctx.releaseAfterFault(mark);
     }
   }
 

@@ -12,7 +12,7 @@
  *   buffer under the socket lock and handed to the stack; the app's
  *   `data_acked` follows as soon as write() returns.
  */
-import type { Core, CoreContext } from "../../../core/executor.ts";
+import { type Core, type CoreContext, GuestContext } from "../../../core/executor.ts";
 import type { Lock } from "../../../core/lock.ts";
 import type { Time } from "../../../core/time.ts";
 import type { ConnRef, SocketApi } from "../../socket.ts";
@@ -23,6 +23,7 @@ import type { ConnId, Endpoint, SocketEvent } from "../../events.ts";
 import type { Stack } from "../../stack.ts";
 import { LINUX_OP_CATEGORY } from "./counters.ts";
 import { AppTimers } from "../app_timers.ts";
+import { GuestSocketApi } from "../guest.ts";
 import type { LinuxNode } from "./mod.ts";
 import { Socket } from "./socket.ts";
 import {
@@ -38,7 +39,7 @@ import {
 export const EPOLL_MAX_EVENTS = 32;
 /** Bytes one read() call asks for (approximation: a 64 KiB application read buffer). */
 export const READ_MAX_BYTES = 64 * 1024;
-/** Payload bytes per kernel socket buffer on transmit (TCP MSS 1460, facts.md; no TSO). */
+/** Payload bytes per kernel socket buffer on transmit (TCP MSS 1460, docs/PAPER.md; no TSO). */
 export const SKB_PAYLOAD_BYTES = 1460;
 /** Page-cache page size (PAGE_SIZE on x86 and the common TileGX kernel configuration). */
 export const PAGE_BYTES = 4096;
@@ -79,6 +80,9 @@ export class Thread implements SocketApi {
   readonly pipe: Socket | null = null;
   /** Connections this thread accepted or was handed (not under `accept: "establish"`). */
   connections = 0;
+  /** The socket API and work context as the application holds them (no path to the kernel). */
+  readonly api: GuestSocketApi;
+  private guest: GuestContext | null = null;
 
   constructor(
     readonly node: LinuxNode,
@@ -97,6 +101,14 @@ export class Thread implements SocketApi {
       `${node.name}/user:${index}`,
       node.cfg.userBufferBytes ?? USER_BUFFER_BYTES,
     );
+    this.api = new GuestSocketApi(this, {
+      stacks: node.cfg.layout.net + node.cfg.layout.app,
+      domain: APP_DOMAIN,
+    });
+  }
+
+  private guestOf(ctx: CoreContext): GuestContext {
+    return this.guest ??= new GuestContext(ctx, (e) => this.node.contain(e));
   }
 
   /** Puts `sock` on the ready list (called at the waker's cursor time). */
@@ -115,7 +127,7 @@ export class Thread implements SocketApi {
   static start(ctx: CoreContext, th: Thread): void {
     th.state = TH_RUNNING;
     th.ctx = ctx;
-    th.callApp(ctx, () => th.node.app.start(ctx, th));
+    th.callApp(ctx, () => th.node.app.start(th.guestOf(ctx), th.api));
     th.ctx = null;
     ctx.thenCall(Thread.endCheck, th);
   }
@@ -163,11 +175,7 @@ export class Thread implements SocketApi {
     const app = node.app;
     const now = node.sched.now;
     while (timers.popDue(now)) {
-      try {
-        app.onTimer?.(ctx, th, timers.tag);
-      } catch (e) {
-        node.contain(e);
-      }
+      node.guard(ctx, () => app.onTimer?.(th.guestOf(ctx), th.api, timers.tag));
       th.flushAcks(ctx);
     }
     th.ctx = null;
@@ -407,11 +415,11 @@ export class Thread implements SocketApi {
 
   /** Delivers an event to the application, then the data_acked of its writes. */
   private appEvent(ctx: CoreContext, sock: Socket, ev: SocketEvent): void {
-    this.callApp(ctx, () => this.node.app.onEvent(ctx, this, sock.stack, ev));
+    this.callApp(ctx, () => this.node.app.onEvent(this.guestOf(ctx), this.api, sock.stack, ev));
   }
 
   private callApp(ctx: CoreContext, fn: () => void): void {
-    this.node.guard(fn);
+    this.node.guard(ctx, fn);
     this.flushAcks(ctx);
   }
 
@@ -422,7 +430,7 @@ export class Thread implements SocketApi {
     for (let k = 0; k < this.acks.length; k++) {
       const a = this.acks[k];
       const ev: SocketEvent = { kind: "data_acked", conn: a.conn, token: a.token };
-      node.guard(() => node.app.onEvent(ctx, this, a.stack, ev));
+      node.guard(ctx, () => node.app.onEvent(this.guestOf(ctx), this.api, a.stack, ev));
     }
     this.acks.length = 0;
   }

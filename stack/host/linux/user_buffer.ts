@@ -3,7 +3,7 @@
  * kernel's reads of application memory (copy_from_user) and each thread's
  * user receive buffer, the destination of read()'s copy_to_user.
  */
-import { MemoryRegion, RegionView } from "../../../hw/memory.ts";
+import { isRegionView, MemoryRegion, regionOf } from "../../../hw/memory.ts";
 import type { BufRef } from "../../../hw/buffers.ts";
 
 /** Default per-thread user receive buffer (approximation; reads overflow into fresh memory). */
@@ -16,16 +16,14 @@ export const APP_DOMAIN = "app";
 /** Reads `ref` as the kernel does (copy_from_user): through the kernel's view of a region. */
 export function kernelRead(ref: BufRef): Uint8Array {
   const m = ref.mem;
-  if (m instanceof RegionView) return m.region.view(KERNEL_DOMAIN).read(ref.off, ref.len);
+  if (isRegionView(m)) return regionOf(m).view(KERNEL_DOMAIN).read(ref.off, ref.len);
   return m.read(ref.off, ref.len);
 }
 
 /** `ref` as the kernel addresses it (sendfile's page references): through the kernel's view. */
 export function kernelRef(ref: BufRef): BufRef {
   const m = ref.mem;
-  if (m instanceof RegionView) {
-    return { mem: m.region.view(KERNEL_DOMAIN), off: ref.off, len: ref.len };
-  }
+  if (isRegionView(m)) return { mem: regionOf(m).view(KERNEL_DOMAIN), off: ref.off, len: ref.len };
   return ref;
 }
 
