@@ -6,10 +6,8 @@
  */
 import { SEC, type Time, toSec } from "../core/time.ts";
 import type { LatencySummary } from "../core/stats.ts";
-import { MemcachedApp } from "../apps/memcached/app.ts";
-import { memcachedMemoryBytes, resolveMemcachedConfig } from "../apps/memcached/config.ts";
-import { defaultSite, HTTP_PORT, type WebConfig } from "../apps/web/mod.ts";
-import { WebApp, webMemoryBytes } from "../apps/web/app.ts";
+import { HTTP_PORT } from "../apps/web/mod.ts";
+import { serverApp } from "./servers.ts";
 import { MEMCACHED_PORT } from "../apps/memcached/config.ts";
 import { ClosedLoopClient } from "../apps/clients/closed_loop.ts";
 import { httpProtocol, memcachedProtocol } from "../apps/clients/protocols.ts";
@@ -55,6 +53,12 @@ export interface AppRun {
   readonly valueBytes?: number;
   /** Webserver page size in bytes (default {@link DEFAULT_PAGE_BYTES}). */
   readonly pageBytes?: number;
+  /**
+   * Linux mode: the paper's baselines, NGINX and stock Memcached threading
+   * (default true), or the same servers and threading as the other modes
+   * (bench/servers.ts).
+   */
+  readonly linuxBaseline?: boolean;
 }
 
 /** What the client saw in one {@link runAppLoad} run. */
@@ -77,10 +81,6 @@ export interface AppOutcome {
   readonly server: HostedNode;
   /** Drops, retransmissions and RTO expiries on both nodes (stacks and NICs). */
   readonly loss: LossCounters;
-}
-
-function webConfig(pageBytes: number): WebConfig {
-  return { files: defaultSite(pageBytes) };
 }
 
 /**
@@ -111,9 +111,11 @@ export function runAppLoad(run: AppRun): AppOutcome {
   const valueSize = run.valueBytes ?? DEFAULT_VALUE_BYTES;
   const pageBytes = run.pageBytes ?? DEFAULT_PAGE_BYTES;
   const isMc = run.app === "memcached";
-  const serverTx = isMc
-    ? memcachedMemoryBytes(resolveMemcachedConfig({ now: () => 0, memLimit: SIM_MEMCACHED_MEM }))
-    : webMemoryBytes(webConfig(pageBytes));
+  const server = serverApp(run.app, run.mode, {
+    pageBytes,
+    memLimit: SIM_MEMCACHED_MEM,
+    baseline: run.linuxBaseline,
+  });
   let client: ClosedLoopClient | null = null;
   const pair = new Pair(
     {
@@ -139,17 +141,9 @@ export function runAppLoad(run: AppRun): AppOutcome {
       mode: run.mode,
       board,
       layout: run.layout,
-      txBytes: serverTx,
-      app: (tx, env) =>
-        isMc
-          ? new MemcachedApp({
-            now: env.now,
-            memory: tx,
-            memLimit: SIM_MEMCACHED_MEM,
-            threads: env.cores,
-            locks: env.locks,
-          })
-          : new WebApp({ ...webConfig(pageBytes), memory: tx }),
+      txBytes: server.txBytes,
+      app: server.app,
+      linux: server.linux,
     },
     { seed: run.seed },
   );

@@ -133,6 +133,10 @@ export class AppWorker {
         this.command(c.stack, { kind: "recv_done", conn: c.conn, rxId }),
       send: (c: ConnRef, refs: readonly BufRef[], token: number) =>
         this.command(c.stack, { kind: "send", conn: c.conn, refs, token }),
+      // Zero-touch already: a file is sent as any memory; no file system.
+      sendFile: (c: ConnRef, refs: readonly BufRef[], token: number) =>
+        this.command(c.stack, { kind: "send", conn: c.conn, refs, token }),
+      fileOp: () => {},
       shutdown: (c: ConnRef) => this.command(c.stack, { kind: "shutdown", conn: c.conn }),
       close: (c: ConnRef) => this.command(c.stack, { kind: "close", conn: c.conn }),
       timer: (at: Time, tag: number) => this.timers.add(at, tag),

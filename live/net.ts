@@ -313,6 +313,10 @@ export class NetWorker {
       recvDone: (c: ConnRef, rxId: number) => st.recvDone(c.conn, rxId),
       send: (c: ConnRef, refs: readonly BufRef[], token: number) =>
         st.send(this.now, c.conn, refs, token),
+      // Zero-touch already: a file is sent as any memory; no file system.
+      sendFile: (c: ConnRef, refs: readonly BufRef[], token: number) =>
+        st.send(this.now, c.conn, refs, token),
+      fileOp: () => {},
       shutdown: (c: ConnRef) => st.shutdown(this.now, c.conn),
       close: (c: ConnRef) => st.close(this.now, c.conn),
       timer: (at: Time, tag: number) => this.timers.add(at, tag),

@@ -44,7 +44,7 @@ export { DEFAULT_TCP_CONFIG, type TcpConfig } from "./tcp/config.ts";
 export { TCP_DROP_REASONS, type TcpDropReason, TcpStats } from "./tcp/stats.ts";
 export { SharedRx } from "./buf.ts";
 export { PcapWriter } from "./pcap.ts";
-export type { App, ConnRef, SocketApi } from "./socket.ts";
+export type { App, ConnRef, FileOp, SocketApi } from "./socket.ts";
 export type {
   CleanupReason,
   ConnId,
@@ -61,6 +61,7 @@ export {
   Cluster,
   type ClusterSpec,
   type HostSpec,
+  type LinuxHostOptions,
   Pair,
   type PairOptions,
   testbedAddress,
@@ -68,6 +69,7 @@ export {
   testbedMac,
   type X86ClientSpec,
 } from "./host/testbed.ts";
+export type { AcceptModel, Affinity } from "./host/linux/mod.ts";
 export { type Layout, LAYOUT_PRESETS, type PairingPolicy, parseLayout } from "./host/layout.ts";
 export type {
   AppEnv,

@@ -29,6 +29,9 @@ export interface ConnRef {
   readonly conn: ConnId;
 }
 
+/** A file-system call named by {@link SocketApi.fileOp}. */
+export type FileOp = "open" | "fstat" | "close";
+
 /** What an application can ask of the node hosting it. */
 export interface SocketApi {
   /** Listen on `port` on every stack this application is served by. */
@@ -41,6 +44,19 @@ export interface SocketApi {
   recvDone(c: ConnRef, rxId: number): void;
   /** Sends the referenced bytes of the app's own memory without copying; `data_acked(token)` follows. */
   send(c: ConnRef, refs: readonly BufRef[], token: number): void;
+  /**
+   * Sends file bytes: `refs` point into the app's memory holding the file (a
+   * ramdisk's page cache), which must stay unchanged until `data_acked(token)`.
+   * Linux: sendfile(2), the kernel references the pages without a copy. DLibOS
+   * and RTC: the same as {@link send} (already zero-touch).
+   */
+  sendFile(c: ConnRef, refs: readonly BufRef[], token: number): void;
+  /**
+   * A file-system call the application makes around {@link sendFile} (open,
+   * fstat or close of the served file). Linux: a system call with its kernel
+   * work; DLibOS and RTC: nothing (the app's files are its memory).
+   */
+  fileOp(op: FileOp): void;
   /** Sends FIN after the queued bytes (half close). */
   shutdown(c: ConnRef): void;
   /** Closes the connection (no more events after `cleanup`). */

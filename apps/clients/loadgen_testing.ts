@@ -55,6 +55,11 @@ export class FakeClientApi implements SocketApi {
     if (fc.closed) this.violations.push(`send after close on ${c.conn}`);
     fc.sends.push({ bytes: gather(refs), token, at: this.host.time });
   }
+  /** Clients send no files: the same as send. */
+  sendFile(c: ConnRef, refs: readonly BufRef[], token: number): void {
+    this.send(c, refs, token);
+  }
+  fileOp(): void {}
   shutdown(): void {}
   close(c: ConnRef): void {
     const fc = this.conns.get(c.conn);

@@ -7,6 +7,12 @@
  * that token is acknowledged. Acknowledgements are cumulative (TCP), so
  * `data_acked(t)` releases every send up to and including `t`.
  *
+ * Parts queued with {@link Outbox.addFile} are file bytes: a batch holding any
+ * is sent as NGINX sends a static file on Linux (`sendfile on`, `tcp_nopush`
+ * off: ngx_linux_sendfile_chain): per file, `open` and `fstat` of the file,
+ * the memory parts before it as one `send` (writev), the file as one
+ * `sendFile`, then `close`. A batch without file parts is one `send`.
+ *
  * Small formatted texts (numbers, CAS values, stats) are written into scratch
  * blocks from a shared {@link SlabAllocator}; one block serves the whole event
  * until full.
@@ -36,6 +42,8 @@ export class Outbox {
   private head = 0;
   // The batch being built during the current event.
   private refs: BufRef[] = [];
+  /** Indexes in `refs` of file parts, ascending. */
+  private fileParts: number[] = [];
   private holds: TxBlock[] = [];
   private bytes = 0;
   private scratch: TxBlock | null = null;
@@ -61,6 +69,12 @@ export class Outbox {
   add(ref: BufRef): void {
     this.refs.push(ref);
     this.bytes += ref.len;
+  }
+
+  /** Queues file bytes (static memory standing for a file): sent with `sendFile`. */
+  addFile(ref: BufRef): void {
+    this.fileParts.push(this.refs.length);
+    this.add(ref);
   }
 
   /** Takes over one reference to `block`; it is released after the batch is acknowledged. */
@@ -98,6 +112,9 @@ export class Outbox {
   rollback(ctx: WorkContext, refsMark: number, holdsMark: number): void {
     for (let i = refsMark; i < this.refs.length; i++) this.bytes -= this.refs[i].len;
     this.refs.length = refsMark;
+    while (this.fileParts.length > 0 && this.fileParts[this.fileParts.length - 1] >= refsMark) {
+      this.fileParts.pop();
+    }
     for (let i = holdsMark; i < this.holds.length; i++) this.release(ctx, this.holds[i]);
     this.holds.length = holdsMark;
     if (this.scratch !== null && this.scratch.refs === 0) this.scratch = null;
@@ -113,18 +130,52 @@ export class Outbox {
       this.holds.length = 0;
       return 0;
     }
+    const bytes = this.bytes;
+    this.refs = [];
+    this.bytes = 0;
+    if (this.fileParts.length > 0) {
+      this.flushFiles(ctx, api, c, refs);
+      return bytes;
+    }
     const token = this.nextToken++;
+    this.pin(token);
+    chargeApp(ctx, this.costs.sendBase + this.costs.responsePart * refs.length);
+    api.send(c, refs, token);
+    return bytes;
+  }
+
+  /** The held blocks of the batch are released when `token` is acknowledged. */
+  private pin(token: number): void {
     if (this.holds.length > 0) {
       this.pendTokens.push(token);
       this.pendHolds.push(this.holds);
       this.holds = [];
     }
-    const bytes = this.bytes;
-    this.refs = [];
-    this.bytes = 0;
-    chargeApp(ctx, this.costs.sendBase + this.costs.responsePart * refs.length);
-    api.send(c, refs, token);
-    return bytes;
+  }
+
+  /** A batch with file parts: per file open, fstat, writev of what precedes it, sendfile, close. */
+  private flushFiles(ctx: WorkContext, api: SocketApi, c: ConnRef, refs: BufRef[]): void {
+    const files = this.fileParts;
+    this.fileParts = [];
+    const costs = this.costs;
+    let start = 0;
+    for (const f of files) {
+      api.fileOp("open");
+      api.fileOp("fstat");
+      if (f > start) {
+        chargeApp(ctx, costs.sendBase + costs.responsePart * (f - start));
+        api.send(c, refs.slice(start, f), this.nextToken++);
+      }
+      chargeApp(ctx, costs.sendBase + costs.responsePart);
+      api.sendFile(c, refs.slice(f, f + 1), this.nextToken++);
+      api.fileOp("close");
+      start = f + 1;
+    }
+    if (start < refs.length) {
+      chargeApp(ctx, costs.sendBase + costs.responsePart * (refs.length - start));
+      api.send(c, refs.slice(start), this.nextToken++);
+    }
+    this.pin(this.nextToken - 1);
   }
 
   /** `data_acked(token)`: releases the blocks of every send up to `token`. */
@@ -157,6 +208,7 @@ export class Outbox {
     for (const b of this.holds) this.release(ctx, b);
     this.holds.length = 0;
     this.refs.length = 0;
+    this.fileParts.length = 0;
     this.bytes = 0;
     this.scratch = null;
   }

@@ -24,7 +24,7 @@ import type { Category, LockLike, WorkContext } from "../../core/work.ts";
 import { Bytes, gather } from "../../stack/buf.ts";
 import type { BufRef } from "../../hw/buffers.ts";
 import type { CleanupReason, ConnId, Endpoint, SocketEvent } from "../../stack/events.ts";
-import type { App, ConnRef, SocketApi } from "../api.ts";
+import type { App, ConnRef, FileOp, SocketApi } from "../api.ts";
 import { MemcachedApp } from "../memcached/app.ts";
 import type { MemcachedConfig } from "../memcached/config.ts";
 import { latin1 } from "./ascii.ts";
@@ -114,6 +114,9 @@ export class FakeSocketApi implements SocketApi {
   /** Receive buffers delivered and not yet released: rxId -> its bytes. */
   readonly rxOutstanding = new Map<number, Uint8Array>();
   connects = 0;
+  /** sendFile calls, and the file-system calls in order. */
+  fileSends = 0;
+  readonly fileOps: FileOp[] = [];
   /** Timers asked for, in order (the fake never fires them; a test calls onTimer itself). */
   readonly timers: { at: Time; tag: number }[] = [];
 
@@ -157,6 +160,14 @@ export class FakeSocketApi implements SocketApi {
     fc.outLen += snapshot.length;
     fc.pending.push({ refs, token, snapshot });
     fc.sends++;
+  }
+  /** Recorded as a send (and counted in {@link fileSends}). */
+  sendFile(c: ConnRef, refs: readonly BufRef[], token: number): void {
+    this.fileSends++;
+    this.send(c, refs, token);
+  }
+  fileOp(op: FileOp): void {
+    this.fileOps.push(op);
   }
   shutdown(c: ConnRef): void {
     const fc = this.conn(c);

@@ -46,6 +46,12 @@ export interface WebConfig {
   readonly maxHeaders?: number;
   readonly maxBodyBytes?: number;
   readonly costs?: Partial<AppCosts>;
+  /**
+   * Send file bodies as files (`SocketApi.sendFile`, with open/fstat/close
+   * around each, as nginx with `sendfile on`); default false: every reply of
+   * an event is one zero-copy `send`.
+   */
+  readonly sendfile?: boolean;
 }
 
 export interface ResolvedWebConfig {
@@ -60,6 +66,7 @@ export interface ResolvedWebConfig {
   readonly maxHeaders: number;
   readonly maxBodyBytes: number;
   readonly costs: AppCosts;
+  readonly sendfile: boolean;
 }
 
 function posInt(name: string, v: number, min = 1): number {
@@ -102,6 +109,7 @@ export function resolveWebConfig(cfg: WebConfig): ResolvedWebConfig {
     maxHeaders: posInt("maxHeaders", cfg.maxHeaders ?? HTTP_MAX_HEADERS),
     maxBodyBytes: posInt("maxBodyBytes", cfg.maxBodyBytes ?? HTTP_MAX_BODY, 0),
     costs: resolveAppCosts(cfg.costs),
+    sendfile: cfg.sendfile ?? false,
   };
 }
 

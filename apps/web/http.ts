@@ -269,7 +269,10 @@ export class HttpHandler {
       const ob = sess.outbox;
       ob.add(sess.file.header);
       ob.add(keepAlive ? this.site.keepAlive : this.site.close);
-      if (sess.method === M_GET) ob.add(sess.file.body);
+      if (sess.method === M_GET) {
+        if (this.cfg.sendfile) ob.addFile(sess.file.body);
+        else ob.add(sess.file.body);
+      }
       if (!keepAlive) sess.closing = true;
     }
     if (sess.contentLength > 0) {

@@ -11,3 +11,4 @@ export {
   type WebFile,
 } from "./config.ts";
 export { type ErrorStatus, HTTP_ERRORS } from "./site.ts";
+export { NGINX_APP_COSTS, NginxApp, nginxConfig } from "./nginx.ts";

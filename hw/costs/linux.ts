@@ -30,6 +30,13 @@ export const LINUX_OPS = [
   "socket_lock", // uncontended lock_sock/release_sock pair
   "epoll_wait", // one epoll_wait call (ready list scan, return)
   "epoll_event", // per ready event returned by epoll_wait
+  "epoll_ctl", // registering a descriptor with an epoll instance (EPOLL_CTL_ADD)
+  "pipe_io", // one pipe write or read of a notification byte, beyond the system call
+  "vfs_open", // open() of a cached path: path walk, dentry hit, struct file set-up
+  "vfs_stat", // fstat() of an open file
+  "vfs_close", // close() of a file (fput)
+  "sendfile_call", // fixed part of sendfile(): splice set-up, file-to-socket plumbing
+  "sendfile_page", // per page-cache page referenced by sendfile (lookup, get_page; no copy)
 ] as const;
 /** One of {@link LINUX_OPS}. */
 export type LinuxOp = typeof LINUX_OPS[number];
@@ -67,6 +74,16 @@ export const LINUX_TILEGX_COSTS: LinuxCosts = defineTable<LinuxOp | StackOp>({
   epoll_wait: 1500,
   // Per returned event. Approximation, docs/CALIBRATION.md.
   epoll_event: 150,
+  // The entries below are scaled from the x86 table (same sources and bounds) by the
+  // TileGX/x86 ratio of the syscall entries above (~0.8x the cycles at 1.2 vs 2.6 GHz with a
+  // lower IPC). Assumptions, docs/CALIBRATION.md.
+  epoll_ctl: 600,
+  pipe_io: 500,
+  vfs_open: 1500,
+  vfs_stat: 300,
+  vfs_close: 300,
+  sendfile_call: 1000,
+  sendfile_page: 100,
   // Kernel protocol ops: roughly 2-4x the user-level stack's (hw/costs/tilegx.ts) for the
   // generality of the kernel path (netfilter hooks, routing, socket accounting). Approximation.
   eth_rx: 400,
@@ -132,6 +149,26 @@ export const LINUX_X86_COSTS: LinuxCosts = defineTable<LinuxOp | StackOp>({
   // Per returned event (copy of one epoll_event to user space, ready-list bookkeeping).
   // Assumption: ~40 ns; bounds 10-100 ns.
   epoll_event: 100,
+  // EPOLL_CTL_ADD: ep_insert (epitem allocation, rb-tree insert, the file's poll callback set
+  // up) beyond the system call. Assumption: ~0.3 us; bounds 0.1-1 us.
+  epoll_ctl: 780,
+  // pipe_write/pipe_read of one byte beyond the system call (pipe mutex, page of the pipe
+  // buffer, wake of the reader's wait queue). Assumption: ~0.25 us; bounds 0.1-0.5 us.
+  pipe_io: 650,
+  // open() of a path whose dentries are cached (ramdisk/tmpfs): path walk per component,
+  // permission checks, struct file allocation. Assumption: ~0.7 us beyond the system call;
+  // bounds 0.3-2 us (lmbench's open/close on 2010s x86 is ~1-2 us including both calls).
+  vfs_open: 1800,
+  // fstat() of an open file: copying struct stat out. Assumption: ~0.1 us; bounds 0.05-0.3 us.
+  vfs_stat: 260,
+  // close() of a file: fput and the deferred __fput. Assumption: ~0.1 us; bounds 0.05-0.5 us.
+  vfs_close: 260,
+  // sendfile() fixed part: do_splice_direct through the internal pipe, file and socket
+  // checks. Assumption: ~0.4 us; bounds 0.2-1 us.
+  sendfile_call: 1040,
+  // Per page-cache page handed to the socket: find_get_page and a page reference, no byte
+  // copy (the NIC gathers from the page). Assumption: ~40 ns; bounds 20-100 ns.
+  sendfile_page: 100,
   // Kernel protocol ops on x86: hw/costs/x86.ts.
   eth_rx: X86_COSTS.eth_rx,
   eth_tx: X86_COSTS.eth_tx,

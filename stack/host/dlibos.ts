@@ -29,7 +29,7 @@ import { NocTransport } from "../../hw/noc.ts";
 import { TransportMessage } from "../../hw/transport.ts";
 import { type Permission, ProtectionFault, type RegionView } from "../../hw/memory.ts";
 import { TILEGX_COSTS, type TileGxCosts } from "../../hw/costs/tilegx.ts";
-import type { ConnRef, SocketApi } from "../socket.ts";
+import type { ConnRef, FileOp, SocketApi } from "../socket.ts";
 import type { BufRef } from "../../hw/buffers.ts";
 import type { ConnId, Endpoint, SocketCommand, SocketEvent } from "../events.ts";
 import type { Stack } from "../stack.ts";
@@ -335,6 +335,12 @@ class AppCore implements SocketApi {
   send(c: ConnRef, refs: readonly BufRef[], token: number): void {
     this.command(c.stack, { kind: "send", conn: c.conn, refs, token });
   }
+  /** The app's memory is already sent without a copy: the same as {@link send}. */
+  sendFile(c: ConnRef, refs: readonly BufRef[], token: number): void {
+    this.send(c, refs, token);
+  }
+  /** No file system: the app's files are its memory. */
+  fileOp(_op: FileOp): void {}
   shutdown(c: ConnRef): void {
     this.command(c.stack, { kind: "shutdown", conn: c.conn });
   }

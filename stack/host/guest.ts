@@ -28,7 +28,7 @@ import { isRegionView, ProtectionFault } from "../../hw/memory.ts";
 import type { BufRef } from "../../hw/buffers.ts";
 import type { Time } from "../../core/time.ts";
 import type { ConnId, Endpoint } from "../events.ts";
-import type { ConnRef, SocketApi } from "../socket.ts";
+import type { ConnRef, FileOp, SocketApi } from "../socket.ts";
 
 /** The "region" named in a fault raised by a rejected socket call. */
 export const SOCKET_API_REGION = "socket-api";
@@ -83,6 +83,23 @@ export class GuestSocketApi implements SocketApi {
   send(c: ConnRef, refs: readonly BufRef[], token: number): void {
     const ref = this.#conn(c);
     this.#int(token, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, "token");
+    this.#host.send(ref, this.#refs(refs), token);
+  }
+
+  /** Checked as {@link send}. */
+  sendFile(c: ConnRef, refs: readonly BufRef[], token: number): void {
+    const ref = this.#conn(c);
+    this.#int(token, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, "token");
+    this.#host.sendFile(ref, this.#refs(refs), token);
+  }
+
+  fileOp(op: FileOp): void {
+    if (op !== "open" && op !== "fstat" && op !== "close") this.#reject("file operation", 0);
+    this.#host.fileOp(op);
+  }
+
+  /** A send's references, checked and copied. */
+  #refs(refs: readonly BufRef[]): BufRef[] {
     if (!Array.isArray(refs)) this.#reject("send references", 0);
     const n = refs.length;
     const out: BufRef[] = new Array(n);
@@ -101,7 +118,7 @@ export class GuestSocketApi implements SocketApi {
       }
       out[i] = { mem, off, len };
     }
-    this.#host.send(ref, out, token);
+    return out;
   }
 
   shutdown(c: ConnRef): void {

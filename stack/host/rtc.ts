@@ -17,7 +17,7 @@ import type { Scheduler } from "../../core/scheduler.ts";
 import type { Time } from "../../core/time.ts";
 import type { Board } from "../../hw/board.ts";
 import { TILEGX_COSTS, type TileGxCosts } from "../../hw/costs/tilegx.ts";
-import type { ConnRef, SocketApi } from "../socket.ts";
+import type { ConnRef, FileOp, SocketApi } from "../socket.ts";
 import type { BufRef } from "../../hw/buffers.ts";
 import type { ConnId, Endpoint, SocketEvent } from "../events.ts";
 import type { Stack } from "../stack.ts";
@@ -155,6 +155,12 @@ class RtcCore implements SocketApi {
   send(c: ConnRef, refs: readonly BufRef[], token: number): void {
     this.stack.send(this.slot.now(), this.check(c), refs, token);
   }
+  /** The app's memory is already sent without a copy: the same as {@link send}. */
+  sendFile(c: ConnRef, refs: readonly BufRef[], token: number): void {
+    this.send(c, refs, token);
+  }
+  /** No file system: the app's files are its memory. */
+  fileOp(_op: FileOp): void {}
   shutdown(c: ConnRef): void {
     this.stack.shutdown(this.slot.now(), this.check(c));
   }

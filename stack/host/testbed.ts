@@ -18,7 +18,7 @@ import { DlibosNode } from "./dlibos.ts";
 import type { Layout } from "./layout.ts";
 import type { AppFactory, HostedNode, HostMode, NodeAddress, NodeConfig } from "./node.ts";
 import { RtcNode } from "./rtc.ts";
-import { LinuxNode } from "./linux/mod.ts";
+import { type AcceptModel, type Affinity, LinuxNode } from "./linux/mod.ts";
 import type { PcapWriter } from "../pcap.ts";
 
 /** The subnet of the simulated testbed (RFC 1918 addresses, never on a real network). */
@@ -69,6 +69,16 @@ export interface HostSpec {
   readonly tcp?: Partial<TcpConfig>;
   /** Frames per NIC port in the egress ring (default mPIPE's); see {@link NodeConfig}. */
   readonly egressQueueFrames?: number;
+  /** Linux mode only: how connections reach threads ({@link LinuxHostOptions}). */
+  readonly linux?: LinuxHostOptions;
+}
+
+/** Options of a Linux-mode node a {@link HostSpec} may set (ignored in the other modes). */
+export interface LinuxHostOptions {
+  /** How new connections reach threads (LinuxNode's default: "establish"). */
+  readonly accept?: AcceptModel;
+  /** With `accept: "establish"`: which thread owns a new connection. */
+  readonly affinity?: Affinity;
 }
 
 /** Builds one node of the given mode. */
@@ -96,7 +106,7 @@ export function buildNode(
     case "rtc":
       return new RtcNode(sched, common);
     case "linux":
-      return new LinuxNode(sched, common);
+      return new LinuxNode(sched, { ...common, ...spec.linux });
   }
 }
 

@@ -23,6 +23,14 @@ export const LINUX_OP_CATEGORY: Readonly<Record<LinuxOp, Category>> = Object.fre
   socket_lock: "lock-spin",
   epoll_wait: "syscall",
   epoll_event: "syscall",
+  epoll_ctl: "syscall",
+  pipe_io: "syscall",
+  vfs_open: "syscall",
+  vfs_stat: "syscall",
+  vfs_close: "syscall",
+  sendfile_call: "syscall",
+  // Page references, not a copy: kernel work of the sendfile() call.
+  sendfile_page: "syscall",
 });
 
 /** Counters of the Linux host layer (the stacks and the NIC keep their own). */
@@ -60,6 +68,20 @@ export interface LinuxCounters {
   userBufferOverflows: number;
   /** Protection faults raised by the application (a real process would die; counted here). */
   appFaults: number;
+  /** accept() calls that took a connection from an accept queue / found it empty (EAGAIN). */
+  accepts: number;
+  acceptsEmpty: number;
+  /** Descriptors registered with an epoll instance (listeners, accepted connections). */
+  epollCtls: number;
+  /** Notification-pipe writes (dispatcher) and reads (workers). */
+  pipeWrites: number;
+  pipeReads: number;
+  /** File-system calls (open, fstat, close) the application made. */
+  fileOps: number;
+  /** sendfile() calls, the bytes they referenced and the page-cache pages they took. */
+  sendfileCalls: number;
+  sendfileBytes: number;
+  sendfilePages: number;
 }
 
 /** Acquisition statistics of one class of kernel locks. */
@@ -71,8 +93,10 @@ export interface LockClassStats {
   totalWait: Time;
 }
 
-export type LockClass = "socket" | "epoll" | "listen";
-export const LOCK_CLASSES: readonly LockClass[] = ["socket", "epoll", "listen"];
+/** The classes of kernel lock `LinuxNode.lockStats` sums over. */
+export type LockClass = "socket" | "epoll" | "listen" | "pipe";
+/** Every {@link LockClass}. */
+export const LOCK_CLASSES: readonly LockClass[] = ["socket", "epoll", "listen", "pipe"];
 
 export function newCounters(): LinuxCounters {
   return {
@@ -95,5 +119,14 @@ export function newCounters(): LinuxCounters {
     eventsOrphaned: 0,
     userBufferOverflows: 0,
     appFaults: 0,
+    accepts: 0,
+    acceptsEmpty: 0,
+    epollCtls: 0,
+    pipeWrites: 0,
+    pipeReads: 0,
+    fileOps: 0,
+    sendfileCalls: 0,
+    sendfileBytes: 0,
+    sendfilePages: 0,
   };
 }

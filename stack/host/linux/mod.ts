@@ -80,9 +80,34 @@ export {
 export { IRQ_COALESCE_DELAY, NAPI_BUDGET } from "./irq.ts";
 export { EPOLL_MAX_EVENTS, READ_MAX_BYTES, SKB_PAYLOAD_BYTES } from "./thread.ts";
 export { APP_DOMAIN, KERNEL_DOMAIN, USER_BUFFER_BYTES, UserBuffer } from "./user_buffer.ts";
+export { type SocketKind } from "./socket.ts";
 
-/** How accept() assigns new connections to application threads. */
+/** How accept() assigns new connections to application threads (`accept: "establish"`). */
 export type Affinity = "round-robin" | "local";
+
+/**
+ * How new connections reach application threads.
+ *
+ * - `"establish"`: the owner is chosen when the connection is established
+ *   ({@link Affinity}) and its thread pays accept() when it serves it.
+ * - `"dispatcher"`: memcached 1.4/1.5 (`thread.c`, `memcached.c`): one more
+ *   thread, the dispatcher (memcached's main thread), shares core 0 with
+ *   thread 0; only its epoll watches the listening socket. It accept()s one
+ *   connection per return from epoll_wait, picks a worker round-robin
+ *   (`dispatch_conn_new`) and writes a byte to that worker's notification
+ *   pipe; the worker reads the pipe, registers the connection with its epoll
+ *   (epoll_ctl) and serves it.
+ * - `"shared"`: nginx's default (accept_mutex off since 1.11.3, no
+ *   `reuseport`): every thread's epoll watches the one listening socket with
+ *   EPOLLEXCLUSIVE. A new connection is put on the ready list of each thread
+ *   in registration order up to the first one blocked in epoll_wait, which
+ *   is woken (ep_poll_callback; nginx's ngx_reorder_accept_events notes
+ *   that "Linux with EPOLLEXCLUSIVE usually notifies only the process which
+ *   was first to add the listening socket"). Whichever thread calls accept()
+ *   first takes it; the others' accept() finds the queue empty (EAGAIN). The
+ *   winner registers it with its epoll (epoll_ctl) and serves it.
+ */
+export type AcceptModel = "establish" | "dispatcher" | "shared";
 
 export interface LinuxConfig extends NodeConfig {
   readonly board: Board;
@@ -91,6 +116,8 @@ export interface LinuxConfig extends NodeConfig {
   readonly costs?: LinuxCosts;
   /** Default "round-robin" (memcached's dispatcher); "local": the core whose softirq saw it. */
   readonly affinity?: Affinity;
+  /** How new connections reach threads (default "establish", with {@link affinity}). */
+  readonly accept?: AcceptModel;
   /** Bytes of each thread's user receive buffer (default {@link USER_BUFFER_BYTES}). */
   readonly userBufferBytes?: number;
 }
@@ -106,11 +133,39 @@ interface Delivery {
   readonly local: boolean;
 }
 
+/** A new connection for an accept queue: the listeners the wakeup walk reached. */
+interface ListenDelivery {
+  readonly node: LinuxNode;
+  readonly sock: Socket;
+  readonly ev: SocketEvent;
+  readonly queue: Socket[];
+  /** Listeners whose epoll the callback reached, in order; the last may have been woken. */
+  readonly walked: readonly Socket[];
+  readonly woken: Socket | null;
+  readonly local: boolean;
+}
+
+/** A connection handed to a worker through its notification pipe. */
+interface PipeDelivery {
+  readonly node: LinuxNode;
+  readonly sock: Socket;
+  readonly pipe: Socket;
+  readonly wake: boolean;
+  readonly local: boolean;
+}
+
+/** A listening port's accept queue and the listeners (one per watching epoll) on it. */
+interface ListenState {
+  readonly queue: Socket[];
+  readonly listeners: Socket[];
+}
+
 /** One board running the Linux kernel stack. */
 export class LinuxNode extends BoardNode<Cpu, LinuxConfig> {
   readonly mode = "linux" as const;
   readonly costs: LinuxCosts;
   readonly affinity: Affinity;
+  readonly acceptModel: AcceptModel;
   readonly locks = new LockTable();
   readonly counters: LinuxCounters = newCounters();
   /** The last protection fault the application raised, if any. */
@@ -122,6 +177,9 @@ export class LinuxNode extends BoardNode<Cpu, LinuxConfig> {
   /** @internal next token for the kernel's own send copies. */
   nextKernelToken = 1;
   private readonly threads: Thread[] = [];
+  /** memcached's main thread (`accept: "dispatcher"`), on core 0. */
+  private dispatcher: Thread | null = null;
+  private readonly listens = new Map<number, ListenState>();
   /** A socket or listen lock the running kernel code holds (functional view). */
   private held: Lock | null = null;
   private rr = 0;
@@ -132,17 +190,27 @@ export class LinuxNode extends BoardNode<Cpu, LinuxConfig> {
       stackTiles: tiles,
       appCores: tiles.length,
       rxGrants: { nic: "read-write", [KERNEL_DOMAIN]: "read-write" },
-      txGrants: { [APP_DOMAIN]: "read-write", [KERNEL_DOMAIN]: "read" },
+      // The kernel reads the app's memory for write()'s copy; the NIC gathers sendfile's pages.
+      txGrants: { [APP_DOMAIN]: "read-write", [KERNEL_DOMAIN]: "read", nic: "read" },
       rxDomain: () => KERNEL_DOMAIN,
       appDomain: APP_DOMAIN,
     });
     this.costs = cfg.costs ?? LINUX_TILEGX_COSTS;
     this.affinity = cfg.affinity ?? "round-robin";
+    this.acceptModel = cfg.accept ?? "establish";
     this.addStackCores("cpu", (k, _tile, core) => {
       const cpu = new Cpu(this, k, core);
       this.threads.push(new Thread(this, k, core));
       return cpu;
     }, (cpu) => cpu.nicWake());
+    if (this.acceptModel === "dispatcher") {
+      this.dispatcher = new Thread(this, 0, this.units[0].core, "dispatcher");
+    }
+  }
+
+  /** Connections each application thread has accepted or been handed (index = core). */
+  connectionsPerThread(): number[] {
+    return this.threads.map((t) => t.connections);
   }
 
   get cpuCount(): number {
@@ -173,6 +241,8 @@ export class LinuxNode extends BoardNode<Cpu, LinuxConfig> {
         ? "epoll"
         : l.name.includes("/listen:")
         ? "listen"
+        : l.name.includes("/pipe:")
+        ? "pipe"
         : null;
       if (cls === null) continue;
       const s = out[cls];
@@ -245,8 +315,68 @@ export class LinuxNode extends BoardNode<Cpu, LinuxConfig> {
     return cpu?.sockets.get(c.conn) ?? null;
   }
 
+  /** @internal a system call registering a descriptor with `th`'s epoll (EPOLL_CTL_ADD). */
+  epollCtl(ctx: CoreContext, th: Thread): void {
+    this.syscall(ctx);
+    ctx.charge(LINUX_OP_CATEGORY.epoll_ctl, this.costs.epoll_ctl);
+    ctx.acquire(th.epLock);
+    ctx.charge(LINUX_OP_CATEGORY.socket_lock, this.costs.socket_lock);
+    ctx.release(th.epLock);
+    this.counters.epollCtls++;
+  }
+
+  /**
+   * @internal `th` listens on `port` (`accept` "dispatcher"/"shared"): a
+   * listener on the port's accept queue is registered with the epoll that
+   * watches it (the dispatcher's, or `th`'s own).
+   */
+  addListener(ctx: CoreContext, th: Thread, port: number): void {
+    let l = this.listens.get(port);
+    if (l === undefined) this.listens.set(port, l = { queue: [], listeners: [] });
+    const owner = this.dispatcher ?? th;
+    for (const ls of l.listeners) if (ls.owner === owner) return;
+    this.epollCtl(ctx, owner);
+    const ls = new Socket(-1, -1, owner, this.listenLock(port), "listen", l.queue);
+    ls.localPort = port;
+    l.listeners.push(ls);
+  }
+
+  /**
+   * @internal memcached's dispatch_conn_new: the dispatcher hands `sock` to
+   * the next worker round-robin through the worker's notification pipe (a
+   * write under the pipe's lock; the pipe's epoll callback wakes the worker).
+   */
+  handoff(ctx: CoreContext, sock: Socket): void {
+    const c = this.costs;
+    const th = this.threads[this.rr++ % this.threads.length];
+    const pipe = th.pipe;
+    if (pipe === null) throw new Error(`${this.name}: thread ${th.index} has no pipe`);
+    this.syscall(ctx);
+    ctx.acquire(pipe.lock);
+    ctx.charge(LINUX_OP_CATEGORY.socket_lock, c.socket_lock);
+    ctx.charge(LINUX_OP_CATEGORY.pipe_io, c.pipe_io);
+    this.counters.pipeWrites++;
+    ctx.acquire(th.epLock);
+    ctx.charge(LINUX_OP_CATEGORY.socket_lock, c.socket_lock);
+    const wake = th.state === TH_BLOCKED;
+    const local = th.core === ctx.core;
+    if (wake) this.decideWake(ctx, th, local);
+    const d: PipeDelivery = { node: this, sock, pipe, wake, local };
+    ctx.thenCall(LinuxNode.enqueuePipe, d);
+    ctx.release(th.epLock);
+    ctx.release(pipe.lock);
+  }
+
+  /** The waker wakes blocked `th`: its cost and counters (the thread is submitted later). */
+  private decideWake(ctx: CoreContext, th: Thread, local: boolean): void {
+    th.state = TH_WAKING;
+    ctx.charge(LINUX_OP_CATEGORY.wakeup, this.costs.wakeup);
+    if (local) this.counters.wakeupsLocal++;
+    else this.counters.wakeupsRemote++;
+  }
+
   /** @internal */
-  newSocket(cpu: Cpu, conn: ConnId, owner: Thread): Socket {
+  newSocket(cpu: Cpu, conn: ConnId, owner: Thread | null): Socket {
     const sock = new Socket(
       cpu.index,
       conn,
@@ -273,10 +403,15 @@ export class LinuxNode extends BoardNode<Cpu, LinuxConfig> {
     }
     let sock = cpu.sockets.get(ev.conn);
     if (ev.kind === "new_conn") {
-      const owner = this.affinity === "local"
-        ? this.threads[cpu.index]
-        : this.threads[this.rr++ % this.threads.length];
-      sock = this.newSocket(cpu, ev.conn, owner);
+      if (this.acceptModel === "establish") {
+        const owner = this.affinity === "local"
+          ? this.threads[cpu.index]
+          : this.threads[this.rr++ % this.threads.length];
+        sock = this.newSocket(cpu, ev.conn, owner);
+      } else {
+        // Into the listening socket's accept queue: no thread owns it before accept().
+        sock = this.newSocket(cpu, ev.conn, null);
+      }
       cpu.register(sock, ev.local.port, ev.remote);
     } else if (sock === undefined && this.connecting !== null) {
       sock = this.newSocket(cpu, ev.conn, this.connecting);
@@ -305,6 +440,11 @@ export class LinuxNode extends BoardNode<Cpu, LinuxConfig> {
       ctx.charge(LINUX_OP_CATEGORY.socket_lock, c.socket_lock);
     }
     const owner = sock.owner;
+    if (owner === null) {
+      this.deliverUnowned(ctx, sock, ev);
+      if (own) ctx.release(sock.lock);
+      return;
+    }
     ctx.acquire(owner.epLock);
     ctx.charge(LINUX_OP_CATEGORY.socket_lock, c.socket_lock);
     const wake = owner.state === TH_BLOCKED;
@@ -321,9 +461,82 @@ export class LinuxNode extends BoardNode<Cpu, LinuxConfig> {
     if (own) ctx.release(sock.lock);
   }
 
+  /**
+   * An event for a connection no thread owns yet. A new connection goes on
+   * its port's accept queue and the listening socket's wait queue is walked
+   * (EPOLLEXCLUSIVE): each listener's epoll gets it on its ready list, under
+   * its lock, until one with a blocked thread is found and woken. Any other
+   * event waits on the socket for whoever accepts it.
+   */
+  private deliverUnowned(ctx: CoreContext, sock: Socket, ev: SocketEvent): void {
+    const l = ev.kind === "new_conn" ? this.listens.get(ev.listenPort) : undefined;
+    if (l === undefined) {
+      ctx.thenCall(LinuxNode.enqueueUnowned, { sock, ev });
+      return;
+    }
+    const walked: Socket[] = [];
+    let woken: Socket | null = null;
+    let local = false;
+    for (const ls of l.listeners) {
+      const th = ls.owner as Thread;
+      ctx.acquire(th.epLock);
+      ctx.charge(LINUX_OP_CATEGORY.socket_lock, this.costs.socket_lock);
+      walked.push(ls);
+      const blocked = th.state === TH_BLOCKED;
+      if (blocked) {
+        woken = ls;
+        local = th.core === ctx.core;
+        this.decideWake(ctx, th, local);
+      }
+      ctx.release(th.epLock);
+      if (blocked) break;
+    }
+    const d: ListenDelivery = { node: this, sock, ev, queue: l.queue, walked, woken, local };
+    ctx.thenCall(LinuxNode.enqueueListen, d);
+  }
+
+  /** At the waker's cursor: an event waits on a socket nobody owns yet. */
+  private static enqueueUnowned(_t: Time, d: { sock: Socket; ev: SocketEvent }): void {
+    d.sock.events.push(d.ev);
+    const owner = d.sock.owner;
+    // Accepted since the event was raised: its new owner must see it.
+    if (owner !== null) LinuxNode.arrive(d.sock, owner, false, false);
+  }
+
+  /** At the waker's cursor: the connection is in the accept queue, the listeners ready. */
+  private static enqueueListen(_t: Time, d: ListenDelivery): void {
+    d.sock.events.push(d.ev);
+    d.queue.push(d.sock);
+    for (const ls of d.walked) {
+      LinuxNode.arrive(ls, ls.owner as Thread, ls === d.woken, d.local);
+    }
+  }
+
+  /** At the dispatcher's cursor: the connection is in the worker's pipe. */
+  private static enqueuePipe(_t: Time, d: PipeDelivery): void {
+    (d.pipe.queue as Socket[]).push(d.sock);
+    LinuxNode.arrive(d.pipe, d.pipe.owner as Thread, d.wake, d.local);
+  }
+
+  /** `target` is ready for `th`; wake `th` as decided, or late if it blocked since. */
+  private static arrive(target: Socket, th: Thread, wake: boolean, local: boolean): void {
+    th.markReady(target);
+    if (wake) {
+      th.wake();
+    } else if (th.state === TH_BLOCKED) {
+      const counters = th.node.counters;
+      counters.wakeupsLate++;
+      if (local) counters.wakeupsLocal++;
+      else counters.wakeupsRemote++;
+      th.state = TH_WAKING;
+      th.wakeOwed = true;
+      th.wake();
+    }
+  }
+
   /** At the waker's cursor: the event is on the socket, the socket is ready, the owner woken. */
   private static enqueue(_t: Time, d: Delivery): void {
-    const owner = d.sock.owner;
+    const owner = d.sock.owner as Thread;
     d.sock.events.push(d.ev);
     owner.markReady(d.sock);
     if (d.wake) {

@@ -17,6 +17,7 @@ import type { Lock } from "../../../core/lock.ts";
 import type { Time } from "../../../core/time.ts";
 import type { ConnRef, SocketApi } from "../../socket.ts";
 import { Bytes, totalLen } from "../../buf.ts";
+import type { FileOp } from "../../socket.ts";
 import type { BufRef, Memory } from "../../../hw/buffers.ts";
 import type { ConnId, Endpoint, SocketEvent } from "../../events.ts";
 import type { Stack } from "../../stack.ts";
@@ -24,11 +25,12 @@ import { LINUX_OP_CATEGORY } from "./counters.ts";
 import { AppTimers } from "../app_timers.ts";
 import { GuestSocketApi } from "../guest.ts";
 import type { LinuxNode } from "./mod.ts";
-import type { Socket } from "./socket.ts";
+import { Socket } from "./socket.ts";
 import {
   APP_DOMAIN,
   KERNEL_DOMAIN,
   kernelRead,
+  kernelRef,
   USER_BUFFER_BYTES,
   UserBuffer,
 } from "./user_buffer.ts";
@@ -39,6 +41,11 @@ export const EPOLL_MAX_EVENTS = 32;
 export const READ_MAX_BYTES = 64 * 1024;
 /** Payload bytes per kernel socket buffer on transmit (TCP MSS 1460, docs/PAPER.md; no TSO). */
 export const SKB_PAYLOAD_BYTES = 1460;
+/** Page-cache page size (PAGE_SIZE on x86 and the common TileGX kernel configuration). */
+export const PAGE_BYTES = 4096;
+
+/** What a thread runs: the application, or memcached's dispatcher (`accept: "dispatcher"`). */
+export type ThreadRole = "worker" | "dispatcher";
 
 /** Thread states: blocked in epoll_wait, wake decided but not yet running, runnable/running. */
 export const TH_BLOCKED = 0;
@@ -69,13 +76,27 @@ export class Thread implements SocketApi {
   private readonly acks: AppAck[] = [];
   private nextChunk = 1;
   readonly timers: AppTimers<Thread>;
+  /** The read end of this worker's notification pipe (`accept: "dispatcher"`), else null. */
+  readonly pipe: Socket | null = null;
+  /** Connections this thread accepted or was handed (not under `accept: "establish"`). */
+  connections = 0;
   /** The socket API and work context as the application holds them (no path to the kernel). */
   readonly api: GuestSocketApi;
   private guest: GuestContext | null = null;
 
-  constructor(readonly node: LinuxNode, readonly index: number, readonly core: Core) {
+  constructor(
+    readonly node: LinuxNode,
+    readonly index: number,
+    readonly core: Core,
+    readonly role: ThreadRole = "worker",
+  ) {
     this.timers = new AppTimers<Thread>(node.sched, core, Thread.timerRun, this as Thread);
-    this.epLock = node.locks.get(`${node.name}/epoll:${index}`);
+    const tag = role === "dispatcher" ? "dispatcher" : String(index);
+    this.epLock = node.locks.get(`${node.name}/epoll:${tag}`);
+    if (node.acceptModel === "dispatcher" && role === "worker") {
+      const lock = node.locks.get(`${node.name}/pipe:${index}`);
+      this.pipe = new Socket(-1, -1, this, lock, "pipe", []);
+    }
     this.userBuf = new UserBuffer(
       `${node.name}/user:${index}`,
       node.cfg.userBufferBytes ?? USER_BUFFER_BYTES,
@@ -99,7 +120,7 @@ export class Thread implements SocketApi {
 
   private hasWork(): boolean {
     if (this.batchHead < this.batch.length) return true;
-    for (const s of this.ready) if (s.events.length > 0) return true;
+    for (const s of this.ready) if (s.pending) return true;
     return false;
   }
 
@@ -190,7 +211,7 @@ export class Thread implements SocketApi {
     for (; i < this.ready.length && out.length < EPOLL_MAX_EVENTS; i++) {
       const s = this.ready[i];
       s.inReady = false;
-      if (s.events.length > 0) out.push(s);
+      if (s.pending) out.push(s);
     }
     this.ready = i === this.ready.length ? [] : this.ready.slice(i);
     ctx.release(this.epLock);
@@ -202,6 +223,8 @@ export class Thread implements SocketApi {
 
   /** Handles the events queued on one ready socket, in order. */
   private serve(ctx: CoreContext, sock: Socket): void {
+    if (sock.kind === "listen") return this.acceptOne(ctx, sock);
+    if (sock.kind === "pipe") return this.pipeRead(ctx, sock);
     const evs = sock.events;
     sock.events = [];
     const node = this.node;
@@ -218,6 +241,7 @@ export class Thread implements SocketApi {
       i++;
       switch (ev.kind) {
         case "new_conn": {
+          if (sock.acceptDone) break; // taken from an accept queue: accept() is paid
           // accept(): the listening socket's lock, then the connection is ours.
           node.syscall(ctx);
           const lock = node.listenLock(ev.listenPort);
@@ -242,6 +266,59 @@ export class Thread implements SocketApi {
       this.appEvent(ctx, sock, ev);
       if (ev.kind === "cleanup") this.userBuf.freeTagged(sock);
     }
+  }
+
+  /**
+   * accept() on a ready listener: takes one connection from the accept queue
+   * under the listen lock, or finds it empty (EAGAIN: another thread won).
+   * One accept per return from epoll_wait (nginx's multi_accept off;
+   * memcached's conn_listening); the listener stays ready while the queue
+   * holds more (level-triggered). A worker then adopts the connection; the
+   * dispatcher hands it to a worker.
+   */
+  private acceptOne(ctx: CoreContext, lsock: Socket): void {
+    const node = this.node;
+    const queue = lsock.queue as Socket[];
+    node.syscall(ctx);
+    node.lockHeld(ctx, lsock.lock);
+    const sock = queue.shift();
+    if (sock !== undefined) node.inStack(sock.stack, ctx, (s) => s.accept(sock.conn));
+    node.unlockHeld(ctx, lsock.lock);
+    if (sock === undefined) {
+      node.counters.acceptsEmpty++;
+      return;
+    }
+    node.counters.accepts++;
+    sock.acceptDone = true;
+    if (queue.length > 0) this.markReady(lsock);
+    if (this.role === "dispatcher") node.handoff(ctx, sock);
+    else this.adopt(ctx, sock);
+  }
+
+  /**
+   * A worker's notification pipe is readable: read one byte (memcached's
+   * thread_libevent_process), take the connection it announces and adopt it.
+   */
+  private pipeRead(ctx: CoreContext, pipe: Socket): void {
+    const node = this.node;
+    const queue = pipe.queue as Socket[];
+    node.syscall(ctx);
+    ctx.acquire(pipe.lock);
+    ctx.charge(LINUX_OP_CATEGORY.socket_lock, node.costs.socket_lock);
+    ctx.charge(LINUX_OP_CATEGORY.pipe_io, node.costs.pipe_io);
+    const sock = queue.shift();
+    ctx.release(pipe.lock);
+    node.counters.pipeReads++;
+    if (queue.length > 0) this.markReady(pipe);
+    if (sock !== undefined) this.adopt(ctx, sock);
+  }
+
+  /** An accepted connection becomes this thread's: epoll_ctl(ADD), then its events are served. */
+  private adopt(ctx: CoreContext, sock: Socket): void {
+    this.node.epollCtl(ctx, this);
+    sock.owner = this;
+    this.connections++;
+    this.serve(ctx, sock);
   }
 
   /** read() calls for events i..j (all new_data): copies into user memory, frees the skbs. */
@@ -370,9 +447,11 @@ export class Thread implements SocketApi {
     const ctx = this.requireCtx();
     const node = this.node;
     node.syscall(ctx);
-    if (node.listening.has(port)) return;
-    node.listening.add(port);
-    for (let k = 0; k < node.cpuCount; k++) node.inStack(k, ctx, (s) => s.listen(port, backlog));
+    if (!node.listening.has(port)) {
+      node.listening.add(port);
+      for (let k = 0; k < node.cpuCount; k++) node.inStack(k, ctx, (s) => s.listen(port, backlog));
+    }
+    if (node.acceptModel !== "establish") node.addListener(ctx, this, port);
   }
 
   connect(remote: Endpoint, _tag: number): void {
@@ -435,6 +514,60 @@ export class Thread implements SocketApi {
     );
     node.unlockHeld(ctx, sock.lock);
     this.acks.push({ stack: c.stack, conn: c.conn, token });
+  }
+
+  /**
+   * sendfile(): no copy. Under the socket lock the kernel takes a reference
+   * to each page-cache page the bytes span (`sendfile_page` each; the refs
+   * are read through the kernel's view of the app's memory) and queues them
+   * as socket buffers (`skb_alloc` per segment) that hold the pages until
+   * acknowledged. The app's `data_acked` follows as soon as the call returns,
+   * as for write(); the file's bytes must stay unchanged (a file served from
+   * a ramdisk is).
+   */
+  sendFile(c: ConnRef, refs: readonly BufRef[], token: number): void {
+    const ctx = this.requireCtx();
+    const node = this.node;
+    const k = node.costs;
+    node.syscall(ctx);
+    const sock = node.socketOf(c);
+    if (sock === null) return; // EBADF: the connection is gone
+    const n = totalLen(refs);
+    node.lockHeld(ctx, sock.lock);
+    let pages = 0;
+    const krefs: BufRef[] = [];
+    for (const r of refs) {
+      if (r.len === 0) continue;
+      pages += Math.floor((r.off + r.len - 1) / PAGE_BYTES) - Math.floor(r.off / PAGE_BYTES) + 1;
+      krefs.push(kernelRef(r));
+    }
+    ctx.charge(LINUX_OP_CATEGORY.sendfile_call, k.sendfile_call);
+    ctx.charge(LINUX_OP_CATEGORY.sendfile_page, k.sendfile_page * pages);
+    node.counters.sendfileCalls++;
+    node.counters.sendfileBytes += n;
+    node.counters.sendfilePages += pages;
+    const skbs = Math.ceil(n / SKB_PAYLOAD_BYTES);
+    ctx.charge(LINUX_OP_CATEGORY.skb_alloc, k.skb_alloc * skbs);
+    const ktoken = node.nextKernelToken++;
+    sock.inflight.set(ktoken, skbs);
+    node.inStack(
+      sock.stack,
+      ctx,
+      (s) => s.send(node.slotOf(sock.stack).now(), sock.conn, krefs, ktoken),
+    );
+    node.unlockHeld(ctx, sock.lock);
+    this.acks.push({ stack: c.stack, conn: c.conn, token });
+  }
+
+  /** open(), fstat() or close() of a file: a system call and its VFS work. */
+  fileOp(op: FileOp): void {
+    const ctx = this.requireCtx();
+    const node = this.node;
+    node.syscall(ctx);
+    const k = node.costs;
+    const cycles = op === "open" ? k.vfs_open : op === "fstat" ? k.vfs_stat : k.vfs_close;
+    ctx.charge(LINUX_OP_CATEGORY.vfs_open, cycles);
+    node.counters.fileOps++;
   }
 
   shutdown(c: ConnRef): void {

@@ -20,6 +20,13 @@ export function kernelRead(ref: BufRef): Uint8Array {
   return m.read(ref.off, ref.len);
 }
 
+/** `ref` as the kernel addresses it (sendfile's page references): through the kernel's view. */
+export function kernelRef(ref: BufRef): BufRef {
+  const m = ref.mem;
+  if (isRegionView(m)) return { mem: regionOf(m).view(KERNEL_DOMAIN), off: ref.off, len: ref.len };
+  return ref;
+}
+
 /** One chunk of a thread's user buffer: the destination of one read() call. */
 interface UserChunk {
   readonly id: number;
