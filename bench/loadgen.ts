@@ -11,12 +11,13 @@
  * carries what the tool prints (its own layout in `report`) and flat numbers
  * for results files.
  */
+import { serverApp, type ServerBuild } from "./servers.ts";
 import { MS, SEC, type Time, US } from "../core/time.ts";
 import type { Endpoint } from "../stack/events.ts";
 import { ipToString } from "../stack/wire/ipv4.ts";
 import type { Ipv4Addr } from "../stack/wire/ipv4.ts";
 import type { Layout } from "../stack/host/layout.ts";
-import type { AppFactory, HostMode } from "../stack/host/node.ts";
+import type { HostMode } from "../stack/host/node.ts";
 import {
   Cluster,
   CLUSTER_SERVER_HOST,
@@ -25,15 +26,8 @@ import {
   testbedIp,
 } from "../stack/host/testbed.ts";
 import { addLossCounters, emptyLossCounters, type LossCounters } from "../stack/host/counters.ts";
-import { MemcachedApp } from "../apps/memcached/app.ts";
-import {
-  MEMCACHED_MEM_LIMIT,
-  MEMCACHED_PORT,
-  memcachedMemoryBytes,
-  resolveMemcachedConfig,
-} from "../apps/memcached/config.ts";
-import { defaultSite, HTTP_PORT, type WebConfig } from "../apps/web/mod.ts";
-import { WebApp, webMemoryBytes } from "../apps/web/app.ts";
+import { MEMCACHED_MEM_LIMIT, MEMCACHED_PORT } from "../apps/memcached/config.ts";
+import { HTTP_PORT } from "../apps/web/mod.ts";
 import { WrkApp, WrkLoad } from "../apps/wrk/app.ts";
 import type { WrkErrors } from "../apps/wrk/connection.ts";
 import { parseUrl } from "../apps/wrk/http.ts";
@@ -167,18 +161,16 @@ function boardOf(name: string) {
   return b;
 }
 
-function serverSpec(
-  o: LoadgenCommon,
-  app: AppFactory,
-  txBytes: number,
-): HostSpec {
+/** The server under test: the paper's server for the mode (bench/servers.ts; NGINX or stock memcached on Linux). */
+function serverSpec(o: LoadgenCommon, server: ServerBuild): HostSpec {
   return {
     name: "server",
     mode: o.mode,
     board: boardOf(o.board),
     layout: o.layout,
-    app,
-    txBytes,
+    app: server.app,
+    txBytes: server.txBytes,
+    linux: server.linux,
   };
 }
 
@@ -251,13 +243,8 @@ export function runWrk(o: WrkRunOptions): LoadgenResult {
     warmup,
     duration: o.duration,
   });
-  const web: WebConfig = { files: defaultSite(pageBytes) };
   cluster = (o.cluster ?? defaultCluster)({
-    server: serverSpec(
-      o,
-      (tx) => new WebApp({ ...web, memory: tx }),
-      webMemoryBytes(web),
-    ),
+    server: serverSpec(o, serverApp("web", o.mode, { pageBytes })),
     ports: o.ports ?? DEFAULT_PORTS,
     clients,
     clientApp: (h) => (tx, env) => new WrkApp(load, h, { tx, now: env.now, cores: env.cores }),
@@ -334,18 +321,7 @@ export function runMutilate(o: MutilateRunOptions, peakQps?: number): LoadgenRes
   let txBytes = 0;
   for (let h = 0; h < clients; h++) txBytes = Math.max(txBytes, mutilateTxBytes(load.cfg, h));
   cluster = (o.cluster ?? defaultCluster)({
-    server: serverSpec(
-      o,
-      (tx, env) =>
-        new MemcachedApp({
-          now: env.now,
-          memory: tx,
-          memLimit,
-          threads: env.cores,
-          locks: env.locks,
-        }),
-      memcachedMemoryBytes(resolveMemcachedConfig({ now: () => 0, memLimit })),
-    ),
+    server: serverSpec(o, serverApp("memcached", o.mode, { memLimit })),
     ports: o.ports ?? DEFAULT_PORTS,
     clients,
     clientApp: (h) => (tx, env) => new MutilateApp(load, h, { tx, now: env.now, cores: env.cores }),

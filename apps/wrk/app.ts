@@ -133,11 +133,12 @@ export class WrkLoad {
   }
 
   /**
-   * @internal a connection's first connect has ended (connected or failed).
-   * Once every connection has, the schedule is fixed: the window opens after
-   * the warm-up (counted from the start) and not before every connection is
-   * up, so a short simulated window never measures connection set-up (real
-   * wrk counts its ramp-up in seconds-long runs).
+   * @internal a connection's first request has been answered (or the
+   * connection failed). Once every connection has, the schedule is fixed:
+   * the window opens after the warm-up (counted from the start) and not
+   * before every connection has served a request, so a short simulated
+   * window never measures connection set-up, on either side (real wrk
+   * counts its ramp-up in seconds-long runs).
    */
   settle(now: Time): void {
     const opened = this.run.connectionsPerThread * this.run.threads.length;
@@ -177,7 +178,7 @@ class Slot {
   ref: ConnRef | null = null;
   /** The engine asked for a fresh connection during the current event. */
   reconnect = false;
-  /** The first connect has ended (counted by {@link WrkLoad.settle}). */
+  /** Its first request was answered, or it failed (counted by {@link WrkLoad.settle}). */
   settled = false;
 
   constructor(thread: WrkThread, readonly core: WrkCore, send: SendFn) {
@@ -290,10 +291,6 @@ export class WrkApp implements App {
         }
         slot.ref = { stack, conn: ev.conn };
         this.byConn.set(key(stack, ev.conn), slot);
-        if (!slot.settled) {
-          slot.settled = true;
-          this.load.settle(this.clock.now(ctx));
-        }
         if (slot.core.stopped) return;
         this.enter(ctx, api, slot);
         slot.engine.onConnected(this.clock.now(ctx));
@@ -318,6 +315,7 @@ export class WrkApp implements App {
         }
         const extra = t.complete - before - 1;
         if (extra > 0) this.clock.charge(ctx, extra * this.costs.response);
+        if (!slot.settled && t.complete > before) this.settle(ctx, slot);
         api.recvDone(slot.ref!, ev.rxId);
         this.leave(api, slot);
         return;
@@ -340,11 +338,8 @@ export class WrkApp implements App {
         } else if (ev.reason === "refused" || ev.reason === "timeout") {
           // A connect that failed: it was the oldest pending one on this core.
           slot = this.cores[this.coreIndex.of(api)]?.pending.shift();
-          if (slot !== undefined && !slot.settled) {
-            slot.settled = true;
-            this.load.settle(this.clock.now(ctx));
-          }
         }
+        if (slot !== undefined && !slot.settled) this.settle(ctx, slot);
         if (slot === undefined || slot.core.stopped) return;
         if (ev.reason === "closed") {
           // An orderly end after remote_closed: the engine has already asked to reconnect.
@@ -359,6 +354,12 @@ export class WrkApp implements App {
       default:
         return; // data_acked: the request is shared and never changes
     }
+  }
+
+  /** A connection's first request was answered (or its connection failed): see {@link WrkLoad.settle}. */
+  private settle(ctx: WorkContext, slot: Slot): void {
+    slot.settled = true;
+    this.load.settle(this.clock.now(ctx));
   }
 
   private enter(ctx: WorkContext, api: SocketApi, slot: Slot): void {

@@ -21,7 +21,9 @@ export class WrkStats {
 
   constructor(maxValue: number) {
     if (!Number.isInteger(maxValue) || maxValue < 0) {
-      throw new RangeError(`wrk stats: the largest value must be a whole number >= 0, got ${maxValue}`);
+      throw new RangeError(
+        `wrk stats: the largest value must be a whole number >= 0, got ${maxValue}`,
+      );
     }
     this.limit = maxValue + 1;
     this.data = new Float64Array(this.limit);
