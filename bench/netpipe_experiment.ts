@@ -10,6 +10,7 @@ import type { PcapWriter } from "../stack/pcap.ts";
 import type { Results, ResultsBody, Series } from "../report/results.ts";
 import { checkNumericClaim, type ClaimCheck, notYet } from "../report/claims.ts";
 import type { ReportBuilder } from "../report/html.ts";
+import type { Calibration } from "../hw/costs/calibration.ts";
 import { lineChart, stackedBarChart } from "../report/vega.ts";
 import { netpipeSeries, profileSeries, runNetpipe } from "./netpipe.ts";
 
@@ -38,6 +39,8 @@ export interface NetpipeExperimentOptions {
   readonly seed: number;
   /** Records every frame of every run when given. */
   readonly pcap?: PcapWriter;
+  /** Both boards' free parameters (default the fit, hw/costs/calibration.ts). */
+  readonly calibration?: Calibration;
   /** Called after each run (progress). */
   readonly onRun?: (label: string, done: number, total: number) => void;
 }
@@ -100,6 +103,7 @@ export function runNetpipeExperiment(o: NetpipeExperimentOptions): NetpipeExperi
         seed: o.seed,
         // Only the first run is captured, so a capture holds one clean conversation.
         pcap: done === 0 ? o.pcap : undefined,
+        calibration: o.calibration,
       };
       const out = runNetpipe(run);
       events += out.events;
