@@ -110,7 +110,7 @@ export function defaultSizes(max = NETPIPE_DEFAULT_MAX): number[] {
  *   seed: 1,
  * });
  * assert.equal(out.points[0].bytes, 64);
- * assert.ok(out.points[0].oneWay > 0); // ps; about 6 us
+ * assert.ok(out.points[0].oneWay > 0); // ps; about 5 us (the paper: 6 us)
  * ```
  */
 export function runNetpipe(run: NetpipeRun): NetpipeOutcome {
