@@ -1,52 +1,50 @@
-/** The paper's experiments, whether each is implemented, and how `reproduce` runs it. */
-import type { ReportBuilder } from "../report/html.ts";
-import type { Results } from "../report/results.ts";
-import { collectMeta, makeResults } from "../report/results.ts";
-import { defaultSizes, NETPIPE_DEFAULT_REPS, NETPIPE_DEFAULT_WARMUP } from "./netpipe.ts";
-import { netpipeReport, runNetpipeExperiment } from "./netpipe_experiment.ts";
-import { LAYOUT_PRESETS } from "../stack/host/layout.ts";
-import { HOST_MODES } from "../stack/host/node.ts";
+/**
+ * The paper's experiments and the registry of those that run as points
+ * (bench/plan.ts). `deno task reproduce`, `deno task merge`, the Worker pool
+ * (bench/pool.ts) and the `deno bench` suites all find experiments here.
+ */
+import type { PointExperiment } from "./plan.ts";
+import { NETPIPE_EXPERIMENT } from "./netpipe_points.ts";
 
-export interface ExperimentRun {
-  readonly results: Results;
-  /** Adds this experiment's section to the report. */
-  readonly report: (b: ReportBuilder) => Promise<void>;
-}
-
-export interface Experiment {
+/** One experiment of the paper's evaluation, implemented or not. */
+export interface PaperExperiment {
+  /** Registry key and results file name. */
   readonly name: string;
   /** What it reproduces in the paper. */
   readonly paper: string;
-  /** Runs it; null while not implemented. */
-  readonly run:
-    | ((seed: number, progress: (label: string) => void) => Promise<ExperimentRun>)
-    | null;
 }
 
-async function netpipe(seed: number, progress: (label: string) => void): Promise<ExperimentRun> {
-  const t0 = performance.now();
-  const exp = runNetpipeExperiment({
-    modes: HOST_MODES,
-    variants: ["copy", "nocopy"],
-    board: "gx36",
-    layout: LAYOUT_PRESETS["d12-all"],
-    sizes: defaultSizes(),
-    reps: NETPIPE_DEFAULT_REPS,
-    warmup: NETPIPE_DEFAULT_WARMUP,
-    seed,
-    onRun: (label, done, total) => progress(`netpipe ${label} (${done}/${total})`),
-  });
-  const wall = (performance.now() - t0) / 1000;
-  const results = makeResults(exp.body, await collectMeta(wall, { seeds: [seed] }));
-  return { results, report: (b) => netpipeReport(results, b) };
-}
-
-export const EXPERIMENTS: readonly Experiment[] = [
-  { name: "netpipe", paper: "NetPIPE latency/throughput, slides 'NetPIPE'", run: netpipe },
-  { name: "webserver", paper: "webserver requests/s vs Linux+NGINX and RTC", run: null },
-  {
-    name: "memcached",
-    paper: "Memcached throughput at p99 <= 500 us, profiling/fairness",
-    run: null,
-  },
+/** The paper's experiments, in report order. */
+export const EXPERIMENTS: readonly PaperExperiment[] = [
+  { name: "netpipe", paper: NETPIPE_EXPERIMENT.paper },
+  { name: "webserver", paper: "webserver requests/s vs Linux+NGINX and RTC" },
+  { name: "memcached", paper: "Memcached throughput at p99 <= 500 us, profiling/fairness" },
 ];
+
+/** Every implemented experiment, by name ("netpipe", "webserver", "memcached"). */
+export const POINT_EXPERIMENTS: Readonly<Record<string, PointExperiment>> = {
+  netpipe: NETPIPE_EXPERIMENT,
+};
+
+/**
+ * The implemented experiments in report order: the paper's first, then any
+ * other registered one by name.
+ */
+export function registeredExperiments(): PointExperiment[] {
+  const names = [
+    ...EXPERIMENTS.map((e) => e.name),
+    ...Object.keys(POINT_EXPERIMENTS).filter((n) => !EXPERIMENTS.some((e) => e.name === n)).sort(),
+  ];
+  return names.flatMap((n) => POINT_EXPERIMENTS[n] ? [POINT_EXPERIMENTS[n]] : []);
+}
+
+/** The registered experiment `name`; throws naming the known ones. */
+export function experimentNamed(name: string): PointExperiment {
+  const e = POINT_EXPERIMENTS[name];
+  if (e === undefined) {
+    throw new Error(
+      `unknown experiment "${name}" (known: ${Object.keys(POINT_EXPERIMENTS).join(", ")})`,
+    );
+  }
+  return e;
+}
