@@ -54,7 +54,7 @@ export function formatReport(r: MutilateReport): string {
     row("update", s.set),
     row("op_q", s.opq),
     "",
-    `Total QPS = ${(total / r.seconds).toFixed(1)} (${total} / ${r.seconds.toFixed(1)}s)`,
+    `Total QPS = ${(total / r.seconds).toFixed(1)} (${total} / ${windowText(r.seconds)}s)`,
   ];
   if (r.peakQps !== undefined && r.peakQps > 0) lines.push(`Peak QPS  = ${r.peakQps.toFixed(1)}`);
   lines.push(
@@ -80,4 +80,12 @@ export function scanHeader(): string {
   const cols = ["avg", "min", "1st", "5th", "10th", "90th", "95th", "99th"];
   return left("#type", 7) + cols.map((c) => " " + c.padStart(7)).join("") +
     ` ${"QPS".padStart(8)} ${"target".padStart(8)}`;
+}
+
+/**
+ * The window in seconds as mutilate prints it (one decimal), with enough
+ * decimals for the simulation's millisecond windows to show (0.020, not 0.0).
+ */
+function windowText(seconds: number): string {
+  return seconds >= 1 ? seconds.toFixed(1) : String(Number(seconds.toPrecision(3)));
 }
