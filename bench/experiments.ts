@@ -6,6 +6,9 @@ import { defaultSizes, NETPIPE_DEFAULT_REPS, NETPIPE_DEFAULT_WARMUP } from "./ne
 import { netpipeReport, runNetpipeExperiment } from "./netpipe_experiment.ts";
 import { LAYOUT_PRESETS } from "../stack/host/layout.ts";
 import { HOST_MODES } from "../stack/host/node.ts";
+import type { PointExperiment, PointResult, Scale } from "./plan.ts";
+import { webserverExperiment } from "./webserver_experiment.ts";
+import { memcachedExperiment } from "./memcached_experiment.ts";
 
 export interface ExperimentRun {
   readonly results: Results;
@@ -17,10 +20,47 @@ export interface Experiment {
   readonly name: string;
   /** What it reproduces in the paper. */
   readonly paper: string;
-  /** Runs it; null while not implemented. */
+  /** Runs it at `scale` (default "paper"); null while not implemented. */
   readonly run:
-    | ((seed: number, progress: (label: string) => void) => Promise<ExperimentRun>)
+    | ((seed: number, progress: (label: string) => void, scale?: Scale) => Promise<ExperimentRun>)
     | null;
+  /** The experiment as independent points, when it is one (bench/plan.ts). */
+  readonly points?: PointExperiment;
+}
+
+/**
+ * Runs every point of `exp`'s plan at `scale` one after the other in this
+ * process (runPoint) and assembles the results file.
+ */
+export async function runPointsSequentially(
+  exp: PointExperiment,
+  seed: number,
+  progress: (label: string) => void,
+  scale: Scale = "paper",
+): Promise<ExperimentRun> {
+  const t0 = performance.now();
+  const specs = exp.plan(scale, [seed]);
+  const results: PointResult[] = [];
+  for (const spec of specs) {
+    const r = exp.runPoint(spec);
+    results.push(r);
+    progress(
+      `${exp.name} ${spec.id} (${results.length}/${specs.length}, ${r.wallSeconds.toFixed(1)} s)`,
+    );
+  }
+  const body = exp.assemble(specs, results, scale);
+  const wall = (performance.now() - t0) / 1000;
+  const results_ = makeResults(body, await collectMeta(wall, { seeds: [seed] }));
+  return { results: results_, report: (b) => exp.report(results_, b) };
+}
+
+function pointExperiment(exp: PointExperiment): Experiment {
+  return {
+    name: exp.name,
+    paper: exp.paper,
+    run: (seed, progress, scale) => runPointsSequentially(exp, seed, progress, scale),
+    points: exp,
+  };
 }
 
 async function netpipe(seed: number, progress: (label: string) => void): Promise<ExperimentRun> {
@@ -43,10 +83,6 @@ async function netpipe(seed: number, progress: (label: string) => void): Promise
 
 export const EXPERIMENTS: readonly Experiment[] = [
   { name: "netpipe", paper: "NetPIPE latency/throughput, slides 'NetPIPE'", run: netpipe },
-  { name: "webserver", paper: "webserver requests/s vs Linux+NGINX and RTC", run: null },
-  {
-    name: "memcached",
-    paper: "Memcached throughput at p99 <= 500 us, profiling/fairness",
-    run: null,
-  },
+  pointExperiment(webserverExperiment),
+  pointExperiment(memcachedExperiment),
 ];

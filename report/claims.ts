@@ -348,3 +348,24 @@ export function claimRows(
   }
   return rows;
 }
+
+/**
+ * The paper's combined "RTC better for the webserver, worse for Memcached"
+ * (`rtc-vs-dlibos`) from the two experiments' halves, or null unless
+ * both were checked: reproduced when both halves are, else contradicted.
+ */
+export function combineRtcVsDlibos(checks: readonly ClaimCheck[]): ClaimCheck | null {
+  const web = checks.findLast((c) => c.id === "rtc-vs-dlibos-web");
+  const mc = checks.findLast((c) => c.id === "rtc-vs-dlibos-memcached");
+  if (web === undefined || mc === undefined || web.holds === null || mc.holds === null) return null;
+  const holds = web.holds && mc.holds;
+  return {
+    id: "rtc-vs-dlibos",
+    ours: `web: ${web.ours}; Memcached: ${mc.ours}`,
+    holds,
+    verdict: holds ? "reproduced" : "contradicted",
+    note: `webserver half ${web.holds ? "holds" : "does not hold"}, Memcached half ${
+      mc.holds ? "holds" : "does not hold"
+    }`,
+  };
+}
