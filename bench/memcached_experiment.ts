@@ -654,8 +654,6 @@ async function report(r: Results, b: ReportBuilder): Promise<void> {
   if (prof) b.table(prof.columns, prof.rows, "Profiles: shares, frame waits, drops, fairness");
   const locks = tab("locks");
   if (locks) b.table(locks.columns, locks.rows, "Top locks by spin time");
-  const paperRows = (r.claims ?? []).map((c) => [c.id, String(c.ours), c.verdict ?? "-"]);
-  b.table(["claim", "model", "verdict"], paperRows, "Paper against model");
   if (r.claims) b.claims(r.claims, { include: "checked" });
 }
 

@@ -434,8 +434,6 @@ async function report(r: Results, b: ReportBuilder): Promise<void> {
     ]),
     "Requests/s and goodput per page size",
   );
-  const paperRows = (r.claims ?? []).map((c) => [c.id, String(c.ours), c.verdict ?? "-"]);
-  b.table(["claim", "model", "verdict"], paperRows, "Paper against model");
   if (r.claims) b.claims(r.claims, { include: "checked" });
 }
 
