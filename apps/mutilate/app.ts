@@ -480,7 +480,11 @@ export class MutilateApp implements App {
         return this.measure(api, core, now);
       }
       case Phase.Warm: {
-        for (const s of core.slots) if (!s.dead && !s.engine.idle) return again(0);
+        // Idle means no reply outstanding and no send left: a send due at the warm-up's
+        // last instant may still follow this check at the same instant.
+        for (const s of core.slots) {
+          if (!s.dead && (!s.engine.idle || s.engine.mayStillSend(now))) return again(0);
+        }
         core.phase = Phase.WarmIdle;
         load.coreIdle(now);
         return again(load.measureAt);
