@@ -118,7 +118,7 @@ export const MC_SCALES: Readonly<Record<Scale, McScale>> = {
     records: 10_000,
     warmup: 500 * US,
     duration: 2 * MS,
-    sweep: [250_000, 500_000, 1_000_000, 2_000_000, 3_000_000],
+    sweep: [500_000, 1_000_000, 2_000_000, 3_000_000, 4_000_000, 6_000_000],
   },
 };
 
