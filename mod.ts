@@ -82,6 +82,7 @@ export {
   type MetaOptions,
   parseResults,
   type Point,
+  type PointSpeed,
   provenanceEntries,
   readResults,
   type Results,

@@ -39,6 +39,7 @@ import { search, type SearchOutcome } from "../apps/mutilate/search.ts";
 import { LOG_BIN_RATIO, type LogHistogram, type MutilateStats } from "../apps/mutilate/stats.ts";
 import { BOARDS } from "./netpipe.ts";
 import { DEFAULT_PAGE_BYTES } from "./apps_run.ts";
+import type { Calibration } from "../hw/costs/calibration.ts";
 
 // ---------------------------------------------------------------------------
 // The testbed
@@ -74,6 +75,8 @@ export interface LoadgenCommon {
   readonly seed: number;
   /** Builds the testbed (tests may pass their own). */
   readonly cluster?: ClusterFactory;
+  /** The server's free parameters (default the fit, hw/costs/calibration.ts; bench/calibrate.ts). */
+  readonly calibration?: Calibration;
 }
 
 export interface WrkRunOptions extends LoadgenCommon {
@@ -171,6 +174,7 @@ function serverSpec(o: LoadgenCommon, server: ServerBuild): HostSpec {
     app: server.app,
     txBytes: server.txBytes,
     linux: server.linux,
+    calibration: o.calibration,
   };
 }
 
@@ -244,7 +248,7 @@ export function runWrk(o: WrkRunOptions): LoadgenResult {
     duration: o.duration,
   });
   cluster = (o.cluster ?? defaultCluster)({
-    server: serverSpec(o, serverApp("web", o.mode, { pageBytes })),
+    server: serverSpec(o, serverApp("web", o.mode, { pageBytes, calibration: o.calibration })),
     ports: o.ports ?? DEFAULT_PORTS,
     clients,
     clientApp: (h) => (tx, env) => new WrkApp(load, h, { tx, now: env.now, cores: env.cores }),
@@ -321,7 +325,7 @@ export function runMutilate(o: MutilateRunOptions, peakQps?: number): LoadgenRes
   let txBytes = 0;
   for (let h = 0; h < clients; h++) txBytes = Math.max(txBytes, mutilateTxBytes(load.cfg, h));
   cluster = (o.cluster ?? defaultCluster)({
-    server: serverSpec(o, serverApp("memcached", o.mode, { memLimit })),
+    server: serverSpec(o, serverApp("memcached", o.mode, { memLimit, calibration: o.calibration })),
     ports: o.ports ?? DEFAULT_PORTS,
     clients,
     clientApp: (h) => (tx, env) => new MutilateApp(load, h, { tx, now: env.now, cores: env.cores }),

@@ -7,9 +7,11 @@ import type { NetpipeVariant } from "../apps/netpipe/netpipe.ts";
 import type { HostMode } from "../stack/host/node.ts";
 import type { Layout } from "../stack/host/layout.ts";
 import type { PcapWriter } from "../stack/pcap.ts";
-import type { Results, ResultsBody, Series } from "../report/results.ts";
+import type { Point, Results, ResultsBody, Series } from "../report/results.ts";
+import { HI_SUFFIX, LO_SUFFIX } from "./seeds.ts";
 import { checkNumericClaim, type ClaimCheck, notYet } from "../report/claims.ts";
 import type { ReportBuilder } from "../report/html.ts";
+import type { Calibration } from "../hw/costs/calibration.ts";
 import { lineChart, stackedBarChart } from "../report/vega.ts";
 import { netpipeSeries, profileSeries, runNetpipe } from "./netpipe.ts";
 
@@ -38,6 +40,8 @@ export interface NetpipeExperimentOptions {
   readonly seed: number;
   /** Records every frame of every run when given. */
   readonly pcap?: PcapWriter;
+  /** Both boards' free parameters (default the fit, hw/costs/calibration.ts). */
+  readonly calibration?: Calibration;
   /** Called after each run (progress). */
   readonly onRun?: (label: string, done: number, total: number) => void;
 }
@@ -82,11 +86,9 @@ function latencyAt(series: readonly Series[], name: string, bytes: number): numb
  * ```
  */
 export function runNetpipeExperiment(o: NetpipeExperimentOptions): NetpipeExperiment {
-  const series: Series[] = [];
-  const profiles: Series[] = [];
+  const runs: NetpipeRunSeries[] = [];
   let events = 0;
   const total = o.modes.length * o.variants.length;
-  let done = 0;
   for (const mode of o.modes) {
     for (const variant of o.variants) {
       const run = {
@@ -99,18 +101,51 @@ export function runNetpipeExperiment(o: NetpipeExperimentOptions): NetpipeExperi
         warmup: o.warmup,
         seed: o.seed,
         // Only the first run is captured, so a capture holds one clean conversation.
-        pcap: done === 0 ? o.pcap : undefined,
+        pcap: runs.length === 0 ? o.pcap : undefined,
+        calibration: o.calibration,
       };
       const out = runNetpipe(run);
       events += out.events;
-      series.push(netpipeSeries(run, out));
-      profiles.push(profileSeries(run, out));
-      done++;
-      o.onRun?.(`${mode}/${variant}`, done, total);
+      runs.push({ series: netpipeSeries(run, out), profile: profileSeries(run, out) });
+      o.onRun?.(`${mode}/${variant}`, runs.length, total);
     }
   }
+  return { body: netpipeBody({ ...o, layout: o.layout.name, seeds: [o.seed] }, runs), events };
+}
+
+/** The series one NetPIPE run contributes to the results file. */
+export interface NetpipeRunSeries {
+  /** Latency and throughput per size ({@link netpipeSeries}). */
+  readonly series: Series;
+  /** The server's busy time per exchange ({@link profileSeries}). */
+  readonly profile: Series;
+}
+
+/** What the results body records of an experiment's configuration. */
+export interface NetpipeBodyConfig {
+  readonly modes: readonly HostMode[];
+  readonly variants: readonly NetpipeVariant[];
+  readonly board: string;
+  /** Layout name. */
+  readonly layout: string;
+  readonly sizes: readonly number[];
+  readonly reps: number;
+  readonly warmup: number;
+  /** One seed (config.seed) or several (config.seeds; series are then means). */
+  readonly seeds: readonly number[];
+}
+
+/**
+ * The results body of every (mode, variant) run, modes outer and variants
+ * inner: series, profiles and the paper's 64-byte claims. `runs` are
+ * already aggregated over the seeds when there are several.
+ */
+export function netpipeBody(c: NetpipeBodyConfig, runs: readonly NetpipeRunSeries[]): ResultsBody {
+  const series = runs.map((r) => r.series);
+  const profiles = runs.map((r) => r.profile);
   const claims: ClaimCheck[] = [];
-  const variant = o.variants.includes("nocopy") ? "nocopy" : o.variants[0];
+  const variant = c.variants.includes("nocopy") ? "nocopy" : c.variants[0];
+  const what = c.seeds.length > 1 ? `mean over ${c.seeds.length} seeds of the ` : "";
   for (const [mode, id] of [["dlibos", "netpipe-64b-dlibos"], ["linux", "netpipe-64b-linux"]]) {
     const v = latencyAt(series, `${mode}/${variant}`, NETPIPE_QUOTED_SIZE);
     claims.push(
@@ -120,28 +155,33 @@ export function runNetpipeExperiment(o: NetpipeExperimentOptions): NetpipeExperi
           id,
           v,
           NETPIPE_CALIBRATION_TOLERANCE,
-          `mean one-way latency, ${variant} variant, ${o.board}`,
+          `${what}mean one-way latency, ${variant} variant, ${c.board}`,
         ),
     );
   }
   return {
-    body: {
-      experiment: "netpipe",
-      config: {
-        modes: [...o.modes],
-        variants: [...o.variants],
-        board: o.board,
-        layout: o.layout.name,
-        sizes: [...o.sizes],
-        reps: o.reps,
-        warmup: o.warmup,
-        seed: o.seed,
-      },
-      series: [...series, ...profiles],
-      claims,
+    experiment: "netpipe",
+    config: {
+      modes: [...c.modes],
+      variants: [...c.variants],
+      board: c.board,
+      layout: c.layout,
+      sizes: [...c.sizes],
+      reps: c.reps,
+      warmup: c.warmup,
+      ...(c.seeds.length === 1 ? { seed: c.seeds[0] } : { seeds: [...c.seeds] }),
     },
-    events,
+    series: [...series, ...profiles],
+    claims,
   };
+}
+
+/** `<field>Lo` and `<field>Hi` of a point, when it has them (several seeds). */
+function intervalOf(p: Point, field: string): Record<string, number> {
+  const lo = p[field + LO_SUFFIX], hi = p[field + HI_SUFFIX];
+  return typeof lo === "number" && typeof hi === "number"
+    ? { [field + LO_SUFFIX]: lo, [field + HI_SUFFIX]: hi }
+    : {};
 }
 
 /** Adds the NetPIPE section (charts, claims) to a report. */
@@ -153,8 +193,15 @@ export async function netpipeReport(r: Results, report: ReportBuilder): Promise<
       bytes: p.bytes as number,
       oneWayLatencyUs: p.oneWayLatencyUs as number,
       throughputGbps: p.throughputGbps as number,
+      ...intervalOf(p, "oneWayLatencyUs"),
+      ...intervalOf(p, "throughputGbps"),
     }))
   );
+  // Several seeds: the figures are means, drawn with their 95% interval.
+  const seeds = Array.isArray(r.config.seeds) ? r.config.seeds.length : 1;
+  const band = (field: string) =>
+    seeds > 1 ? { lo: field + LO_SUFFIX, hi: field + HI_SUFFIX } : undefined;
+  const over = seeds > 1 ? ` Mean over ${seeds} seeds with its 95% interval.` : "";
   report.section(
     "NetPIPE",
     "One connection between two boards running the same stack in the same mode; ping-pong over " +
@@ -173,8 +220,9 @@ export async function netpipeReport(r: Results, report: ReportBuilder): Promise<
       yScale: "log",
       xTitle: "message size (bytes)",
       yTitle: "one-way latency (us)",
+      band: band("oneWayLatencyUs"),
     }),
-    "One-way latency against message size, per mode/variant.",
+    "One-way latency against message size, per mode/variant." + over,
   );
   await report.chartFromSpec(
     lineChart({
@@ -186,8 +234,9 @@ export async function netpipeReport(r: Results, report: ReportBuilder): Promise<
       xScale: "log",
       xTitle: "message size (bytes)",
       yTitle: "throughput (Gb/s)",
+      band: band("throughputGbps"),
     }),
-    "Throughput (message bits over one-way time) against message size.",
+    "Throughput (message bits over one-way time) against message size." + over,
   );
   report.table(
     ["mode/variant", { label: `one-way latency at ${NETPIPE_QUOTED_SIZE} B (us)`, digits: 2 }],

@@ -66,4 +66,15 @@ export interface PointExperiment {
   assemble(specs: readonly PointSpec[], results: readonly PointResult[], scale: Scale): ResultsBody;
   /** Adds the experiment's section (charts, tables, claims) to a report. */
   report(results: Results, b: ReportBuilder): Promise<void>;
+  /**
+   * The simulated work a point did, for speed figures (e.g. NetPIPE round
+   * trips, requests completed); without it speed is counted in scheduler events.
+   */
+  workUnits?(spec: PointSpec, result: PointResult): WorkUnits;
+}
+
+/** An amount of simulated work: `count` `unit` (e.g. 270 "round trips"). */
+export interface WorkUnits {
+  readonly unit: string;
+  readonly count: number;
 }

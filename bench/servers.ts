@@ -13,6 +13,8 @@ import { defaultSite, NginxApp, type WebConfig } from "../apps/web/mod.ts";
 import { WebApp, webMemoryBytes } from "../apps/web/app.ts";
 import type { AppFactory, HostMode } from "../stack/host/node.ts";
 import type { LinuxHostOptions } from "../stack/host/testbed.ts";
+import type { Calibration } from "../hw/costs/calibration.ts";
+import { appCosts } from "../apps/common/costs.ts";
 
 /** A server application {@link serverApp} builds. */
 export type ServerKind = "web" | "memcached";
@@ -28,6 +30,11 @@ export interface ServerOptions {
    * default true) or the same servers and host threading as the other modes.
    */
   readonly baseline?: boolean;
+  /**
+   * The free parameters (default the fit, hw/costs/calibration.ts): Memcached
+   * takes its application costs from it; the webservers have none to take.
+   */
+  readonly calibration?: Calibration;
 }
 
 /** What a testbed needs to host one server: its factory, memory and Linux options. */
@@ -74,6 +81,7 @@ export function serverApp(app: ServerKind, mode: HostMode, opts: ServerOptions =
     return { name: "web", app: (tx) => new WebApp({ ...cfg, memory: tx }), txBytes };
   }
   const memLimit = opts.memLimit;
+  const costs = opts.calibration && appCosts(opts.calibration);
   return {
     name: "memcached",
     app: (tx, env) =>
@@ -83,6 +91,7 @@ export function serverApp(app: ServerKind, mode: HostMode, opts: ServerOptions =
         memLimit,
         threads: env.cores,
         locks: env.locks,
+        costs,
       }),
     txBytes: memcachedMemoryBytes(resolveMemcachedConfig({ now: () => 0, memLimit })),
     linux: baseline ? { accept: "dispatcher" } : undefined,

@@ -45,6 +45,8 @@ export { type FaultConfig, FaultInjector, type FaultStats } from "./fault.ts";
 export {
   Mpipe,
   type MpipeConfig,
+  type MpipeLatencies,
+  mpipeLatencies,
   MpipeRxBuffer,
   type MpipeStats,
   NotifRing,
@@ -57,12 +59,24 @@ export {
 export { STACK_OPS, type StackOp } from "./costs/ops.ts";
 export type { CostTable } from "./costs/table.ts";
 export {
+  type Calibration,
+  CALIBRATION_PARAMS,
+  type CalibrationParam,
+  DEFAULT_CALIBRATION,
+  FITTED_CALIBRATION,
+  type ParamSpec,
+  resolveCalibration,
+} from "./costs/calibration.ts";
+export {
   APP_OPS,
   type AppOp,
   MESSAGING_OPS,
   type MessagingOp,
+  SCALED_STACK_OPS,
+  TILEGX_BASE_COSTS,
   TILEGX_COSTS,
   type TileGxCosts,
+  tilegxCosts,
   type TileGxOp,
 } from "./costs/tilegx.ts";
 export {

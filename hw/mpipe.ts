@@ -60,6 +60,7 @@ import {
   regionOf,
   type RegionView,
 } from "./memory.ts";
+import { type Calibration, DEFAULT_CALIBRATION } from "./costs/calibration.ts";
 
 /** Load-balancer buckets (approximation: the brief's default; mPIPE supports more). */
 export const MPIPE_BUCKETS = 256;
@@ -70,18 +71,35 @@ export const MPIPE_BUCKETS = 256;
 export const MPIPE_BUFFER_SIZE = 2048;
 /** Entries per worker notification ring (approximation, to be calibrated in docs/CALIBRATION.md). */
 export const MPIPE_RING_ENTRIES = 512;
+/** mPIPE's ingress and egress DMA latencies (see {@link mpipeLatencies}). */
+export interface MpipeLatencies {
+  /** Last byte in to the descriptor visible to the worker. */
+  readonly ingress: Time;
+  /** transmit() to the frame handed to the MAC. */
+  readonly egress: Time;
+}
+
+/**
+ * The DMA latencies of calibration `cal`: its `dmaLatencyNs` each way, in
+ * whole picoseconds (no public figure: the free parameter fitted to the
+ * NetPIPE 64-byte one-way latency, hw/costs/calibration.ts).
+ */
+export function mpipeLatencies(cal: Calibration): MpipeLatencies {
+  const t = Math.round(cal.dmaLatencyNs * NS);
+  return { ingress: t, egress: t };
+}
+
 /**
  * Time from the last byte in to the descriptor visible to the worker:
  * classification, buffer-stack pop, DMA into the distributed L3 and the
- * notification-ring write. Calibrated (with EGRESS) against the NetPIPE
- * 64-byte one-way latencies, docs/CALIBRATION.md.
+ * notification-ring write. The fitted calibration's (docs/CALIBRATION.md).
  */
-export const INGRESS_DMA_LATENCY: Time = 500 * NS;
+export const INGRESS_DMA_LATENCY: Time = mpipeLatencies(DEFAULT_CALIBRATION).ingress;
 /**
  * Time from transmit() to the frame handed to the MAC: descriptor fetch,
- * gather DMA reads and checksum. Calibrated, docs/CALIBRATION.md.
+ * gather DMA reads and checksum. The fitted calibration's (docs/CALIBRATION.md).
  */
-export const EGRESS_DMA_LATENCY: Time = 500 * NS;
+export const EGRESS_DMA_LATENCY: Time = mpipeLatencies(DEFAULT_CALIBRATION).egress;
 /** Frames per port in the egress DMA and link queue (approximation of an eDMA ring size). */
 export const MPIPE_EGRESS_FRAMES = 512;
 /** The NIC's protection domain name. */

@@ -138,6 +138,9 @@ async function mcExchange(conn: Deno.Conn, req: string, end: string): Promise<st
   return text;
 }
 
+/** Both hosting modes live mode offers: curl, wrk, memcached and faulty transfers run in each. */
+const LIVE_TEST_MODES = ["rtc", "dlibos"] as const;
+
 if (!inLiveNamespace()) {
   const why = liveUnavailable();
   Deno.test({
@@ -167,108 +170,110 @@ if (!inLiveNamespace()) {
     },
   });
 } else {
-  Deno.test("live: ping, curl GETs, keep-alive, parallel connections, wrk, tshark (web, rtc)", async () => {
-    const pcapPath = await Deno.makeTempFile({ suffix: ".pcap" });
-    const s = await withServer("web", "rtc", { net: 1, app: 1 }, async () => {
-      if (have("ping")) {
-        const p = await sh("ping", ["-c", "3", "-i", "0.2", "-W", "2", OUR_IP]);
-        ok(p.out.includes("3 received"), p.out);
-      }
-      const get = await sh("curl", ["-s", "-m", "5", `http://${OUR_IP}/index.html`]);
-      equal(get.code, 0);
-      ok(get.out.startsWith("<!DOCTYPE html>"), get.out);
-      // Two requests on one connection: curl reuses it (num_connects 0 on the second).
-      const ka = await sh("curl", [
-        "-s",
-        "-m",
-        "5",
-        "-o",
-        "/dev/null",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}:%{num_connects} ",
-        `http://${OUR_IP}/index.html`,
-        `http://${OUR_IP}/index.html`,
-      ]);
-      equal(ka.out.trim(), "200:1 200:0");
-      const big = await new Deno.Command("curl", {
-        args: ["-s", "-m", "10", `http://${OUR_IP}/big.bin`],
-        stdout: "piped",
-      }).output();
-      ok(sameBytes(big.stdout, bigPage()), "big.bin differs");
-      const par = await Promise.all(
-        [0, 1, 2, 3, 4, 5].map(() =>
-          sh("curl", [
-            "-s",
-            "-m",
-            "5",
-            "-o",
-            "/dev/null",
-            "-w",
-            "%{http_code}",
-            `http://${OUR_IP}/`,
-          ])
-        ),
-      );
-      for (const p of par) equal(p.out, "200");
-      const missing = await sh("curl", [
-        "-s",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
-        `http://${OUR_IP}/nope`,
-      ]);
-      equal(missing.out, "404");
-      if (have("wrk")) {
-        const w = await sh("wrk", [
-          "-t",
-          "1",
-          "-c",
-          "4",
-          "-d",
-          "2s",
+  for (const mode of LIVE_TEST_MODES) {
+    Deno.test(`live: ping, curl GETs, keep-alive, parallel connections, wrk, tshark (web, ${mode})`, async () => {
+      const pcapPath = await Deno.makeTempFile({ suffix: ".pcap" });
+      const s = await withServer("web", mode, { net: 1, app: 1 }, async () => {
+        if (have("ping")) {
+          const p = await sh("ping", ["-c", "3", "-i", "0.2", "-W", "2", OUR_IP]);
+          ok(p.out.includes("3 received"), p.out);
+        }
+        const get = await sh("curl", ["-s", "-m", "5", `http://${OUR_IP}/index.html`]);
+        equal(get.code, 0);
+        ok(get.out.startsWith("<!DOCTYPE html>"), get.out);
+        // Two requests on one connection: curl reuses it (num_connects 0 on the second).
+        const ka = await sh("curl", [
+          "-s",
+          "-m",
+          "5",
+          "-o",
+          "/dev/null",
+          "-o",
+          "/dev/null",
+          "-w",
+          "%{http_code}:%{num_connects} ",
+          `http://${OUR_IP}/index.html`,
           `http://${OUR_IP}/index.html`,
         ]);
-        equal(w.code, 0, w.out);
-        ok(/Requests\/sec:\s+[1-9]/.test(w.out), w.out);
-        ok(!/Socket errors|Non-2xx/.test(w.out), w.out);
+        equal(ka.out.trim(), "200:1 200:0");
+        const big = await new Deno.Command("curl", {
+          args: ["-s", "-m", "10", `http://${OUR_IP}/big.bin`],
+          stdout: "piped",
+        }).output();
+        ok(sameBytes(big.stdout, bigPage()), "big.bin differs");
+        const par = await Promise.all(
+          [0, 1, 2, 3, 4, 5].map(() =>
+            sh("curl", [
+              "-s",
+              "-m",
+              "5",
+              "-o",
+              "/dev/null",
+              "-w",
+              "%{http_code}",
+              `http://${OUR_IP}/`,
+            ])
+          ),
+        );
+        for (const p of par) equal(p.out, "200");
+        const missing = await sh("curl", [
+          "-s",
+          "-o",
+          "/dev/null",
+          "-w",
+          "%{http_code}",
+          `http://${OUR_IP}/nope`,
+        ]);
+        equal(missing.out, "404");
+        if (have("wrk")) {
+          const w = await sh("wrk", [
+            "-t",
+            "1",
+            "-c",
+            "4",
+            "-d",
+            "1s",
+            `http://${OUR_IP}/index.html`,
+          ]);
+          equal(w.code, 0, w.out);
+          ok(/Requests\/sec:\s+[1-9]/.test(w.out), w.out);
+          ok(!/Socket errors|Non-2xx/.test(w.out), w.out);
+        }
+      }, { pcap: true });
+      equal(total(s, "net", "drops"), total(s, "net", "drop.eth-unknown-type"));
+      ok(s.pcap !== null);
+      await Deno.writeFile(pcapPath, s.pcap!);
+      if (have("tshark")) {
+        const t = await sh("tshark", [
+          "-r",
+          pcapPath,
+          "-Y",
+          "_ws.malformed || _ws.expert.severity >= error",
+        ]);
+        equal(t.code, 0, t.err);
+        equal(t.out.trim(), "", `malformed or erroneous frames:\n${t.out}`);
+        const all = await sh("tshark", ["-r", pcapPath]);
+        ok(all.out.includes("HTTP"), all.out.slice(0, 500));
       }
-    }, { pcap: true });
-    equal(total(s, "net", "drops"), total(s, "net", "drop.eth-unknown-type"));
-    ok(s.pcap !== null);
-    await Deno.writeFile(pcapPath, s.pcap!);
-    if (have("tshark")) {
-      const t = await sh("tshark", [
-        "-r",
-        pcapPath,
-        "-Y",
-        "_ws.malformed || _ws.expert.severity >= error",
-      ]);
-      equal(t.code, 0, t.err);
-      equal(t.out.trim(), "", `malformed or erroneous frames:\n${t.out}`);
-      const all = await sh("tshark", ["-r", pcapPath]);
-      ok(all.out.includes("HTTP"), all.out.slice(0, 500));
-    }
-    await Deno.remove(pcapPath);
-  });
-
-  Deno.test("live: memcached text protocol set/get/delete over a kernel socket (dlibos)", async () => {
-    await withServer("memcached", "dlibos", { net: 1, app: 1 }, async () => {
-      const conn = await Deno.connect({ hostname: OUR_IP, port: 11211 });
-      const io = (req: string, end: string) => withTimeout(mcExchange(conn, req, end), req);
-      equal(await io("set greeting 5 0 11\r\nhello world\r\n", "\r\n"), "STORED\r\n");
-      equal(
-        await io("get greeting\r\n", "END\r\n"),
-        "VALUE greeting 5 11\r\nhello world\r\nEND\r\n",
-      );
-      equal(await io("delete greeting\r\n", "\r\n"), "DELETED\r\n");
-      equal(await io("get greeting\r\n", "END\r\n"), "END\r\n");
-      ok((await io("version\r\n", "\r\n")).startsWith("VERSION "));
-      conn.close();
+      await Deno.remove(pcapPath);
     });
-  });
+
+    Deno.test(`live: memcached text protocol set/get/delete over a kernel socket (${mode})`, async () => {
+      await withServer("memcached", mode, { net: 1, app: 1 }, async () => {
+        const conn = await Deno.connect({ hostname: OUR_IP, port: 11211 });
+        const io = (req: string, end: string) => withTimeout(mcExchange(conn, req, end), req);
+        equal(await io("set greeting 5 0 11\r\nhello world\r\n", "\r\n"), "STORED\r\n");
+        equal(
+          await io("get greeting\r\n", "END\r\n"),
+          "VALUE greeting 5 11\r\nhello world\r\nEND\r\n",
+        );
+        equal(await io("delete greeting\r\n", "\r\n"), "DELETED\r\n");
+        equal(await io("get greeting\r\n", "END\r\n"), "END\r\n");
+        ok((await io("version\r\n", "\r\n")).startsWith("VERSION "));
+        conn.close();
+      });
+    });
+  }
 
   Deno.test("live: 4 MB each way through echo, byte for byte (dlibos, 2 net + 2 app Workers)", async () => {
     const s = await withServer("echo", "dlibos", { net: 2, app: 2 }, async () => {
@@ -279,21 +284,23 @@ if (!inLiveNamespace()) {
     ok(total(s, "app", "events") > 0);
   });
 
-  Deno.test("live: 2 MB each way with loss, duplication and reordering injected (rtc)", async () => {
-    const faults: LiveFaults = {
-      drop: 0.01,
-      duplicate: 0.01,
-      reorder: 0.02,
-      reorderDelay: MS,
-      seed: 7,
-    };
-    const s = await withServer("echo", "rtc", { net: 1, app: 1 }, async () => {
-      const data = pattern(2 << 20, 9);
-      const got = await withTimeout(echoTransfer(data, 7), "echo with faults", 60_000);
-      ok(sameBytes(got, data), "echoed bytes differ");
-    }, { faults });
-    ok(total(s, "driver", "faultDropped") > 0);
-    ok(total(s, "driver", "faultDuplicated") > 0);
-    ok(total(s, "driver", "faultReordered") > 0);
-  });
+  for (const mode of LIVE_TEST_MODES) {
+    Deno.test(`live: 2 MB each way with loss, duplication and reordering injected (${mode})`, async () => {
+      const faults: LiveFaults = {
+        drop: 0.01,
+        duplicate: 0.01,
+        reorder: 0.02,
+        reorderDelay: MS,
+        seed: 7,
+      };
+      const s = await withServer("echo", mode, { net: 1, app: 1 }, async () => {
+        const data = pattern(2 << 20, 9);
+        const got = await withTimeout(echoTransfer(data, 7), "echo with faults", 60_000);
+        ok(sameBytes(got, data), "echoed bytes differ");
+      }, { faults });
+      ok(total(s, "driver", "faultDropped") > 0);
+      ok(total(s, "driver", "faultDuplicated") > 0);
+      ok(total(s, "driver", "faultReordered") > 0);
+    });
+  }
 }

@@ -96,6 +96,26 @@ export interface ResultsMeta {
   readonly machine?: MachineInfo;
   /** The random seeds the run used. */
   readonly seeds?: readonly number[];
+  /** How fast the simulator ran each point of the run (wall time is not deterministic). */
+  readonly speed?: readonly PointSpeed[];
+}
+
+/** The simulator's speed on one point of an experiment. */
+export interface PointSpeed {
+  /** The point's id. */
+  readonly id: string;
+  /** Wall time of the point (the least disturbed run when it ran several times), seconds. */
+  readonly wallSeconds: number;
+  /** Simulated time the point covered, seconds. */
+  readonly simSeconds: number;
+  /** Scheduler events dispatched. */
+  readonly events: number;
+  /** What the point's simulated work is counted in ("round trips", "requests", "events"). */
+  readonly unit: string;
+  /** Simulated work units done. */
+  readonly units: number;
+  /** `units / wallSeconds`. */
+  readonly perWallSecond: number;
 }
 
 /**
@@ -238,7 +258,16 @@ const TOP_ORDER = ["schema", "experiment", "config", "series", "claims", "tables
 const SERIES_ORDER = ["name", "mode", "variant", "points"];
 const CLAIM_ORDER = ["id", "ours", "holds", "verdict", "note"];
 const TABLE_ORDER = ["name", "columns", "rows"];
-const META_ORDER = ["commit", "dirty", "wallSeconds", "deno", "date", "machine", "seeds"];
+const META_ORDER = [
+  "commit",
+  "dirty",
+  "wallSeconds",
+  "deno",
+  "date",
+  "machine",
+  "seeds",
+  "speed",
+];
 
 function keyOrderFor(path: readonly string[]): readonly string[] | undefined {
   if (path.length === 0) return TOP_ORDER;
@@ -415,6 +444,16 @@ function checkMeta(v: unknown): ResultsMeta {
     need(isArray, m.seeds, "meta.seeds", "an array").forEach((x, i) =>
       need(isNumber, x, `meta.seeds[${i}]`, "a number")
     );
+  }
+  if (m.speed !== undefined) {
+    need(isArray, m.speed, "meta.speed", "an array").forEach((x, i) => {
+      const p = need(isPlainObject, x, `meta.speed[${i}]`, "an object");
+      need(isString, p.id, `meta.speed[${i}].id`, "a string");
+      need(isString, p.unit, `meta.speed[${i}].unit`, "a string");
+      for (const k of ["wallSeconds", "simSeconds", "events", "units", "perWallSecond"]) {
+        need(isNumber, p[k], `meta.speed[${i}].${k}`, "a number");
+      }
+    });
   }
   return m as unknown as ResultsMeta;
 }

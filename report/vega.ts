@@ -113,7 +113,15 @@ export interface LineChartOptions extends ChartCommon {
   readonly yTitle?: string;
   /** Mark each point (default true). */
   readonly points?: boolean;
+  /**
+   * Fields of the lower and upper bound of an interval around `y` (e.g. a 95%
+   * confidence interval over seeds), drawn as a translucent band per line.
+   */
+  readonly band?: { readonly lo: string; readonly hi: string };
 }
+
+/** Opacity of a line chart's interval band. */
+const BAND_OPACITY = 0.2;
 
 function scale(kind: ScaleKind | undefined, zeroForLinear: boolean): JsonObject {
   return kind === "log" ? { type: "log" } : { type: "linear", zero: zeroForLinear };
@@ -137,26 +145,39 @@ function withDefined(obj: { [k: string]: JsonValue | undefined }): JsonObject {
 
 /** One line per `color` value, x and y quantitative (e.g. latency vs message size). */
 export function lineChart(o: LineChartOptions): VegaLiteSpec {
-  return {
-    ...frame(o),
+  const x = {
+    field: o.x,
+    type: "quantitative",
+    title: o.xTitle ?? o.x,
+    scale: scale(o.xScale, false),
+  };
+  const y = {
+    field: o.y,
+    type: "quantitative",
+    title: o.yTitle ?? o.y,
+    scale: scale(o.yScale, true),
+  };
+  const color = o.color === undefined ? undefined : { field: o.color, type: "nominal" };
+  const line = {
     mark: { type: "line", point: o.points ?? true },
     encoding: withDefined({
-      x: {
-        field: o.x,
-        type: "quantitative",
-        title: o.xTitle ?? o.x,
-        scale: scale(o.xScale, false),
-      },
-      y: {
-        field: o.y,
-        type: "quantitative",
-        title: o.yTitle ?? o.y,
-        scale: scale(o.yScale, true),
-      },
-      color: o.color === undefined ? undefined : { field: o.color, type: "nominal" },
+      x,
+      y,
+      color,
       strokeDash: o.dash === undefined ? undefined : { field: o.dash, type: "nominal" },
     }),
   };
+  if (o.band === undefined) return { ...frame(o), ...line };
+  const band = {
+    mark: { type: "area", opacity: BAND_OPACITY },
+    encoding: withDefined({
+      x,
+      y: { ...y, field: o.band.lo },
+      y2: { field: o.band.hi },
+      color,
+    }),
+  };
+  return { ...frame(o), layer: [band, line] };
 }
 
 /** A bar chart's fields and axes (see {@link barChart}). */

@@ -9,8 +9,14 @@
  * {@link resolveAppCosts}.
  *
  * Application logic is charged to the "app" category, byte copies to "copy".
+ *
+ * Memcached's own per-request work ({@link MEMCACHED_COST_KEYS}) is scaled by
+ * the calibrated `memcachedScale` (hw/costs/calibration.ts, fitted to the
+ * paper's 3.1 M requests/s): {@link appCosts} builds the table from a
+ * calibration, and {@link DEFAULT_APP_COSTS} is the fitted one's.
  */
 import type { WorkContext } from "../../core/work.ts";
+import { type Calibration, DEFAULT_CALIBRATION } from "../../hw/costs/calibration.ts";
 
 export interface AppCosts {
   // ---- common ----
@@ -69,11 +75,30 @@ export interface AppCosts {
 }
 
 /**
- * Placeholder defaults (cycles). Sources: none measured; orders of magnitude
- * from typical instruction counts of memcached 1.4 / a minimal HTTP server on
- * an in-order core. Calibrate before trusting absolute throughput.
+ * Memcached's per-request work (the "memcached" fields of {@link AppCosts}):
+ * what {@link Calibration.memcachedScale} scales. The common fields (events,
+ * parsing, copies, sends) and the webserver's are not scaled.
  */
-export const DEFAULT_APP_COSTS: AppCosts = Object.freeze({
+export const MEMCACHED_COST_KEYS = [
+  "commandBase",
+  "hashBase",
+  "hashPerKeyByte",
+  "tableLookup",
+  "tableUpdate",
+  "lruUpdate",
+  "slabOp",
+  "itemInit",
+  "statsUpdate",
+  "threadStats",
+  "lruTailCheck",
+] as const satisfies readonly (keyof AppCosts)[];
+
+/**
+ * The table before calibration (cycles; memcached's fields at scale 1).
+ * Sources: none measured; orders of magnitude from typical instruction counts
+ * of memcached 1.4 / a minimal HTTP server on an in-order core.
+ */
+export const BASE_APP_COSTS: AppCosts = Object.freeze({
   eventBase: 60,
   connSetup: 400,
   connTeardown: 300,
@@ -103,9 +128,39 @@ export const DEFAULT_APP_COSTS: AppCosts = Object.freeze({
   httpResponse: 120,
 });
 
-/** Merges overrides into the defaults; rejects negative or non-finite costs. */
-export function resolveAppCosts(overrides: Partial<AppCosts> = {}): AppCosts {
-  const out: Record<string, number> = { ...DEFAULT_APP_COSTS };
+/**
+ * The application costs of calibration `cal`: {@link BASE_APP_COSTS} with
+ * the {@link MEMCACHED_COST_KEYS} times `cal.memcachedScale`.
+ *
+ * @example Only Memcached's own work follows the scale
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveCalibration } from "../../hw/costs/calibration.ts";
+ * import { appCosts, BASE_APP_COSTS } from "./costs.ts";
+ *
+ * const c = appCosts(resolveCalibration({ memcachedScale: 2 }));
+ * assert.equal(c.tableLookup, 2 * BASE_APP_COSTS.tableLookup);
+ * assert.equal(c.httpRequestBase, BASE_APP_COSTS.httpRequestBase);
+ * ```
+ */
+export function appCosts(cal: Calibration): AppCosts {
+  const out: Record<string, number> = { ...BASE_APP_COSTS };
+  for (const k of MEMCACHED_COST_KEYS) out[k] = BASE_APP_COSTS[k] * cal.memcachedScale;
+  return Object.freeze(out) as unknown as AppCosts;
+}
+
+/** Default application costs (cycles): the fitted calibration's (docs/CALIBRATION.md). */
+export const DEFAULT_APP_COSTS: AppCosts = appCosts(DEFAULT_CALIBRATION);
+
+/**
+ * Merges overrides into `base` (default {@link DEFAULT_APP_COSTS}); rejects
+ * negative or non-finite costs.
+ */
+export function resolveAppCosts(
+  overrides: Partial<AppCosts> = {},
+  base: AppCosts = DEFAULT_APP_COSTS,
+): AppCosts {
+  const out: Record<string, number> = { ...base };
   for (const [k, v] of Object.entries(overrides)) {
     if (!(k in DEFAULT_APP_COSTS)) throw new Error(`unknown app cost "${k}"`);
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { STACK_OPS } from "./ops.ts";
 import { LINUX_OPS, LINUX_TILEGX_COSTS, LINUX_X86_COSTS } from "./linux.ts";
 import { defineTable, withOverrides } from "./table.ts";
-import { APP_OPS, isTileGxOp, MESSAGING_OPS, TILEGX_COSTS } from "./tilegx.ts";
+import { APP_OPS, isTileGxOp, MESSAGING_OPS, TILEGX_COSTS, tilegxCosts } from "./tilegx.ts";
+import { DEFAULT_CALIBRATION } from "./calibration.ts";
 import { LOADGEN_OPS, X86_COSTS, X86_HOST } from "./x86.ts";
 
 Deno.test("costs: every table prices every stack op and its own ops", () => {
@@ -27,7 +28,7 @@ Deno.test("costs: defaults are frozen; overrides copy and validate", () => {
   assert.equal(t.tcp_rx, 1234);
   assert.equal(t.noc_send, 0);
   assert.equal(t.tcp_tx, TILEGX_COSTS.tcp_tx);
-  assert.equal(TILEGX_COSTS.tcp_rx, 600);
+  assert.equal(TILEGX_COSTS.tcp_rx, tilegxCosts(DEFAULT_CALIBRATION).tcp_rx); // unchanged
   assert.ok(Object.isFrozen(t));
   assert.throws(() => withOverrides(TILEGX_COSTS, { tcp_recv: 5 }), /unknown cost key "tcp_recv"/);
   assert.throws(() => withOverrides(LINUX_X86_COSTS, { syscall: -1 }), /syscall/);

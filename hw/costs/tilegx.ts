@@ -2,18 +2,27 @@
  * Cycle costs on a TileGX core (1.2 GHz on the Gx36) for the user-level stack,
  * the DLibOS messaging layer and the applications.
  *
- * None of these are measured: the paper reports end-to-end figures only. Each
- * value is an approximation chosen to be plausible for a 3-issue in-order
- * 64-bit core with a 32 KB L1 and a distributed L3 (docs/PAPER.md), sized against
- * the paper's end-to-end budget, and is to be calibrated in
- * docs/CALIBRATION.md. The budget: 4.2 M webserver requests/s (abstract) over
- * 12 network cores (d12 layouts, slides "Core layout") is ~350 k requests/s per
- * network core, i.e. ~3,400 cycles of network-core work per request at
- * 1.2 GHz, covering one request segment in, one response segment out, an ACK
- * and four socket-layer messages.
+ * The paper reports end-to-end figures only, so nothing here is measured on
+ * DLibOS. Three kinds of value:
+ *
+ * - Messaging (`noc_*` and the socket-layer records): from the hardware and a
+ *   measurement on a Gx36 (docs/PAPER.md "Costs with sources": a UDN send or
+ *   receive is one register access per 64-bit word; a small one-way message
+ *   takes ~61-64 cycles end to end, ~55-60 of them fixed; ssmp's
+ *   client-server benchmark spends ~77 server cycles per request). Not fitted.
+ * - Per-segment stack costs (`eth_*`, `ip_*`, `flow_lookup`, `tcp_rx`,
+ *   `tcp_tx`): orders of magnitude for a lean stack on a 3-issue in-order
+ *   core with a 32 KB L1 and a distributed L3, times the calibrated
+ *   `stackScale` (hw/costs/calibration.ts, fitted to the webserver's 4.2 M
+ *   requests/s).
+ * - Everything else: approximations, each named below.
+ *
+ * {@link tilegxCosts} builds the table from a calibration; {@link TILEGX_COSTS}
+ * is the table of the fitted one (docs/CALIBRATION.md).
  */
 import type { StackOp } from "./ops.ts";
 import { type CostTable, defineTable } from "./table.ts";
+import { type Calibration, DEFAULT_CALIBRATION } from "./calibration.ts";
 
 /** Messaging and NIC-driver operations (units = 1 unless stated). */
 export const MESSAGING_OPS = [
@@ -48,26 +57,41 @@ export type TileGxOp = StackOp | MessagingOp | AppOp;
 /** The TileGX cost table: cycles per operation. */
 export type TileGxCosts = CostTable<TileGxOp>;
 
-/** Default TileGX cost table (cycles). */
-export const TILEGX_COSTS: TileGxCosts = defineTable<TileGxOp>({
+/**
+ * The per-segment stack operations {@link Calibration.stackScale} scales: the
+ * work every data segment pays in each direction (not ARP, ICMP, timers,
+ * connection set-up, reassembly, or the per-byte checksum and copy).
+ */
+export const SCALED_STACK_OPS = [
+  "eth_rx",
+  "eth_tx",
+  "ip_rx",
+  "ip_tx",
+  "flow_lookup",
+  "tcp_rx",
+  "tcp_tx",
+] as const satisfies readonly StackOp[];
+
+/** The TileGX table before calibration: per-segment stack costs at scale 1 (cycles). */
+export const TILEGX_BASE_COSTS: TileGxCosts = defineTable<TileGxOp>({
   // --- stack ops (ops.ts) ---
-  // Descriptor from the notification ring, buffer metadata, Ethernet demux. Approximation, docs/CALIBRATION.md.
+  // Descriptor from the notification ring, buffer metadata, Ethernet demux. Approximation at scale 1 (x stackScale).
   eth_rx: 120,
-  // Egress descriptor build and eDMA doorbell. Approximation, docs/CALIBRATION.md.
+  // Egress descriptor build and eDMA doorbell. Approximation at scale 1 (x stackScale).
   eth_tx: 150,
   // ARP request/reply handling including table update. Approximation, docs/CALIBRATION.md.
   arp: 400,
-  // IPv4 header validation (header checksum in software: 20 bytes). Approximation, docs/CALIBRATION.md.
+  // IPv4 header validation (header checksum in software: 20 bytes). Approximation at scale 1 (x stackScale).
   ip_rx: 100,
-  // IPv4 header build. Approximation, docs/CALIBRATION.md.
+  // IPv4 header build. Approximation at scale 1 (x stackScale).
   ip_tx: 80,
   // ICMP echo handling. Approximation, docs/CALIBRATION.md.
   icmp: 300,
-  // 4-tuple hash and lookup, typically one miss to the distributed L3. Approximation, docs/CALIBRATION.md.
+  // 4-tuple hash and lookup, typically one miss to the distributed L3. Approximation at scale 1 (x stackScale).
   flow_lookup: 120,
-  // TCP input: state machine, ACK processing, receive queue. Approximation, docs/CALIBRATION.md.
+  // TCP input: state machine, ACK processing, receive queue. Approximation at scale 1 (x stackScale).
   tcp_rx: 600,
-  // TCP output: segment build, retransmission bookkeeping. Approximation, docs/CALIBRATION.md.
+  // TCP output: segment build, retransmission bookkeeping. Approximation at scale 1 (x stackScale).
   tcp_tx: 500,
   // One timer expiry (retransmit, delayed ACK, TIME_WAIT). Approximation, docs/CALIBRATION.md.
   tcp_timer: 250,
@@ -79,30 +103,31 @@ export const TILEGX_COSTS: TileGxCosts = defineTable<TileGxOp>({
   copy_byte: 0.5,
   // Out-of-order segment queued or drained. Approximation, docs/CALIBRATION.md.
   reassembly: 400,
-  // --- messaging (UDN words are written/read by single instructions: docs/PAPER.md "about one cycle per hop") ---
-  // Header word plus queue selection. Approximation, docs/CALIBRATION.md.
-  noc_send: 10,
-  // One store to the UDN port per word. Approximation, docs/CALIBRATION.md.
+  // --- messaging: from the hardware (docs/PAPER.md "Costs with sources"), not fitted ---
+  // A UDN word is written or read by one register access (GCC tilegx.md network intrinsics,
+  // TMC udn.h), so the per-word costs are 1 cycle. ssmp measured a small one-way message on a
+  // Gx36 at 61 cycles tile 0 -> 1, ~55-60 of them fixed: the model's transit over one hop
+  // with a few words is ~5 cycles (hw/noc.ts), which leaves ~50-55 cycles for the sender's and
+  // the receiver's software, ~25 each (header word, demux tag, queue select or poll).
+  noc_send: 25,
   noc_send_word: 1,
-  // Header read and demux. Approximation, docs/CALIBRATION.md.
-  noc_recv: 10,
-  // One load from the demux queue per word. Approximation, docs/CALIBRATION.md.
+  noc_recv: 25,
   noc_recv_word: 1,
-  // Record construction on the network core, including the connection -> app core lookup.
-  // Calibrated against NetPIPE 64 B (DLibOS 6 us one-way), docs/CALIBRATION.md.
-  event_build: 100,
-  // Event dispatch into the application on the app core: the libOS reads the record, finds its
-  // per-connection state and calls the application (cache misses on the connection state
-  // dominate). Calibrated against NetPIPE 64 B (DLibOS 6 us one-way), docs/CALIBRATION.md.
-  event_handle: 1800,
-  // A data_acked event only drops a reference count on transmit memory: no connection-state
-  // walk into the application. Approximation, docs/CALIBRATION.md.
-  event_ack_handle: 200,
-  // Command construction on the application core (connection state, reference list).
-  // Calibrated against NetPIPE 64 B (DLibOS 6 us one-way), docs/CALIBRATION.md.
-  command_build: 600,
-  // Command dispatch into the stack on the network core. Calibrated, docs/CALIBRATION.md.
-  command_handle: 180,
+  // Network core: the owning application core is a field of the connection (one L2 hit, 11
+  // cycles in GCC's TILE-Gx model) and the 2-5 record words are assembled in registers (one
+  // cycle each): ~20 cycles.
+  event_build: 20,
+  // Application core: ssmp's server spends ~77 cycles per request receiving, dispatching and
+  // replying; minus a receive and a send (~25 + words each) that leaves ~25 cycles of dispatch.
+  // Plus the connection's state (one L2 hit, 11 cycles) and the call into the application.
+  event_handle: 40,
+  // A data_acked event: ssmp's dispatch (~25 cycles) and a decrement of a reference count held
+  // by this core (an L1 hit, 2 cycles): no connection-state walk into the application.
+  event_ack_handle: 30,
+  // Application core: the same shape as event_build (connection field, record words).
+  command_build: 20,
+  // Network core: ssmp's dispatch (~25 cycles) plus the connection's stack state (L2, 11).
+  command_handle: 40,
   // Check of a notification ring head. Approximation, docs/CALIBRATION.md.
   nic_poll: 30,
   // mPIPE buffer stack pop (an MMIO access). Approximation, docs/CALIBRATION.md.
@@ -121,6 +146,30 @@ export const TILEGX_COSTS: TileGxCosts = defineTable<TileGxOp>({
   // NetPIPE: trivial per-message bookkeeping. Placeholder, docs/CALIBRATION.md.
   app_netpipe: 200,
 });
+
+/**
+ * The TileGX table of calibration `cal`: {@link TILEGX_BASE_COSTS} with the
+ * {@link SCALED_STACK_OPS} times `cal.stackScale`, rounded to whole cycles.
+ *
+ * @example The per-segment costs follow the scale; nothing else does
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveCalibration } from "./calibration.ts";
+ * import { TILEGX_BASE_COSTS, tilegxCosts } from "./tilegx.ts";
+ *
+ * const t = tilegxCosts(resolveCalibration({ stackScale: 2 }));
+ * assert.equal(t.tcp_rx, 2 * TILEGX_BASE_COSTS.tcp_rx);
+ * assert.equal(t.event_handle, TILEGX_BASE_COSTS.event_handle);
+ * ```
+ */
+export function tilegxCosts(cal: Calibration): TileGxCosts {
+  const out: Record<string, number> = { ...TILEGX_BASE_COSTS };
+  for (const op of SCALED_STACK_OPS) out[op] = Math.round(TILEGX_BASE_COSTS[op] * cal.stackScale);
+  return defineTable(out as Record<TileGxOp, number>);
+}
+
+/** Default TileGX cost table (cycles): the fitted calibration's (docs/CALIBRATION.md). */
+export const TILEGX_COSTS: TileGxCosts = tilegxCosts(DEFAULT_CALIBRATION);
 
 /** True when `op` is a key of the TileGX table. */
 export function isTileGxOp(op: string): op is TileGxOp {

@@ -83,6 +83,8 @@ export abstract class BoardNode<U extends StackCore, C extends BoardNodeConfig>
       rxView: (w) => this.rxRegion.view(spec.rxDomain(w)),
       egressQueueFrames: cfg.egressQueueFrames,
       hashKey: cfg.nicHashKey,
+      ingressLatency: cfg.nicLatency?.ingress,
+      egressLatency: cfg.nicLatency?.egress,
     });
     const tx = this.txRegion.view(spec.appDomain);
     this.app = cfg.app(tx, appEnv(sched, tx, this.appLocks, spec.appCores));

@@ -9,7 +9,7 @@ import type { LatencyHistogram } from "../../core/stats.ts";
 import type { LockFactory } from "../../core/work.ts";
 import type { Core } from "../../core/executor.ts";
 import type { Board } from "../../hw/board.ts";
-import type { Mpipe } from "../../hw/mpipe.ts";
+import type { Mpipe, MpipeLatencies } from "../../hw/mpipe.ts";
 import { MemoryRegion, type Permission } from "../../hw/memory.ts";
 import { MPIPE_BUFFER_SIZE } from "../../hw/mpipe.ts";
 import { type Layout, placeLayout } from "./layout.ts";
@@ -107,6 +107,8 @@ export interface NodeConfig {
   readonly egressQueueFrames?: number;
   /** The NIC's RSS hash key (hw/mpipe.ts `hashKey`; default 0: mPIPE's hash). */
   readonly nicHashKey?: number;
+  /** The NIC's DMA latencies (default mPIPE's, hw/mpipe.ts `INGRESS_DMA_LATENCY`/`EGRESS_DMA_LATENCY`). */
+  readonly nicLatency?: MpipeLatencies;
 }
 
 /** A node of any hosting mode: its board, NIC, stacks, cores, application and memory. */

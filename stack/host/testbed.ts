@@ -6,9 +6,12 @@
  * webserver and Memcached ({@link Cluster}, docs/TESTBED.md).
  */
 import { Scheduler } from "../../core/scheduler.ts";
-import { type Time, US } from "../../core/time.ts";
+import { NS, type Time, US } from "../../core/time.ts";
 import { type BoardSpec, customBoard, makeBoard } from "../../hw/board.ts";
 import { X86_HOST } from "../../hw/costs/x86.ts";
+import type { Calibration } from "../../hw/costs/calibration.ts";
+import { tilegxCosts } from "../../hw/costs/tilegx.ts";
+import { type MpipeLatencies, mpipeLatencies } from "../../hw/mpipe.ts";
 import { LINUX_X86_COSTS } from "../../hw/costs/linux.ts";
 import { EthernetLink, type LinkConfig } from "../../hw/link.ts";
 import type { TcpConfig } from "../tcp/layer.ts";
@@ -30,6 +33,16 @@ export const CLIENT_START_DELAY: Time = 100 * US;
 export const DEFAULT_RX_BUFFERS = 4096;
 /** Default application transmit memory per node. */
 export const DEFAULT_TX_BYTES = 8 << 20;
+/**
+ * The x86 client hosts' NIC DMA latency each way: 500 ns, mPIPE's value
+ * before the fit, kept fixed so that calibrating the board under test leaves
+ * the clients alone. Approximation (docs/TESTBED.md): a PCIe NIC's
+ * descriptor and data DMA, ~0.5-1 us.
+ */
+export const X86_NIC_LATENCY: MpipeLatencies = Object.freeze({
+  ingress: 500 * NS,
+  egress: 500 * NS,
+});
 
 /** A locally administered unicast MAC for host number `n` (02:00:00:00:00:n). */
 export function testbedMac(n: number): MacAddr {
@@ -71,6 +84,13 @@ export interface HostSpec {
   readonly egressQueueFrames?: number;
   /** Linux mode only: how connections reach threads ({@link LinuxHostOptions}). */
   readonly linux?: LinuxHostOptions;
+  /**
+   * The board's free parameters (default the fit, hw/costs/calibration.ts):
+   * the NIC's DMA latencies in every mode and, in DLibOS and RTC modes, the
+   * TileGX cost table. The application's costs are its factory's
+   * (bench/servers.ts takes the same calibration).
+   */
+  readonly calibration?: Calibration;
 }
 
 /** Options of a Linux-mode node a {@link HostSpec} may set (ignored in the other modes). */
@@ -99,12 +119,14 @@ export function buildNode(
     egressQueueFrames: spec.egressQueueFrames,
     board: makeBoard(spec.board),
     layout: spec.layout,
+    nicLatency: spec.calibration && mpipeLatencies(spec.calibration),
   };
+  const costs = spec.calibration && tilegxCosts(spec.calibration);
   switch (spec.mode) {
     case "dlibos":
-      return new DlibosNode(sched, common);
+      return new DlibosNode(sched, { ...common, costs });
     case "rtc":
-      return new RtcNode(sched, common);
+      return new RtcNode(sched, { ...common, costs });
     case "linux":
       return new LinuxNode(sched, { ...common, ...spec.linux });
   }
@@ -238,8 +260,8 @@ export interface X86ClientSpec {
  * An x86 client host: the Linux model on an x86 "board" of `cores` cores at
  * X86_HOST.hz with one 10 GbE port, costed with LINUX_X86_COSTS. Every core
  * runs an application thread and takes its own RSS queue's interrupts. The
- * NIC is the same Mpipe model (RSS hash, rings, buffers) with mPIPE's DMA
- * latencies: an approximation (docs/TESTBED.md).
+ * NIC is the same Mpipe model (RSS hash, rings, buffers) with
+ * {@link X86_NIC_LATENCY}: an approximation (docs/TESTBED.md).
  */
 export function buildX86Client(
   sched: Scheduler,
@@ -260,6 +282,7 @@ export function buildX86Client(
     tcp: spec.tcp,
     seed,
     nicHashKey: X86_RSS_KEY,
+    nicLatency: X86_NIC_LATENCY,
   };
   return new LinuxNode(sched, {
     ...cfg,
