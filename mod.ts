@@ -96,7 +96,7 @@ export {
   type Table,
   writeResults,
 } from "./report/results.ts";
-export type { ClaimCheck } from "./report/claims.ts";
+export type { ClaimCheck, Verdict } from "./report/claims.ts";
 export {
   barChart,
   type BarChartOptions,

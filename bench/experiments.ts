@@ -5,6 +5,8 @@
  */
 import type { PointExperiment } from "./plan.ts";
 import { NETPIPE_EXPERIMENT } from "./netpipe_points.ts";
+import { webserverExperiment } from "./webserver_experiment.ts";
+import { memcachedExperiment } from "./memcached_experiment.ts";
 
 /** One experiment of the paper's evaluation, implemented or not. */
 export interface PaperExperiment {
@@ -17,13 +19,15 @@ export interface PaperExperiment {
 /** The paper's experiments, in report order. */
 export const EXPERIMENTS: readonly PaperExperiment[] = [
   { name: "netpipe", paper: NETPIPE_EXPERIMENT.paper },
-  { name: "webserver", paper: "webserver requests/s vs Linux+NGINX and RTC" },
-  { name: "memcached", paper: "Memcached throughput at p99 <= 500 us, profiling/fairness" },
+  { name: "webserver", paper: webserverExperiment.paper },
+  { name: "memcached", paper: memcachedExperiment.paper },
 ];
 
 /** Every implemented experiment, by name ("netpipe", "webserver", "memcached"). */
 export const POINT_EXPERIMENTS: Readonly<Record<string, PointExperiment>> = {
   netpipe: NETPIPE_EXPERIMENT,
+  webserver: webserverExperiment,
+  memcached: memcachedExperiment,
 };
 
 /**

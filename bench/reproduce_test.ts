@@ -22,6 +22,7 @@ Deno.test("reproduce: bad options print one line and exit 2", async () => {
     ["--out", "/proc/x"],
     ["--out", "/nonexistent/dir/out"],
     ["--out", "deno.json"],
+    ["--scale", "huge"],
   ];
   for (const argv of cases) {
     const r = await reproduce(...argv);

@@ -18,7 +18,7 @@ import {
   type ResultsMeta,
   writeResults,
 } from "../report/results.ts";
-import { notYet, PAPER_CLAIMS } from "../report/claims.ts";
+import { type ClaimCheck, combineRtcVsDlibos } from "../report/claims.ts";
 import { EXPERIMENTS } from "./experiments.ts";
 import {
   type PointExperiment,
@@ -212,8 +212,9 @@ export interface WrittenRun {
 
 /**
  * Writes `out`/results/<experiment>.json for every run and `out`/index.html:
- * the About section, each experiment's section, the claims no experiment
- * covers, and every paper experiment that is not implemented yet.
+ * the About section, each experiment's section, every paper experiment that
+ * is not implemented yet, and one table of the paper's claims listing each
+ * claim once: its verdict where an experiment checked it, else "not yet".
  */
 export async function writeRun(
   out: string,
@@ -230,13 +231,13 @@ export async function writeRun(
       "model and docs/CALIBRATION.md for the constants tuned against the paper. " +
       `Scale: ${scale}; seeds: ${seeds.join(", ")}.`,
   );
-  const covered = new Set<string>();
+  const checks: ClaimCheck[] = [];
   const written: Results[] = [];
   for (const run of runs) {
     const r = await experimentResults(run, scale, seeds);
     await writeResults(`${out}/results/${run.experiment.name}.json`, r);
     await run.experiment.report(r, report);
-    for (const c of r.claims ?? []) covered.add(c.id);
+    checks.push(...(r.claims ?? []));
     written.push(r);
   }
   const missing = EXPERIMENTS.filter((e) => !runs.some((r) => r.experiment.name === e.name));
@@ -244,11 +245,10 @@ export async function writeRun(
     report.section("Not implemented yet");
     report.table(["experiment", "reproduces"], missing.map((e) => [e.name, e.paper]));
   }
-  const pending = PAPER_CLAIMS.filter((c) => !covered.has(c.id)).map((c) =>
-    notYet(c.id, `needs the ${c.experiment} experiment`)
-  );
-  report.section("Claims not covered yet");
-  report.claims(pending);
+  const both = combineRtcVsDlibos(checks);
+  if (both !== null) checks.push(both);
+  report.section("Paper claims");
+  report.claims(checks);
   report.meta(await collectMeta(wallSeconds, { seeds }));
   const html = `${out}/index.html`;
   await report.writeHtml(html);

@@ -40,6 +40,42 @@ export interface ClaimCheck {
   readonly holds: boolean | null;
   /** How it was measured or why it does not hold. */
   readonly note: string;
+  /**
+   * The verdict, when the experiment gives one ({@link verdictOf}); without
+   * it the claims table derives one from {@link holds} and the figures.
+   */
+  readonly verdict?: Verdict;
+}
+
+/**
+ * How a measured figure compares with the paper's: `reproduced` within the
+ * claim's tolerance, `near` within {@link NEAR_TOLERANCE}, else `contradicted`.
+ */
+export type Verdict = "reproduced" | "near" | "contradicted";
+
+/** A figure within this relative distance of the paper's (and outside the claim's tolerance) is "near". */
+export const NEAR_TOLERANCE = 0.25;
+/** Default tolerance for "reproduced" where a claim names none ("a few %" reads as 10%). */
+export const REPRODUCED_TOLERANCE = 0.1;
+
+/**
+ * The verdict on a measured figure: reproduced within `tolerance` of the
+ * paper's, near within {@link NEAR_TOLERANCE}, else contradicted.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { verdictOf } from "./claims.ts";
+ *
+ * assert.equal(verdictOf(4.0e6, 4.2e6, 0.1), "reproduced");
+ * assert.equal(verdictOf(3.3e6, 4.2e6, 0.1), "near");
+ * assert.equal(verdictOf(1.0e6, 4.2e6, 0.1), "contradicted");
+ * ```
+ */
+export function verdictOf(ours: number, paper: number, tolerance = REPRODUCED_TOLERANCE): Verdict {
+  if (checkWithin(ours, paper, tolerance)) return "reproduced";
+  if (checkWithin(ours, paper, Math.max(tolerance, NEAR_TOLERANCE))) return "near";
+  return "contradicted";
 }
 
 /** Million, for request and packet rates. */
@@ -87,6 +123,21 @@ export const PAPER_CLAIMS: readonly Claim[] = [
     text: "RTC is better than DLibOS for the webserver and worse for Memcached",
     where: 'slides "RTC vs DLibOS"',
     paper: { text: "RTC better for web, worse for Memcached" },
+    experiment: "memcached",
+  },
+  {
+    id: "rtc-vs-dlibos-web",
+    text:
+      "RTC serves more webserver requests/s than DLibOS (it runs the application on all 36 cores)",
+    where: 'slides "RTC vs DLibOS"',
+    paper: { text: "RTC better for the webserver" },
+    experiment: "webserver",
+  },
+  {
+    id: "rtc-vs-dlibos-memcached",
+    text: "RTC sustains less Memcached throughput at p99 <= 500 us than DLibOS",
+    where: 'slides "RTC vs DLibOS"',
+    paper: { text: "RTC worse for Memcached" },
     experiment: "memcached",
   },
   {
@@ -190,7 +241,52 @@ export interface ClaimRow {
   readonly ours: string;
   /** "yes", "no" or "not yet". */
   readonly holds: "yes" | "no" | "not yet";
+  /** Reproduced, near, contradicted or not yet ({@link verdictText}). */
+  readonly verdict: VerdictText;
   readonly note: string;
+}
+
+/** What the claims table shows for a claim: a verdict, or "not yet". */
+export type VerdictText = Verdict | "not yet";
+
+/**
+ * A check's verdict: its own when it carries one; else from `holds` (true:
+ * reproduced; false: near when its number is within {@link NEAR_TOLERANCE}
+ * of the paper's figure, else contradicted; null: not yet).
+ */
+export function verdictText(
+  c: ClaimCheck,
+  claim: Claim | undefined = claimById(c.id),
+): VerdictText {
+  if (c.verdict !== undefined) return c.verdict;
+  if (c.holds === null) return "not yet";
+  if (c.holds) return "reproduced";
+  const paper = claim?.paper.value;
+  if (
+    typeof c.ours === "number" && paper !== undefined && checkWithin(c.ours, paper, NEAR_TOLERANCE)
+  ) {
+    return "near";
+  }
+  return "contradicted";
+}
+
+/** A qualitative check: reproduced when `holds`, else contradicted. */
+export function qualitativeCheck(
+  id: string,
+  holds: boolean,
+  ours: string,
+  note: string,
+): ClaimCheck {
+  return { id, ours, holds, note, verdict: holds ? "reproduced" : "contradicted" };
+}
+
+/**
+ * A numeric check with a verdict ({@link verdictOf}): as
+ * {@link checkNumericClaim}, holding when reproduced.
+ */
+export function numericVerdict(id: string, ours: number, tolerance: number, how = ""): ClaimCheck {
+  const c = checkNumericClaim(id, ours, tolerance, how);
+  return { ...c, verdict: verdictOf(ours, claimById(id)!.paper.value!, tolerance) };
 }
 
 /** Significant digits of a numeric "ours" in the claims table. */
@@ -232,6 +328,7 @@ export function claimRows(
       paper: claim.paper.text,
       ours: oursText(check, claim),
       holds: holdsText(check.holds),
+      verdict: verdictText(check, claim),
       note: check.note,
     });
   }
@@ -245,8 +342,30 @@ export function claimRows(
       paper: "-",
       ours: oursText(c, undefined),
       holds: holdsText(c.holds),
+      verdict: verdictText(c, undefined),
       note: c.note,
     });
   }
   return rows;
+}
+
+/**
+ * The paper's combined "RTC better for the webserver, worse for Memcached"
+ * (`rtc-vs-dlibos`) from the two experiments' halves, or null unless
+ * both were checked: reproduced when both halves are, else contradicted.
+ */
+export function combineRtcVsDlibos(checks: readonly ClaimCheck[]): ClaimCheck | null {
+  const web = checks.findLast((c) => c.id === "rtc-vs-dlibos-web");
+  const mc = checks.findLast((c) => c.id === "rtc-vs-dlibos-memcached");
+  if (web === undefined || mc === undefined || web.holds === null || mc.holds === null) return null;
+  const holds = web.holds && mc.holds;
+  return {
+    id: "rtc-vs-dlibos",
+    ours: `web: ${web.ours}; Memcached: ${mc.ours}`,
+    holds,
+    verdict: holds ? "reproduced" : "contradicted",
+    note: `webserver half ${web.holds ? "holds" : "does not hold"}, Memcached half ${
+      mc.holds ? "holds" : "does not hold"
+    }`,
+  };
 }

@@ -124,7 +124,7 @@ figure{margin:1.2rem 0}figure svg{max-width:100%;height:auto}figcaption{font-siz
 table{border-collapse:collapse;margin:1rem 0;font-size:.88rem}caption{text-align:left;font-weight:600;padding:.3rem 0}
 th,td{border-bottom:1px solid #e3e3e3;padding:.25rem .6rem;vertical-align:top}th{background:#f6f6f6}
 .right{text-align:right;font-variant-numeric:tabular-nums}.left{text-align:left}
-tr.yes td.holds{color:#176f2c;font-weight:600}tr.no td.holds{color:#b3261e;font-weight:600}tr.notyet td.holds{color:#777}
+tr.reproduced td.holds{color:#176f2c;font-weight:600}tr.near td.holds{color:#8a5a00;font-weight:600}tr.contradicted td.holds{color:#b3261e;font-weight:600}tr.notyet td.holds{color:#777}
 code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em}pre{background:#f6f6f6;padding:.6rem;overflow:auto}
 details{margin:.4rem 0}summary{cursor:pointer;font-size:.85rem;color:#555}
 `.trim();
@@ -236,7 +236,7 @@ export class ReportBuilder {
   }
 
   /**
-   * The claims table (paper figure, our figure, holds: yes / no / not yet).
+   * The claims table (paper figure, our figure, verdict: reproduced / near / contradicted / not yet).
    * `include: "all"` (default) lists every paper claim.
    */
   claims(checks: readonly ClaimCheck[], opts: { include?: "all" | "checked" } = {}): this {
@@ -246,14 +246,14 @@ export class ReportBuilder {
       { label: "Where" },
       { label: "Paper" },
       { label: "Ours" },
-      { label: "Holds", className: "holds" },
+      { label: "Verdict", className: "holds" },
       { label: "Note" },
     ];
     return this.add(tableHtml(
       cols,
-      rows.map((r) => [`${r.id}: ${r.text}`, r.where, r.paper, r.ours, r.holds, r.note]),
+      rows.map((r) => [`${r.id}: ${r.text}`, r.where, r.paper, r.ours, r.verdict, r.note]),
       "Paper claims",
-      rows.map((r) => r.holds.replace(" ", "")),
+      rows.map((r) => r.verdict.replace(" ", "")),
     ));
   }
 

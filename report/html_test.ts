@@ -84,9 +84,12 @@ Deno.test("formatNumber", () => {
   assert.equal(formatNumber(0.5), "0.5");
 });
 
-Deno.test("claims table shows paper, ours and holds for every claim", async () => {
+Deno.test("claims table shows paper, ours and the verdict for every claim", async () => {
   const html = await sampleReport();
-  assert.match(html, /<tr class="yes">.*netpipe-64b-dlibos.*6 us.*6\.1 us.*holds">yes</);
+  assert.match(
+    html,
+    /<tr class="reproduced">.*netpipe-64b-dlibos.*6 us.*6\.1 us.*holds">reproduced</,
+  );
   assert.match(html, /<tr class="notyet">.*netpipe-64b-linux.*31 us.*holds">not yet</);
 });
 

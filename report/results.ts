@@ -256,7 +256,7 @@ function orderedEntries(
 /** Key order of the known object kinds, by path pattern. */
 const TOP_ORDER = ["schema", "experiment", "config", "series", "claims", "tables", "extra", "meta"];
 const SERIES_ORDER = ["name", "mode", "variant", "points"];
-const CLAIM_ORDER = ["id", "ours", "holds", "note"];
+const CLAIM_ORDER = ["id", "ours", "holds", "verdict", "note"];
 const TABLE_ORDER = ["name", "columns", "rows"];
 const META_ORDER = [
   "commit",
@@ -401,6 +401,13 @@ function checkClaim(v: unknown, where: string): ClaimCheck {
     "true, false or null",
   );
   need(isString, c.note, `${where}.note`, "a string");
+  need(
+    (x): x is string | undefined =>
+      x === undefined || x === "reproduced" || x === "near" || x === "contradicted",
+    c.verdict,
+    `${where}.verdict`,
+    "reproduced, near or contradicted",
+  );
   return c as unknown as ClaimCheck;
 }
 

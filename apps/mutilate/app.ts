@@ -96,6 +96,14 @@ export interface MutilateLoadConfig {
   readonly hz?: number;
 }
 
+/** What {@link MutilateLoad.perConnection} returns. */
+export interface PerConnectionFigures {
+  /** Requests completed in the window, per connection (agents' and the master's). */
+  readonly completed: readonly number[];
+  /** Get p99 (us) per measuring connection; null when it completed no get. */
+  readonly measuringP99Us: readonly (number | null)[];
+}
+
 /** The transmit memory client host `host` needs. */
 export function mutilateTxBytes(cfg: MutilateLoadConfig, host: number): number {
   const agent = cfg.threads * cfg.connections;
@@ -165,6 +173,25 @@ export class MutilateLoad {
     const s = new MutilateStats();
     for (const e of this.agentEngines) s.add(e.stats);
     return s;
+  }
+
+  /**
+   * Per-connection figures of the window, read once after a run (fairness):
+   * every connection's completed requests (gets + sets), in connection
+   * order, and each measuring connection's get p99 (us; null when it
+   * completed no get).
+   */
+  perConnection(): PerConnectionFigures {
+    const agents = new Set(this.agentEngines);
+    const completed: number[] = [];
+    const measuringP99Us: (number | null)[] = [];
+    for (const e of this.engines) {
+      completed.push(e.stats.gets + e.stats.sets);
+      if (!agents.has(e)) {
+        measuringP99Us.push(e.stats.get.count > 0 ? e.stats.get.percentile(99) : null);
+      }
+    }
+    return { completed, measuringP99Us };
   }
 
   /** Measurement window in seconds. */
@@ -453,7 +480,11 @@ export class MutilateApp implements App {
         return this.measure(api, core, now);
       }
       case Phase.Warm: {
-        for (const s of core.slots) if (!s.dead && !s.engine.idle) return again(0);
+        // Idle means no reply outstanding and no send left: a send due at the warm-up's
+        // last instant may still follow this check at the same instant.
+        for (const s of core.slots) {
+          if (!s.dead && (!s.engine.idle || s.engine.mayStillSend(now))) return again(0);
+        }
         core.phase = Phase.WarmIdle;
         load.coreIdle(now);
         return again(load.measureAt);

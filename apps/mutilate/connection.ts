@@ -160,6 +160,15 @@ export class MutilateConnection {
   get idle(): boolean {
     return this.opCount === 0 && !this.loading;
   }
+  /**
+   * Whether the run may still issue a request at or after `now`: it is
+   * running, not past its end, and its next send is due no later than the
+   * end (a send due exactly at the end is still made, as mutilate's
+   * `now > start + t` test allows).
+   */
+  mayStillSend(now: Time): boolean {
+    return this.running && now <= this.endTime && this.nextTime <= this.endTime;
+  }
   /** The first instant past it ends the run (mutilate: now > start + t). */
   get endTime(): Time {
     return this.startTime + this.duration;
