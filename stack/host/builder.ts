@@ -4,6 +4,7 @@
  * whose stack NIC ring k wakes. A mode states only its grants, the tiles its
  * stacks run on and what runs on each of those cores ({@link BoardNode}).
  */
+import { Rng } from "../../core/rng.ts";
 import { Core } from "../../core/executor.ts";
 import { LockTable } from "../../core/lock.ts";
 import { LatencyHistogram } from "../../core/stats.ts";
@@ -82,7 +83,7 @@ export abstract class BoardNode<U extends StackCore, C extends BoardNodeConfig>
       rxRegion: this.rxRegion,
       rxView: (w) => this.rxRegion.view(spec.rxDomain(w)),
       egressQueueFrames: cfg.egressQueueFrames,
-      hashKey: cfg.nicHashKey,
+      hashKey: cfg.nicHashKey ?? rssKey(cfg.seed, cfg.name),
       ingressLatency: cfg.nicLatency?.ingress,
       egressLatency: cfg.nicLatency?.egress,
     });
@@ -147,4 +148,16 @@ export abstract class BoardNode<U extends StackCore, C extends BoardNodeConfig>
     this.rxWait.reset();
     for (const u of this.units) u.stack.resetStats();
   }
+}
+
+/** Values of a 32-bit RSS key. */
+const RSS_KEY_SPAN = 2 ** 32;
+
+/**
+ * The NIC's flow-hash key when the node names none: drawn from the node's
+ * seed (as an operating system draws its RSS key at boot), so which core a
+ * flow lands on, and with it the load's spread, changes with the seed.
+ */
+export function rssKey(seed: number, node: string): number {
+  return new Rng(seed, `${node}/nic`).stream("rss-key").int(RSS_KEY_SPAN);
 }

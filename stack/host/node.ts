@@ -105,7 +105,7 @@ export interface NodeConfig {
    * port's backlog (back-pressure, no loss).
    */
   readonly egressQueueFrames?: number;
-  /** The NIC's RSS hash key (hw/mpipe.ts `hashKey`; default 0: mPIPE's hash). */
+  /** The NIC's RSS hash key (hw/mpipe.ts `hashKey`; default: drawn from the seed, builder.ts `rssKey`). */
   readonly nicHashKey?: number;
   /** The NIC's DMA latencies (default mPIPE's, hw/mpipe.ts `INGRESS_DMA_LATENCY`/`EGRESS_DMA_LATENCY`). */
   readonly nicLatency?: MpipeLatencies;

@@ -233,13 +233,6 @@ export const CLUSTER_SERVER_HOST = 1;
 /** Testbed host number of client host 0; client h is 10.0.0.(10+h). */
 export const CLUSTER_CLIENT_HOST0 = 10;
 
-/**
- * The x86 NIC's RSS hash key: any nonzero value, so that the client's RSS
- * spreads flows independently of the server's mPIPE hash (an x86 NIC hashes
- * with Toeplitz and its own key; the value here is arbitrary).
- */
-export const X86_RSS_KEY = 0x6d5a56da;
-
 /** What an x86 client host runs: its name, cores, load generator and transmit memory. */
 export interface X86ClientSpec {
   /** The node's name (prefix of its cores' names). */
@@ -281,7 +274,6 @@ export function buildX86Client(
     rxBuffers: spec.rxBuffers ?? DEFAULT_RX_BUFFERS,
     tcp: spec.tcp,
     seed,
-    nicHashKey: X86_RSS_KEY,
     nicLatency: X86_NIC_LATENCY,
   };
   return new LinuxNode(sched, {
