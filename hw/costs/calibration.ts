@@ -117,8 +117,8 @@ export const CALIBRATION_PARAMS: readonly ParamSpec[] = Object.freeze([
 /** The fitted values (docs/CALIBRATION.md "Fit"). */
 export const FITTED_CALIBRATION: Calibration = Object.freeze({
   dmaLatencyNs: 1500,
-  stackScale: 0.907,
-  memcachedScale: 16.750,
+  stackScale: 0.938,
+  memcachedScale: 17.500,
 });
 // END GENERATED
 
