@@ -54,23 +54,12 @@ import {
   fairnessOf,
   groupByKey,
   meanFields,
+  PAPER_CONFIGS,
+  type ServerConfig,
   serverProfile,
 } from "./point_support.ts";
 
-/** A server configuration: hosting mode and core layout. */
-interface McConfig {
-  readonly label: string;
-  readonly mode: HostMode;
-  readonly layout: string;
-}
-
-/** The paper's configurations: DLibOS in both layouts, RTC and Linux on all 36 tiles. */
-const CONFIGS: readonly McConfig[] = [
-  { label: "dlibos/d12-all", mode: "dlibos", layout: "d12-all" },
-  { label: "dlibos/d12-q", mode: "dlibos", layout: "d12-q" },
-  { label: "rtc/36", mode: "rtc", layout: "12:24" },
-  { label: "linux/36", mode: "linux", layout: "12:24" },
-];
+const CONFIGS: readonly ServerConfig[] = PAPER_CONFIGS;
 
 /** How big each scale is. */
 interface McScale {

@@ -14,6 +14,27 @@ import { profileNode, profileRows } from "../stack/host/profile.ts";
 import { Cluster, type ClusterSpec } from "../stack/host/testbed.ts";
 import type { JsonObject, JsonValue, Point } from "../report/results.ts";
 import type { PointResult, PointSpec } from "./plan.ts";
+import type { HostMode } from "../stack/host/node.ts";
+
+/** A server configuration of the paper's experiments: hosting mode and core layout. */
+export interface ServerConfig {
+  /** Label used in point ids and series names. */
+  readonly label: string;
+  readonly mode: HostMode;
+  /** Layout name (stack/host/layout.ts). */
+  readonly layout: string;
+}
+
+/**
+ * The paper's configurations: DLibOS in both layouts, RTC and Linux on all 36
+ * tiles (they run stack and application on every tile of the layout: 12 + 24).
+ */
+export const PAPER_CONFIGS: readonly ServerConfig[] = [
+  { label: "dlibos/d12-all", mode: "dlibos", layout: "d12-all" },
+  { label: "dlibos/d12-q", mode: "dlibos", layout: "d12-q" },
+  { label: "rtc/36", mode: "rtc", layout: "12:24" },
+  { label: "linux/36", mode: "linux", layout: "12:24" },
+];
 
 /** A cluster factory that remembers the last cluster it built (to profile it after the run). */
 export function capturingCluster(): {

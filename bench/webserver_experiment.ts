@@ -38,25 +38,13 @@ import {
   groupByKey,
   linkLimitPerSec,
   meanFields,
+  PAPER_CONFIGS,
+  type ServerConfig,
   wireBytesOfPayload,
 } from "./point_support.ts";
 import { TEN_GBE_BPS } from "../hw/link.ts";
 
-/** A server configuration: hosting mode and core layout. */
-interface WebConfig {
-  readonly label: string;
-  readonly mode: HostMode;
-  readonly layout: string;
-}
-
-/** The paper's configurations: DLibOS in both layouts, RTC and Linux on all 36 tiles. */
-const CONFIGS: readonly WebConfig[] = [
-  { label: "dlibos/d12-all", mode: "dlibos", layout: "d12-all" },
-  { label: "dlibos/d12-q", mode: "dlibos", layout: "d12-q" },
-  // RTC and Linux run stack and application on every tile of the layout: 12 + 24 = 36.
-  { label: "rtc/36", mode: "rtc", layout: "12:24" },
-  { label: "linux/36", mode: "linux", layout: "12:24" },
-];
+const CONFIGS: readonly ServerConfig[] = PAPER_CONFIGS;
 
 /** How big each scale is. */
 interface WebScale {
