@@ -13,7 +13,8 @@ import { runAppLoad, SERVER_APPS } from "./apps_run.ts";
 import { LAYOUT_PRESETS } from "../stack/host/layout.ts";
 import { HOST_MODES } from "../stack/host/node.ts";
 import { PcapWriter } from "../stack/pcap.ts";
-import { toUs } from "../core/time.ts";
+import { MS, toUs } from "../core/time.ts";
+import { type LoadgenResult, runMutilate, runWrk } from "./loadgen.ts";
 
 /** Message sizes of the fingerprint run: small, one MSS, several segments. */
 const SIZES = [1, 64, 1460, 4096, 65536];
@@ -21,6 +22,14 @@ const REPS = 20;
 const WARMUP = 3;
 const APP_CONNECTIONS = 24;
 const APP_REQUESTS = 20;
+/** wrk and mutilate: a small cluster run per mode (4 client hosts, a short window). */
+const LOADGEN_CONNECTIONS = 256;
+const LOADGEN_THREADS = 16;
+const LOADGEN_WINDOW = MS / 2;
+const WRK_TIMEOUT_MS = 2000;
+const MUTILATE_QPS = 400_000;
+const MUTILATE_RECORDS = 1000;
+const MUTILATE_UPDATE = 0.0323;
 
 async function sha256(data: Uint8Array | string): Promise<string> {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
@@ -73,7 +82,50 @@ export async function fingerprint(): Promise<[string, string][]> {
       parts.push([`${app} ${mode}`, await sha256(summary)]);
     }
   }
+  for (const mode of HOST_MODES) {
+    const common = { mode, board: "gx36", layout: LAYOUT_PRESETS["d12-all"], seed: 1 };
+    const w = runWrk({
+      ...common,
+      connections: LOADGEN_CONNECTIONS,
+      threads: LOADGEN_THREADS,
+      duration: LOADGEN_WINDOW,
+      warmup: LOADGEN_WINDOW / 2,
+      timeoutMs: WRK_TIMEOUT_MS,
+      latency: false,
+    });
+    parts.push([`wrk ${mode}`, await sha256(loadgenSummary(w))]);
+    const m = runMutilate({
+      ...common,
+      qps: MUTILATE_QPS,
+      connections: LOADGEN_CONNECTIONS / LOADGEN_THREADS,
+      threads: LOADGEN_THREADS / 4,
+      depth: 1,
+      measureConns: 8,
+      keySize: "fb_key",
+      valueSize: "fb_value",
+      interarrival: "fb_ia",
+      records: MUTILATE_RECORDS,
+      update: MUTILATE_UPDATE,
+      duration: LOADGEN_WINDOW,
+      warmup: LOADGEN_WINDOW / 2,
+    });
+    parts.push([`mutilate ${mode}`, await sha256(loadgenSummary(m))]);
+  }
   return parts;
+}
+
+/** The simulated figures of a load-generator run (no wall time). */
+function loadgenSummary(r: LoadgenResult): string {
+  return JSON.stringify({
+    rps: r.requestsPerSec,
+    latency: r.latencyUs,
+    bytes: r.transferBytes,
+    errors: r.errors,
+    misses: r.misses,
+    loss: r.loss,
+    simTime: r.simTime,
+    events: r.events,
+  });
 }
 
 if (import.meta.main) {
