@@ -18,6 +18,8 @@ export class WrkStats {
   count = 0;
   min = Infinity;
   max = 0;
+  /** The lowest bucket ever written (the correction can write below `min`); buckets below are 0. */
+  private low = Infinity;
 
   constructor(maxValue: number) {
     if (!Number.isInteger(maxValue) || maxValue < 0) {
@@ -37,6 +39,7 @@ export class WrkStats {
     this.count++;
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;
+    if (v < this.low) this.low = v;
     return true;
   }
 
@@ -45,13 +48,18 @@ export class WrkStats {
     return this.data[n] ?? 0;
   }
 
-  /** A copy (keep the closed-loop data before {@link correct}). */
+  /**
+   * A copy (keep the closed-loop data before {@link correct}). Only the
+   * buckets ever written are copied (the rest are 0 on both sides): the
+   * arrays hold millions of buckets.
+   */
   clone(): WrkStats {
     const c = new WrkStats(this.limit - 1);
-    c.data.set(this.data);
+    if (this.low <= this.max) c.data.set(this.data.subarray(this.low, this.max + 1), this.low);
     c.count = this.count;
     c.min = this.min;
     c.max = this.max;
+    c.low = this.low;
     return c;
   }
 
@@ -68,6 +76,7 @@ export class WrkStats {
       for (let m = n - e; m > e; m -= e) {
         this.data[m] += count;
         this.count += count;
+        if (m < this.low) this.low = m;
       }
     }
   }

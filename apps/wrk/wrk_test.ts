@@ -304,3 +304,16 @@ Deno.test("options: -c -t -d --timeout --latency like wrk's parse_args", () => {
   const h = harness({ connections: 7, threads: 2 });
   assert.equal(h.run.connectionsPerThread, 3); // floor(7 / 2)
 });
+
+Deno.test("stats: a clone has every bucket, including corrected ones below min", () => {
+  const s = new WrkStats(2000);
+  s.record(500);
+  s.record(900);
+  s.correct(100); // writes 800..200 and 400..200: below min 500
+  const c = s.clone();
+  for (let n = 0; n <= 2000; n++) assert.equal(c.at(n), s.at(n), `bucket ${n}`);
+  assert.deepEqual([c.count, c.min, c.max], [s.count, s.min, s.max]);
+  c.correct(100); // a clone of a clone copies the corrected buckets too
+  const cc = c.clone();
+  for (let n = 0; n <= 2000; n++) assert.equal(cc.at(n), c.at(n), `bucket ${n}`);
+});
