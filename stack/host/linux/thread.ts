@@ -16,9 +16,11 @@ import { type Core, type CoreContext, GuestContext } from "../../../core/executo
 import type { Lock } from "../../../core/lock.ts";
 import type { Time } from "../../../core/time.ts";
 import type { ConnRef, SocketApi } from "../../socket.ts";
+import { ByteSlab } from "../../../core/bytes.ts";
 import { Bytes, totalLen } from "../../buf.ts";
 import type { FileOp } from "../../socket.ts";
 import type { BufRef, Memory } from "../../../hw/buffers.ts";
+import type { RegionView } from "../../../hw/memory.ts";
 import type { ConnId, Endpoint, SocketEvent } from "../../events.ts";
 import type { Stack } from "../../stack.ts";
 import { LINUX_OP_CATEGORY } from "./counters.ts";
@@ -29,7 +31,7 @@ import { Socket } from "./socket.ts";
 import {
   APP_DOMAIN,
   KERNEL_DOMAIN,
-  kernelRead,
+  kernelReadInto,
   kernelRef,
   USER_BUFFER_BYTES,
   UserBuffer,
@@ -75,6 +77,8 @@ export class Thread implements SocketApi {
   private batchHead = 0;
   private readonly acks: AppAck[] = [];
   private nextChunk = 1;
+  /** write()'s kernel copies (socket buffers held until acknowledged). */
+  private readonly sendSlab = new ByteSlab();
   readonly timers: AppTimers<Thread>;
   /** The read end of this worker's notification pipe (`accept: "dispatcher"`), else null. */
   readonly pipe: Socket | null = null;
@@ -347,17 +351,17 @@ export class Thread implements SocketApi {
       const id = this.nextChunk++;
       let dst: Memory;
       let dstOff = this.userBuf.alloc(id, n, sock);
-      let write: (off: number, b: Uint8Array) => void;
+      // The kernel writes user memory through its view; an overflow goes to fresh memory.
+      let kv: RegionView | null = null;
+      let overflow: Uint8Array | null = null;
       if (dstOff >= 0) {
         const region = this.userBuf.memory;
-        const kv = region.view(KERNEL_DOMAIN);
-        write = (off, b) => kv.write(off, b);
+        kv = region.view(KERNEL_DOMAIN);
         dst = region.view(APP_DOMAIN);
       } else {
         node.counters.userBufferOverflows++;
-        const bytes = new Bytes(new Uint8Array(n), `${this.userBuf.name}/overflow`);
-        write = (off, b) => bytes.data.set(b, off);
-        dst = bytes;
+        overflow = new Uint8Array(n);
+        dst = new Bytes(overflow, `${this.userBuf.name}/overflow`);
         dstOff = 0;
       }
       // Copy n bytes, releasing each kernel delivery once all of it is copied.
@@ -366,7 +370,9 @@ export class Thread implements SocketApi {
         const e = evs[ev] as Extract<SocketEvent, { kind: "new_data" }>;
         const r = e.refs[ref];
         const len = Math.min(r.len - refOff, left);
-        write(at, r.mem.read(r.off + refOff, len));
+        const b = r.mem.read(r.off + refOff, len);
+        if (kv !== null) kv.write(at, b);
+        else overflow!.set(b, at);
         at += len;
         left -= len;
         refOff += len;
@@ -496,10 +502,11 @@ export class Thread implements SocketApi {
     ctx.charge("copy", k.copy_byte * n);
     node.counters.copiesIn++;
     node.counters.copyInBytes += n;
-    const data = new Uint8Array(n);
+    const data = this.sendSlab.alloc(n);
     let o = 0;
-    for (const r of refs) {
-      data.set(kernelRead(r), o);
+    for (let i = 0; i < refs.length; i++) {
+      const r = refs[i];
+      kernelReadInto(r, data, o);
       o += r.len;
     }
     const skbs = Math.ceil(n / SKB_PAYLOAD_BYTES);

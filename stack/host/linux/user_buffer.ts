@@ -20,6 +20,13 @@ export function kernelRead(ref: BufRef): Uint8Array {
   return m.read(ref.off, ref.len);
 }
 
+/** {@link kernelRead} into `dst` at `dstOff` (the same check and counters, no view made). */
+export function kernelReadInto(ref: BufRef, dst: Uint8Array, dstOff: number): void {
+  const m = ref.mem;
+  if (isRegionView(m)) regionOf(m).view(KERNEL_DOMAIN).readInto(ref.off, ref.len, dst, dstOff);
+  else dst.set(m.read(ref.off, ref.len), dstOff);
+}
+
 /** `ref` as the kernel addresses it (sendfile's page references): through the kernel's view. */
 export function kernelRef(ref: BufRef): BufRef {
   const m = ref.mem;
