@@ -11,10 +11,17 @@
 /** wrk.h MAX_THREAD_RATE_S: the request-rate statistic's bucket limit. */
 export const MAX_THREAD_RATE_S = 10_000_000;
 
+/** Buckets a fresh {@link WrkStats} holds before it grows. */
+const INITIAL_BUCKETS = 1024;
+
 export class WrkStats {
   /** Values recorded are < limit (stats_alloc(max): limit = max + 1). */
   readonly limit: number;
-  private readonly data: Float64Array;
+  /**
+   * Buckets 0..data.length-1; the rest (up to limit) are 0. Grown on demand:
+   * the limits run to millions of buckets, the values recorded rarely do.
+   */
+  private data: Float64Array;
   count = 0;
   min = Infinity;
   max = 0;
@@ -28,19 +35,27 @@ export class WrkStats {
       );
     }
     this.limit = maxValue + 1;
-    this.data = new Float64Array(this.limit);
+    this.data = new Float64Array(Math.min(this.limit, INITIAL_BUCKETS));
   }
 
   /** stats_record: false (not recorded) when `n` >= limit. `n` is truncated to an integer. */
   record(n: number): boolean {
     const v = Math.trunc(n);
     if (!(v >= 0) || v >= this.limit) return false;
+    if (v >= this.data.length) this.grow(v);
     this.data[v]++;
     this.count++;
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;
     if (v < this.low) this.low = v;
     return true;
+  }
+
+  /** Makes room for bucket `v` (< limit), at least doubling. */
+  private grow(v: number): void {
+    const next = new Float64Array(Math.min(this.limit, Math.max(v + 1, this.data.length * 2)));
+    next.set(this.data);
+    this.data = next;
   }
 
   /** Count in bucket `n`. */
@@ -55,6 +70,7 @@ export class WrkStats {
    */
   clone(): WrkStats {
     const c = new WrkStats(this.limit - 1);
+    if (this.max >= c.data.length) c.grow(this.max);
     if (this.low <= this.max) c.data.set(this.data.subarray(this.low, this.max + 1), this.low);
     c.count = this.count;
     c.min = this.min;

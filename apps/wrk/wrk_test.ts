@@ -317,3 +317,14 @@ Deno.test("stats: a clone has every bucket, including corrected ones below min",
   const cc = c.clone();
   for (let n = 0; n <= 2000; n++) assert.equal(cc.at(n), c.at(n), `bucket ${n}`);
 });
+
+Deno.test("stats: buckets grow on demand up to the limit", () => {
+  const s = new WrkStats(10_000_000);
+  assert.equal(s.record(3), true);
+  assert.equal(s.record(10_000_000), true); // limit = max + 1
+  assert.equal(s.record(10_000_001), false);
+  assert.deepEqual([s.at(3), s.at(5_000_000), s.at(10_000_000), s.at(10_000_001)], [1, 0, 1, 0]);
+  assert.deepEqual([s.min, s.max, s.count], [3, 10_000_000, 2]);
+  assert.equal(s.percentile(99), 10_000_000); // rank round(1.98 + 0.5) = 2
+  assert.equal(s.clone().at(10_000_000), 1);
+});
