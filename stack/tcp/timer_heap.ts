@@ -16,8 +16,17 @@ export interface TimerOwner {
   readonly id: number;
 }
 
+/** Initial slots of a heap's key arrays (they double when full). */
+const INITIAL_SLOTS = 64;
+
 export class TimerHeap<T extends TimerOwner> {
   private items: T[] = [];
+  // Each item's deadline and id by heap position: comparisons read these
+  // dense arrays, not the owners (large objects, one cache miss each). An
+  // owner's deadline changes only right before its update() or after its
+  // remove(), so the copies are always current.
+  private keys = new Float64Array(INITIAL_SLOTS);
+  private ids = new Float64Array(INITIAL_SLOTS);
 
   get size(): number {
     return this.items.length;
@@ -25,7 +34,7 @@ export class TimerHeap<T extends TimerOwner> {
 
   /** Earliest deadline in the heap, or Infinity. */
   min(): Time {
-    return this.items.length > 0 ? this.items[0].deadline : Infinity;
+    return this.items.length > 0 ? this.keys[0] : Infinity;
   }
 
   /** The owner with the earliest deadline (undefined when empty). */
@@ -43,14 +52,15 @@ export class TimerHeap<T extends TimerOwner> {
       return;
     }
     if (t.heapIdx < 0) {
-      t.heapIdx = this.items.length;
+      const i = this.items.length;
+      if (i === this.keys.length) this.grow();
       this.items.push(t);
-      this.up(t.heapIdx);
+      this.up(i, t, t.deadline, t.id);
       return;
     }
-    const i = t.heapIdx;
-    if (i > 0 && this.less(t, this.items[(i - 1) >> 1])) this.up(i);
-    else this.down(i);
+    const i = t.heapIdx, d = t.deadline, id = t.id;
+    if (i > 0 && this.less(d, id, (i - 1) >> 1)) this.up(i, t, d, id);
+    else this.down(i, t, d, id);
   }
 
   remove(t: T): void {
@@ -59,46 +69,66 @@ export class TimerHeap<T extends TimerOwner> {
     const last = this.items.pop() as T;
     t.heapIdx = -1;
     if (last === t) return;
-    this.items[i] = last;
-    last.heapIdx = i;
-    if (i > 0 && this.less(last, this.items[(i - 1) >> 1])) this.up(i);
-    else this.down(i);
+    const n = this.items.length, d = this.keys[n], id = this.ids[n];
+    if (i > 0 && this.less(d, id, (i - 1) >> 1)) this.up(i, last, d, id);
+    else this.down(i, last, d, id);
   }
 
-  private less(a: T, b: T): boolean {
-    return a.deadline < b.deadline || (a.deadline === b.deadline && a.id < b.id);
+  private grow(): void {
+    const keys = new Float64Array(this.keys.length * 2);
+    keys.set(this.keys);
+    this.keys = keys;
+    const ids = new Float64Array(this.ids.length * 2);
+    ids.set(this.ids);
+    this.ids = ids;
   }
 
-  private up(i: number): void {
-    const items = this.items;
-    const t = items[i];
+  /** Whether (deadline `d`, id `id`) comes before the item at position `j`. */
+  private less(d: number, id: number, j: number): boolean {
+    const k = this.keys[j];
+    return d < k || (d === k && id < this.ids[j]);
+  }
+
+  /** Places `t` (deadline `d`, id `id`) at `i` or above. */
+  private up(i: number, t: T, d: number, id: number): void {
+    const items = this.items, keys = this.keys, ids = this.ids;
     while (i > 0) {
       const p = (i - 1) >> 1;
+      const k = keys[p];
+      if (!(d < k || (d === k && id < ids[p]))) break;
       const pt = items[p];
-      if (!this.less(t, pt)) break;
       items[i] = pt;
+      keys[i] = k;
+      ids[i] = ids[p];
       pt.heapIdx = i;
       i = p;
     }
     items[i] = t;
+    keys[i] = d;
+    ids[i] = id;
     t.heapIdx = i;
   }
 
-  private down(i: number): void {
-    const items = this.items, n = items.length;
-    const t = items[i];
+  /** Places `t` (deadline `d`, id `id`) at `i` or below. */
+  private down(i: number, t: T, d: number, id: number): void {
+    const items = this.items, keys = this.keys, ids = this.ids, n = items.length;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
-      const c = r < n && this.less(items[r], items[l]) ? r : l;
+      const c = r < n && this.less(keys[r], ids[r], l) ? r : l;
+      const k = keys[c];
+      if (!(k < d || (k === d && ids[c] < id))) break;
       const ct = items[c];
-      if (!this.less(ct, t)) break;
       items[i] = ct;
+      keys[i] = k;
+      ids[i] = ids[c];
       ct.heapIdx = i;
       i = c;
     }
     items[i] = t;
+    keys[i] = d;
+    ids[i] = id;
     t.heapIdx = i;
   }
 }
