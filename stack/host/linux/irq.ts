@@ -54,8 +54,12 @@ export class Cpu {
   readonly slot: StackSlot;
   /** This core's sockets by connection id. */
   readonly sockets = new Map<ConnId, Socket>();
-  /** Socket demultiplexing: local port -> (remote address, remote port) -> socket. */
-  readonly byTuple = new Map<number, Map<number, Socket>>();
+  /**
+   * Socket demultiplexing: local port -> (remote address, remote port) ->
+   * socket. A local port with one socket (a client's ephemeral port) maps
+   * straight to it, checked against its remote key: one lookup, no key built.
+   */
+  readonly byTuple = new Map<number, Socket | Map<number, Socket>>();
   irq = IRQ_IDLE;
   /** Hardware interrupts to charge in the next softirq item. */
   pendingIrqs = 0;
@@ -174,26 +178,35 @@ export class Cpu {
     const src = ((b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3]) >>> 0;
     const srcPort = (b[l4] << 8) | b[l4 + 1];
     const dstPort = (b[l4 + 2] << 8) | b[l4 + 3];
-    const sock = this.byTuple.get(dstPort)?.get(src * PORT_SPAN + srcPort);
-    if (sock !== undefined) return sock.lock;
+    const e = this.byTuple.get(dstPort);
+    if (e !== undefined) {
+      const sock = e instanceof Map ? e.get(src * PORT_SPAN + srcPort) : e;
+      if (sock !== undefined && sock.remoteKey === src * PORT_SPAN + srcPort) return sock.lock;
+    }
     return this.node.listening.has(dstPort) ? this.node.listenLock(dstPort) : null;
   }
 
   register(sock: Socket, localPort: number, remote: Endpoint): void {
-    let m = this.byTuple.get(localPort);
-    if (m === undefined) this.byTuple.set(localPort, m = new Map());
     sock.localPort = localPort;
     sock.remoteKey = remote.addr * PORT_SPAN + remote.port;
-    m.set(sock.remoteKey, sock);
+    const e = this.byTuple.get(localPort);
+    if (e === undefined || (!(e instanceof Map) && e.remoteKey === sock.remoteKey)) {
+      this.byTuple.set(localPort, sock);
+    } else if (e instanceof Map) {
+      e.set(sock.remoteKey, sock);
+    } else {
+      this.byTuple.set(localPort, new Map([[e.remoteKey, e], [sock.remoteKey, sock]]));
+    }
   }
 
   unregister(sock: Socket): void {
     if (this.sockets.get(sock.conn) === sock) this.sockets.delete(sock.conn);
     if (sock.localPort < 0) return;
-    const m = this.byTuple.get(sock.localPort);
-    if (m !== undefined && m.get(sock.remoteKey) === sock) {
-      m.delete(sock.remoteKey);
-      if (m.size === 0) this.byTuple.delete(sock.localPort);
+    const e = this.byTuple.get(sock.localPort);
+    if (e === sock) this.byTuple.delete(sock.localPort);
+    else if (e instanceof Map && e.get(sock.remoteKey) === sock) {
+      e.delete(sock.remoteKey);
+      if (e.size === 0) this.byTuple.delete(sock.localPort);
     }
   }
 }
