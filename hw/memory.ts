@@ -19,6 +19,7 @@
  * requires) to domains that may write them; JavaScript cannot make a
  * Uint8Array read-only, so a read-only domain gets a copy.
  */
+import { ByteSlab } from "../core/bytes.ts";
 import type { Memory } from "./buffers.ts";
 
 /** What a protection domain may do with a region. */
@@ -186,6 +187,8 @@ export class RegionView implements Memory {
   /** This domain's permission as of the region's grant count `#permAt`. */
   #perm: Permission = "none";
   #permAt = -1;
+  /** Where a read-only domain's copies are carved from (fresh, unaliased arrays, like slice()). */
+  readonly #copies = new ByteSlab();
 
   static {
     regionOfView = (v) => v.#region;
@@ -240,9 +243,13 @@ export class RegionView implements Memory {
     const perm = this.#check(off, len, "read");
     this.#counters.reads++;
     this.#counters.readBytes += len;
-    return perm === "read-write"
-      ? this.#backing.subarray(off, off + len)
-      : this.#backing.slice(off, off + len);
+    if (perm === "read-write") return this.#backing.subarray(off, off + len);
+    // A copy, as slice() would make, without a backing store of its own.
+    const out = this.#copies.alloc(len);
+    const src = this.#backing;
+    if (len <= SMALL_COPY) { for (let i = 0; i < len; i++) out[i] = src[off + i]; }
+    else out.set(src.subarray(off, off + len));
+    return out;
   }
 
   /**
