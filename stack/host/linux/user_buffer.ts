@@ -34,6 +34,9 @@ export function kernelRef(ref: BufRef): BufRef {
   return ref;
 }
 
+/** Freed chunks at the front of a {@link UserBuffer}'s list before it is compacted. */
+const COMPACT_AFTER = 256;
+
 /** One chunk of a thread's user buffer: the destination of one read() call. */
 interface UserChunk {
   readonly id: number;
@@ -112,6 +115,12 @@ export class UserBuffer {
     while (this.head < this.chunks.length && !this.chunks[this.head].live) this.head++;
     if (this.head === this.chunks.length) {
       this.chunks.length = 0;
+      this.head = 0;
+    } else if (this.head >= COMPACT_AFTER && this.head * 2 >= this.chunks.length) {
+      // Some chunk is always live under many connections: drop the freed
+      // prefix now and then, or the array (and every chunk in it) grows forever.
+      this.chunks.copyWithin(0, this.head);
+      this.chunks.length -= this.head;
       this.head = 0;
     }
     return true;
