@@ -21,6 +21,7 @@
  * reads them at the SLA point (the search's last run) and at saturation (the
  * sweep's highest target).
  */
+import { totalLoss } from "../stack/host/counters.ts";
 import { MS, type Time, US } from "../core/time.ts";
 import { parseLayout } from "../stack/host/layout.ts";
 import type { HostMode } from "../stack/host/node.ts";
@@ -175,8 +176,7 @@ function options(spec: PointSpec, cluster: MutilateRunOptions["cluster"]): Mutil
 function runData(r: LoadgenResult, profile: JsonObject): JsonObject {
   const per = r.mutilateLoad!.perConnection();
   const f = fairnessOf(per.completed, per.measuringP99Us);
-  let drops = 0;
-  for (const k in r.loss.drops) drops += r.loss.drops[k];
+  const drops = totalLoss(r.loss);
   return {
     achievedQps: r.requestsPerSec,
     p50Us: r.latencyUs.p50,

@@ -17,6 +17,7 @@
  * The 4.2 M figure is read at the smallest page, where the links are not the
  * limit.
  */
+import { totalLoss } from "../stack/host/counters.ts";
 import { MS, SEC, type Time, US } from "../core/time.ts";
 import { parseLayout } from "../stack/host/layout.ts";
 import type { HostMode } from "../stack/host/node.ts";
@@ -190,8 +191,7 @@ function runPoint(spec: PointSpec): PointResult {
   });
   const s = r.wrk!;
   const e = s.errors;
-  let drops = 0;
-  for (const k in r.loss.drops) drops += r.loss.drops[k];
+  const drops = totalLoss(r.loss);
   const secs = duration / SEC;
   return {
     id: spec.id,

@@ -33,7 +33,7 @@ import type { CdfPoint, LatencySummary } from "../../core/stats.ts";
 import { type Time, toUs } from "../../core/time.ts";
 import { CATEGORIES, type Category } from "../../core/work.ts";
 import { RX_DROP_REASONS } from "../../hw/mpipe.ts";
-import { addLossCounters, emptyLossCounters, type LossCounters } from "./counters.ts";
+import { addLossCounters, emptyLossCounters, type LossCounters, totalLoss } from "./counters.ts";
 import type { HostedNode, HostMode } from "./node.ts";
 import { LinuxNode } from "./linux/mod.ts";
 
@@ -507,8 +507,7 @@ export function profileRows(p: NodeProfile): ProfileRows {
     idle += r.idle;
   }
   const share = (t: Time) => capacity > 0 ? t / capacity : 0;
-  let drops = 0;
-  for (const k in p.loss.drops) drops += p.loss.drops[k];
+  const drops = totalLoss(p.loss);
   const lockRow = (l: LockProfile): LockRow => ({
     node: p.node,
     owner: l.owner,

@@ -509,15 +509,33 @@ export class Thread implements SocketApi {
       kernelReadInto(r, data, o);
       o += r.len;
     }
+    const kref: BufRef[] = n > 0 ? [{ mem: new Bytes(data, "skb"), off: 0, len: n }] : [];
+    this.queueSkbs(ctx, c, sock, kref, n, token);
+  }
+
+  /**
+   * The end of write() and sendfile(), under the socket lock: allocates the
+   * socket buffers (`skb_alloc` per segment), hands `krefs` to the stack under
+   * a kernel token (their data_acked frees them), releases the lock, and
+   * queues the app's `data_acked(token)` for when the call returns.
+   */
+  private queueSkbs(
+    ctx: CoreContext,
+    c: ConnRef,
+    sock: Socket,
+    krefs: readonly BufRef[],
+    n: number,
+    token: number,
+  ): void {
+    const node = this.node;
     const skbs = Math.ceil(n / SKB_PAYLOAD_BYTES);
-    ctx.charge(LINUX_OP_CATEGORY.skb_alloc, k.skb_alloc * skbs);
+    ctx.charge(LINUX_OP_CATEGORY.skb_alloc, node.costs.skb_alloc * skbs);
     const ktoken = node.nextKernelToken++;
     sock.inflight.set(ktoken, skbs);
-    const kref: BufRef[] = n > 0 ? [{ mem: new Bytes(data, "skb"), off: 0, len: n }] : [];
     node.inStack(
       sock.stack,
       ctx,
-      (s) => s.send(node.slotOf(sock.stack).now(), sock.conn, kref, ktoken),
+      (s) => s.send(node.slotOf(sock.stack).now(), sock.conn, krefs, ktoken),
     );
     node.unlockHeld(ctx, sock.lock);
     this.acks.push({ stack: c.stack, conn: c.conn, token });
@@ -553,17 +571,7 @@ export class Thread implements SocketApi {
     node.counters.sendfileCalls++;
     node.counters.sendfileBytes += n;
     node.counters.sendfilePages += pages;
-    const skbs = Math.ceil(n / SKB_PAYLOAD_BYTES);
-    ctx.charge(LINUX_OP_CATEGORY.skb_alloc, k.skb_alloc * skbs);
-    const ktoken = node.nextKernelToken++;
-    sock.inflight.set(ktoken, skbs);
-    node.inStack(
-      sock.stack,
-      ctx,
-      (s) => s.send(node.slotOf(sock.stack).now(), sock.conn, krefs, ktoken),
-    );
-    node.unlockHeld(ctx, sock.lock);
-    this.acks.push({ stack: c.stack, conn: c.conn, token });
+    this.queueSkbs(ctx, c, sock, krefs, n, token);
   }
 
   /** open(), fstat() or close() of a file: a system call and its VFS work. */
